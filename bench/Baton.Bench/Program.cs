@@ -1,0 +1,2 @@
+Console.Error.WriteLine("Baton.Bench: harness under construction.");
+return 1;

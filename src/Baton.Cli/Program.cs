@@ -1,0 +1,2 @@
+Console.Error.WriteLine("baton: under construction.");
+return 1;

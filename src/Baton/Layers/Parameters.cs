@@ -1,0 +1,71 @@
+namespace Baton.Layers;
+
+/// <summary>
+/// All parameters of a model in one flat <see cref="Data"/> array and their gradients in a second
+/// array <see cref="Grad"/> of the same shape, with named slices. Layers register their tensors with
+/// <see cref="Add"/> while being built; <see cref="Freeze"/> then allocates both arrays once.
+/// </summary>
+public sealed class Parameters
+{
+    private readonly List<ParameterTensor> tensors = [];
+    private readonly Dictionary<string, ParameterTensor> byName = new(StringComparer.Ordinal);
+    private int length;
+
+    /// <summary>Parameter values (empty until <see cref="Freeze"/>).</summary>
+    public float[] Data { get; private set; } = [];
+
+    /// <summary>Gradients, same layout as <see cref="Data"/>. Backward passes accumulate into it.</summary>
+    public float[] Grad { get; private set; } = [];
+
+    /// <summary>True once the arrays are allocated.</summary>
+    public bool IsFrozen { get; private set; }
+
+    /// <summary>The tensors in registration order.</summary>
+    public IReadOnlyList<ParameterTensor> Tensors => tensors;
+
+    /// <summary>Total number of scalars.</summary>
+    public int Count => length;
+
+    /// <summary>Registers a tensor; allowed only before <see cref="Freeze"/>.</summary>
+    public ParameterTensor Add(string name, params int[] shape)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (IsFrozen)
+            throw new InvalidOperationException($"Cannot add '{name}': parameters are frozen.");
+        foreach (int d in shape)
+            ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
+        if (byName.ContainsKey(name))
+            throw new ArgumentException($"Parameter '{name}' is already registered.", nameof(name));
+        var tensor = new ParameterTensor(name, length, shape);
+        tensors.Add(tensor);
+        byName.Add(name, tensor);
+        length += tensor.Length;
+        return tensor;
+    }
+
+    /// <summary>Allocates <see cref="Data"/> and <see cref="Grad"/>.</summary>
+    public void Freeze()
+    {
+        if (IsFrozen)
+            return;
+        Data = new float[length];
+        Grad = new float[length];
+        IsFrozen = true;
+    }
+
+    /// <summary>Looks a tensor up by its PyTorch name.</summary>
+    public ParameterTensor this[string name] =>
+        byName.TryGetValue(name, out var t) ? t : throw new KeyNotFoundException($"No parameter named '{name}'.");
+
+    /// <summary>Tries to look a tensor up by name.</summary>
+    public bool TryGet(string name, out ParameterTensor tensor) => byName.TryGetValue(name, out tensor!);
+
+    /// <summary>The values of <paramref name="tensor"/>.</summary>
+    public Span<float> Value(ParameterTensor tensor) => Data.AsSpan(tensor.Offset, tensor.Length);
+
+    /// <summary>The gradient of <paramref name="tensor"/>.</summary>
+    public Span<float> Gradient(ParameterTensor tensor) => Grad.AsSpan(tensor.Offset, tensor.Length);
+
+    /// <summary>Sets every gradient to zero.</summary>
+    public void ZeroGrad() => Array.Clear(Grad);
+}
