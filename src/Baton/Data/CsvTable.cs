@@ -80,7 +80,7 @@ public sealed class CsvTable
         {
             while (parser.Read())
             {
-                int line = nextLine;
+                int line = parser.RawRow - parser.RawRecord.TrimEnd('\r', '\n').Count(c => c == '\n');
                 nextLine = parser.RawRow + 1;
                 string[] record = parser.Record ?? [];
                 if (record.Length == 1 && record[0].Length == 0)
