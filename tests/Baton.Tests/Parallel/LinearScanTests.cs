@@ -9,8 +9,8 @@ public class LinearScanTests
     private const double ScanTolerance = 1e-5;
     private const double GradientTolerance = 1e-5;
 
-    public static readonly int[] Lengths = [0, 1, 2, 3, 7, 16, 31, 100, 255, 256, 257, 513, 1000];
-    public static readonly int[] Widths = [1, 5, 16, 33, 130, 300];
+    public static readonly int[] Lengths = [0, 1, 2, 3, 31, 256, 257, 1000];
+    public static readonly int[] Widths = [1, 5, 33, 300];
     private static readonly ScanMethod[] Methods = [ScanMethod.Sequential, ScanMethod.Channels, ScanMethod.TimeChunks, ScanMethod.Auto];
 
     public static TheoryData<int> LengthCases() => [.. Lengths];
@@ -28,7 +28,7 @@ public class LinearScanTests
             var expected = ScanReference.Forward(a, b, h0, T, N);
             foreach (var method in Methods)
             {
-                for (int threads = 1; threads <= 3; threads++)
+                for (int threads = 1; threads <= (method == ScanMethod.Sequential ? 1 : 3); threads++)
                 {
                     var h = new float[T * N];
                     ScanReference.WithThreads(threads, () => LinearScan.Forward(a, b, h0, h, T, N, method));
@@ -94,7 +94,7 @@ public class LinearScanTests
             var (g, da, dh0) = ScanReference.Backward(a, hd, h0, dh, T, N);
             foreach (var method in Methods)
             {
-                for (int threads = 1; threads <= 3; threads++)
+                for (int threads = 1; threads <= (method == ScanMethod.Sequential ? 1 : 3); threads++)
                 {
                     var db = new float[T * N];
                     var daOut = new float[T * N];
