@@ -1,27 +1,23 @@
 namespace Baton.IO;
 
 /// <summary>
-/// Writes a file so that readers see either the old complete file or the new complete file, never a
-/// half-written one: the bytes go to a temporary file in the same directory, are flushed to the disk
-/// (<c>Flush(true)</c>), and the temporary file is then renamed over the target.
+/// Writes files so that a reader never sees a half-written one: the content goes to a temporary
+/// file in the same folder, is flushed to disk, then renamed over the destination.
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Suffix of the temporary files (<c>model.safetensors.tmp-XXXXXXXX</c>); a crash may leave one behind, readers ignore it.</summary>
-    public const string TempSuffix = ".tmp-";
-
-    /// <summary>Writes <paramref name="path"/> atomically with the bytes that <paramref name="write"/> puts in the stream.</summary>
+    /// <summary>Writes <paramref name="path"/> atomically with <paramref name="write"/>.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
+        string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string temp = full + TempSuffix + Guid.NewGuid().ToString("N")[..8];
+        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
@@ -30,8 +26,23 @@ public static class AtomicFile
         }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no BOM) atomically.</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s =>
+        {
+            var bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
+            s.Write(bytes);
+        });
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }
