@@ -1,2 +1,1 @@
-Console.Error.WriteLine("baton: under construction.");
-return 1;
+return Baton.Cli.BatonCli.Run(args);

@@ -1,0 +1,33 @@
+namespace Baton.Cli.Cli;
+
+/// <summary>
+/// The standard streams of the current invocation. Flows with the async context so that tests can
+/// run commands in-process, in parallel, each with its own writers.
+/// </summary>
+public static class CliContext
+{
+    private static readonly AsyncLocal<TextWriter?> stdout = new();
+    private static readonly AsyncLocal<TextWriter?> stderr = new();
+    private static readonly AsyncLocal<TextReader?> stdin = new();
+    private static readonly AsyncLocal<bool?> interactive = new();
+
+    /// <summary>Standard output of this invocation.</summary>
+    public static TextWriter Out => stdout.Value ?? Console.Out;
+
+    /// <summary>Standard error of this invocation.</summary>
+    public static TextWriter Err => stderr.Value ?? Console.Error;
+
+    /// <summary>Standard input of this invocation.</summary>
+    public static TextReader In => stdin.Value ?? Console.In;
+
+    /// <summary>True when stderr is a terminal (live progress bars); false in tests and pipes.</summary>
+    public static bool IsInteractive => interactive.Value ?? !Console.IsErrorRedirected;
+
+    internal static void Set(TextWriter? output, TextWriter? error, TextReader? input)
+    {
+        stdout.Value = output;
+        stderr.Value = error;
+        stdin.Value = input;
+        interactive.Value = output is null && error is null ? null : false;
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Baton.Cli.Cli;
+
+/// <summary>
+/// Where a command writes. Without --json, results go to stdout and progress to stderr.
+/// With --json, everything human goes to stderr and <see cref="Result"/> writes one JSON object
+/// as the last line on stdout.
+/// </summary>
+public sealed class Output
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    /// <summary>Reads --json and --quiet from <paramref name="parse"/>.</summary>
+    public Output(ParseResult parse)
+    {
+        Json = parse.GetValue(GlobalOptions.Json);
+        Quiet = parse.GetValue(GlobalOptions.Quiet);
+    }
+
+    /// <summary>True with --json.</summary>
+    public bool Json { get; }
+
+    /// <summary>True with --quiet.</summary>
+    public bool Quiet { get; }
+
+    /// <summary>Human-readable results: stdout, or stderr under --json.</summary>
+    public TextWriter Human => Json ? CliContext.Err : CliContext.Out;
+
+    /// <summary>Standard error.</summary>
+    public TextWriter Err => CliContext.Err;
+
+    /// <summary>True when live progress may redraw a line (stderr is a terminal).</summary>
+    public bool Interactive => CliContext.IsInteractive && !Quiet;
+
+    /// <summary>Writes a human result line.</summary>
+    public void Line(string text = "") => Human.WriteLine(text);
+
+    /// <summary>Writes a progress or status line to stderr unless --quiet.</summary>
+    public void Status(string text)
+    {
+        if (!Quiet)
+            Err.WriteLine(text);
+    }
+
+    /// <summary>Under --json, writes <paramref name="result"/> as one line on stdout.</summary>
+    public void Result(JsonObject result)
+    {
+        if (Json)
+            CliContext.Out.WriteLine(result.ToJsonString(JsonOptions));
+        CliContext.Out.Flush();
+    }
+}

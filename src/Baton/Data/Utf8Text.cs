@@ -1,0 +1,42 @@
+using System.Text;
+
+namespace Baton.Data;
+
+/// <summary>Strict UTF-8 decoding that names the byte offset of the first problem.</summary>
+public static class Utf8Text
+{
+    /// <summary>
+    /// Decodes <paramref name="bytes"/> into Unicode scalar values. Throws <see cref="InvalidDataException"/>
+    /// naming <paramref name="source"/> and the byte offset of the first invalid sequence or NUL byte
+    /// (a NUL byte means the file is binary, not text). A leading byte-order mark is skipped.
+    /// </summary>
+    public static Rune[] DecodeStrict(ReadOnlySpan<byte> bytes, string source)
+    {
+        var runes = new List<Rune>(bytes.Length);
+        int offset = bytes.StartsWith("\uFEFF"u8) ? 3 : 0;
+        while (offset < bytes.Length)
+        {
+            var status = Rune.DecodeFromUtf8(bytes[offset..], out Rune rune, out int consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+                throw new InvalidDataException($"{source}: invalid UTF-8 at byte offset {offset} (byte 0x{bytes[offset]:X2}).");
+            if (rune.Value == 0)
+                throw new InvalidDataException($"{source}: NUL byte at byte offset {offset}; this looks like a binary file, not text.");
+            runes.Add(rune);
+            offset += consumed;
+        }
+        return runes.ToArray();
+    }
+
+    /// <summary>Reads and strictly decodes a text file (see <see cref="DecodeStrict"/>).</summary>
+    public static Rune[] ReadFile(string path)
+    {
+        if (Directory.Exists(path))
+            throw new InvalidDataException($"{path}: is a directory, not a text file.");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such file.", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0)
+            throw new InvalidDataException($"{path}: the file is empty.");
+        return DecodeStrict(bytes, path);
+    }
+}
