@@ -78,6 +78,24 @@ public sealed class MemoryModel
     }
 
     /// <summary>
+    /// ∂L/∂h_T [B, H] of the loss of <paramref name="batch"/> with respect to the last state, for tasks answered
+    /// at the last step only. Adds the head's weight gradients to <see cref="Parameters"/> (callers zero them).
+    /// Returns the loss.
+    /// </summary>
+    public double LastStateGradient(TaskBatch batch, Span<float> dLastState)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.OutputSteps != 1)
+            throw new ArgumentException("The task is not answered at the last step only.", nameof(batch));
+        int T = batch.T, B = batch.B, H = Recurrence.Hidden;
+        if (dLastState.Length != B * H)
+            throw new ArgumentException($"dLastState must hold B·H = {B * H} values.", nameof(dLastState));
+        double loss = Loss(batch, backward: false);
+        Head.Backward(y.AsSpan((T - 1) * B * H, B * H), dOutput.AsSpan(0, B * Outputs), B, dLastState);
+        return loss;
+    }
+
+    /// <summary>
     /// The score of the last <see cref="Loss"/> call on <paramref name="batch"/>: the MSE for regression,
     /// the fraction of answer steps whose arg-max class is right for classification.
     /// </summary>
