@@ -108,10 +108,11 @@ internal static class OnnxGraphBuilder
         // Head: y [T,B,D*H] (or its last step [B,D*H]) @ head.weight^T + head.bias.
         int O = spec.OutputSize;
         string headInput = x;
-        if (spec.Head == OnnxHeadMode.LastStep)
+        if (spec.Head == OnnxHeadMode.FinalState)
         {
-            string lastIndex = graph.Initializer("last_step", [], [-1L]);
-            headInput = graph.Node("Gather", [x, lastIndex], "y_last", OnnxAttribute.Int("axis", 0));
+            // Y_h of the last layer [D,B,H] -> [B,D,H] -> [B,D*H]
+            string final = graph.Node("Transpose", [hLast[L - 1]], "final_state_bdh", OnnxAttribute.Ints("perm", 1, 0, 2));
+            headInput = graph.Node("Reshape", [final, graph.Int64Vector("final_state_shape", 0, -1)], "final_state");
         }
         float[] headWeight = Read(parameters, "head.weight", [O, D * H]);
         string weightT = graph.Initializer("head.weight_t", [D * H, O], Transpose(headWeight, O, D * H));
@@ -120,7 +121,7 @@ internal static class OnnxGraphBuilder
         graph.Node("Add", [product, bias], spec.OutputName);
 
         string hn = L == 1 ? graph.Node("Identity", [hLast[0]], "hn") : graph.Node("Concat", hLast, "hn", OnnxAttribute.Int("axis", 0));
-        if (spec.Head == OnnxHeadMode.LastStep)
+        if (spec.Head == OnnxHeadMode.FinalState)
             graph.Output(spec.OutputName, OnnxDataType.Float, BatchDim, O);
         else
             graph.Output(spec.OutputName, OnnxDataType.Float, TimeDim, BatchDim, O);

@@ -6,8 +6,11 @@ internal enum OnnxHeadMode
     /// <summary>The head is applied at every step: <c>[T,B,D*S] -> [T,B,O]</c>.</summary>
     EveryStep,
 
-    /// <summary>The head reads the output of the last step only: <c>[B,D*S] -> [B,O]</c>.</summary>
-    LastStep,
+    /// <summary>
+    /// The head reads the last layer's final state of each direction, concatenated (forward then
+    /// reverse): <c>[B,D*S] -> [B,O]</c>, as <c>SequenceModel</c> does for forecast and classify.
+    /// </summary>
+    FinalState,
 }
 
 /// <summary>
