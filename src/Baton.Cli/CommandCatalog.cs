@@ -9,6 +9,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> TopLevel() =>
     [
         Lab(),
+        Commands.ForecastCommand.Create(),
     ];
 
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>
