@@ -8,6 +8,7 @@ internal static class CommandCatalog
     /// <summary>Top-level commands, in the order `baton --help` lists them.</summary>
     public static IEnumerable<Command> TopLevel() =>
     [
+        Commands.ParamsCommand.Create(),
         Lab(),
         Commands.ForecastCommand.Create(),
     ];

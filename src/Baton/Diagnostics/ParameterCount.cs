@@ -151,4 +151,25 @@ public static class ParameterCount
         long d = dModel, f = feedForward;
         return 4 * d * d + 4 * d + 2 * d * f + f + d + 4 * d;
     }
+    /// <summary>
+    /// The closed formula with the sizes written in, one term per distinct layer kind, e.g.
+    /// <c>4·64·(1+64) + 2·4·64 = 17152</c> for a one-layer LSTM with I = 1, H = 64.
+    /// </summary>
+    public static string Formula(RecurrentShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        int G = Gates(shape.Cell), H = shape.Hidden, S = shape.StateSize, D = shape.Directions;
+        string Term(int input)
+        {
+            string core = IsRecurrentInGates(shape.Cell)
+                ? $"{G}·{H}·({input}+{S}) + 2·{G}·{H}" + (shape.Proj > 0 ? $" + {shape.Proj}·{H}" : "")
+                : $"{G}·{H}·{input} + {G}·{H}";
+            return D == 2 ? $"2·[{core}]" : core;
+        }
+        var parts = new List<string> { Term(shape.Input) };
+        if (shape.Layers > 1)
+            parts.Add(shape.Layers == 2 ? Term(S * D) : $"{shape.Layers - 1}·{(D == 2 ? "" : "[")}{Term(S * D)}{(D == 2 ? "" : "]")}");
+        return $"{string.Join(" + ", parts)} = {Total(Recurrent(shape))}";
+    }
 }

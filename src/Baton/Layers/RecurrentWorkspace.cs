@@ -1,0 +1,130 @@
+namespace Baton.Layers;
+
+/// <summary>
+/// Every buffer a <see cref="RecurrentStack"/> needs for Forward and Backward: the packed layout, each layer's
+/// input and output, the caches Forward keeps for Backward, the state and gradient buffers. Create one per
+/// concurrent caller with <see cref="RecurrentStack.CreateWorkspace"/> and reuse it; it grows (allocates) only
+/// when a call needs more steps or sequences than it has held so far.
+/// </summary>
+public sealed class RecurrentWorkspace
+{
+    private readonly RecurrentStack stack;
+    private int rowCapacity;
+    private int batchCapacity;
+
+    internal RecurrentWorkspace(RecurrentStack stack, int maxT, int maxB)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxT, 1, nameof(maxT));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxB, 1, nameof(maxB));
+        this.stack = stack;
+        int LD = stack.Options.Layers * stack.Directions;
+        Caches = new LayerCache[LD];
+        for (int ld = 0; ld < LD; ld++)
+            Caches[ld] = stack.Layer(ld).CreateCache();
+        LayerInputs = new float[stack.Options.Layers][];
+        Masks = new float[stack.Options.Layers][];
+        Outputs = new float[LD][];
+        DOutputs = new float[LD][];
+        H0 = new float[LD][];
+        C0 = new float[LD][];
+        Hn = new float[LD][];
+        Cn = new float[LD][];
+        DHn = new float[LD][];
+        DCn = new float[LD][];
+        DH0 = new float[LD][];
+        DC0 = new float[LD][];
+        Ensure(maxT, maxB);
+        for (int ld = 0; ld < LD; ld++)
+            Caches[ld].Ensure(maxT * maxB, maxB);
+    }
+
+    internal RecurrentStack Stack => stack;
+
+    /// <summary>The layout of the last Forward.</summary>
+    internal PackedBatch Batch { get; } = new();
+
+    /// <summary>Per layer-direction caches of the last Forward.</summary>
+    internal LayerCache[] Caches { get; }
+
+    /// <summary>[L][N, I_l] packed input of each layer (layer 0: the packed x; later layers: concatenated and dropped out).</summary>
+    internal float[][] LayerInputs { get; }
+
+    /// <summary>[L][N, I_l] dropout mask (0 or 1/(1-p)) applied to the input of layers 1..L-1.</summary>
+    internal float[][] Masks { get; }
+
+    /// <summary>[L*D][N, S] packed output of each layer-direction.</summary>
+    internal float[][] Outputs { get; }
+
+    /// <summary>[L*D][N, S] gradient of each layer-direction's output.</summary>
+    internal float[][] DOutputs { get; }
+
+    /// <summary>[N, max I_l] gradient of a layer's input, shared by the layers in turn.</summary>
+    internal float[] DInput { get; private set; } = [];
+
+    /// <summary>[L*D][B, ·] states and their gradients in sorted row order.</summary>
+    internal float[][] H0 { get; }
+    internal float[][] C0 { get; }
+    internal float[][] Hn { get; }
+    internal float[][] Cn { get; }
+    internal float[][] DHn { get; }
+    internal float[][] DCn { get; }
+    internal float[][] DH0 { get; }
+    internal float[][] DC0 { get; }
+
+    /// <summary>[T*B*max(I, O)] staging for the batch-first entry points.</summary>
+    internal float[] BatchFirstIn { get; private set; } = [];
+    internal float[] BatchFirstOut { get; private set; } = [];
+
+    /// <summary>True once Forward has filled the caches.</summary>
+    internal bool HasForward { get; set; }
+
+    /// <summary>Whether the last Forward applied dropout masks.</summary>
+    internal bool DropoutApplied { get; set; }
+
+    /// <summary>Grows every stack-level buffer to hold T steps of B sequences.</summary>
+    internal void Ensure(int steps, int batch)
+    {
+        int rows = steps * batch;
+        if (rows <= rowCapacity && batch <= batchCapacity)
+            return;
+        rows = Math.Max(rows, rowCapacity);
+        batch = Math.Max(batch, batchCapacity);
+        var o = stack.Options;
+        int D = stack.Directions, S = stack.StateSize, Hc = stack.HasCellState ? o.HiddenSize : 0;
+        int maxInput = Math.Max(o.InputSize, stack.OutputSize);
+        for (int l = 0; l < o.Layers; l++)
+        {
+            int inputSize = l == 0 ? o.InputSize : stack.OutputSize;
+            LayerInputs[l] = new float[rows * inputSize];
+            if (l > 0 && o.Dropout > 0)
+                Masks[l] = new float[rows * inputSize];
+        }
+        for (int ld = 0; ld < o.Layers * D; ld++)
+        {
+            Outputs[ld] = new float[rows * S];
+            DOutputs[ld] = new float[rows * S];
+            H0[ld] = new float[batch * S];
+            Hn[ld] = new float[batch * S];
+            DHn[ld] = new float[batch * S];
+            DH0[ld] = new float[batch * S];
+            C0[ld] = new float[batch * Hc];
+            Cn[ld] = new float[batch * Hc];
+            DCn[ld] = new float[batch * Hc];
+            DC0[ld] = new float[batch * Hc];
+        }
+        DInput = new float[rows * maxInput];
+        rowCapacity = rows;
+        batchCapacity = batch;
+        HasForward = false;
+    }
+
+    /// <summary>Grows the batch-first staging buffers.</summary>
+    internal void EnsureBatchFirst(int elements)
+    {
+        if (BatchFirstIn.Length < elements)
+        {
+            BatchFirstIn = new float[elements];
+            BatchFirstOut = new float[elements];
+        }
+    }
+}

@@ -1,0 +1,51 @@
+namespace Baton.Layers;
+
+/// <summary>
+/// The caller-owned state of a batch of independent streams advanced one step at a time by
+/// <see cref="RecurrentStack.Step"/>: h per layer [L, B, S], c per layer [L, B, H] (LSTM), and the scratch
+/// a step needs, so that stepping allocates nothing and several threads can step their own states on one stack.
+/// </summary>
+public sealed class StreamState
+{
+    private readonly float[] h;
+    private readonly float[] c;
+
+    internal StreamState(RecurrentStack stack, int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1, nameof(batch));
+        Stack = stack;
+        Batch = batch;
+        int L = stack.Options.Layers;
+        h = new float[L * batch * stack.StateSize];
+        c = new float[stack.HasCellState ? L * batch * stack.Options.HiddenSize : 0];
+        int width = Math.Max(stack.Options.InputSize, stack.OutputSize);
+        LayerOutA = new float[batch * width];
+        LayerOutB = new float[batch * width];
+        int scratch = 0;
+        for (int l = 0; l < L; l++)
+            scratch = Math.Max(scratch, stack.Layer(l).StepScratchSize(batch));
+        Scratch = new float[scratch];
+    }
+
+    internal RecurrentStack Stack { get; }
+
+    /// <summary>Number of streams B.</summary>
+    public int Batch { get; }
+
+    /// <summary>Hidden state h, [L, B, StateSize]; read or set it between steps.</summary>
+    public Span<float> H => h;
+
+    /// <summary>Cell state c, [L, B, HiddenSize] for LSTM, empty otherwise.</summary>
+    public Span<float> C => c;
+
+    /// <summary>Sets h and c to zero.</summary>
+    public void Reset()
+    {
+        Array.Clear(h);
+        Array.Clear(c);
+    }
+
+    internal float[] LayerOutA { get; }   // [B, max width] ping-pong buffer between layers
+    internal float[] LayerOutB { get; }   // [B, max width]
+    internal float[] Scratch { get; }     // the largest layer's StepScratchSize
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Baton.Layers;
+
+namespace Baton.Models;
+
+/// <summary>
+/// Everything needed to rebuild a <see cref="SequenceModel"/>: stored as JSON (snake_case keys) in
+/// the safetensors <c>__metadata__["baton.config"]</c> of every model file and checkpoint.
+/// </summary>
+/// <remarks>
+/// Tasks: <c>lm</c> (next token: Embedding(V, E) → stack → head [T, B, V]); <c>forecast</c>
+/// (features [T, B, I] → stack → head [B, horizon·targets] from the final state); <c>classify</c>
+/// (tokens through an embedding when <see cref="Vocab"/> is set, else features; head [B, classes]
+/// from the final state, both directions' final states when bidirectional).
+/// </remarks>
+public sealed record ModelConfig
+{
+    /// <summary>Format tag written to every file.</summary>
+    public const string CurrentFormat = "baton/1";
+
+    /// <summary>Format tag; <see cref="CurrentFormat"/>.</summary>
+    public string Format { get; init; } = CurrentFormat;
+
+    /// <summary><c>lm</c>, <c>forecast</c> or <c>classify</c>.</summary>
+    public string Task { get; init; } = "lm";
+
+    /// <summary><c>lstm</c>, <c>gru</c>, <c>rnn</c> (tanh), <c>rnn_relu</c>, <c>mingru</c> or <c>minlstm</c>.</summary>
+    public string Cell { get; init; } = "lstm";
+
+    /// <summary>Number of stacked recurrent layers.</summary>
+    public int Layers { get; init; } = 1;
+
+    /// <summary>Hidden size H of each layer and direction.</summary>
+    public int Hidden { get; init; } = 128;
+
+    /// <summary>Embedding width E (token input only; 0 for feature input).</summary>
+    public int Embedding { get; init; }
+
+    /// <summary>Runs a second, reversed direction (not for <c>lm</c>).</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>LSTM projection size (0 = none).</summary>
+    public int ProjSize { get; init; }
+
+    /// <summary>Dropout probability between recurrent layers and before the head, during training.</summary>
+    public float Dropout { get; init; }
+
+    /// <summary>Number of input features for feature input (forecast, or classify without a vocabulary).</summary>
+    public int InputSize { get; init; }
+
+    /// <summary>Head width: vocabulary size (lm), horizon·targets (forecast), number of classes (classify).</summary>
+    public int OutputSize { get; init; }
+
+    /// <summary><c>chars</c>, <c>bytes</c> or empty: how text maps to token ids.</summary>
+    public string Tokens { get; init; } = "";
+
+    /// <summary>The token strings, by id (lm and token classify).</summary>
+    public string[] Vocab { get; init; } = [];
+
+    /// <summary>Class labels, by id (classify).</summary>
+    public string[] Classes { get; init; } = [];
+
+    /// <summary>Input feature names, by column (forecast).</summary>
+    public string[] Features { get; init; } = [];
+
+    /// <summary>Target names (forecast); the head predicts horizon × targets values, step-major.</summary>
+    public string[] Targets { get; init; } = [];
+
+    /// <summary>Input window length in steps (forecast).</summary>
+    public int Window { get; init; }
+
+    /// <summary>Number of future steps predicted (forecast).</summary>
+    public int Horizon { get; init; }
+
+    /// <summary>Per-feature mean subtracted before the model (forecast: x' = (x - mean) / std).</summary>
+    public float[] FeatureMean { get; init; } = [];
+
+    /// <summary>Per-feature standard deviation (see <see cref="FeatureMean"/>).</summary>
+    public float[] FeatureStd { get; init; } = [];
+
+    /// <summary>Per-target mean: predictions are y = y' · std + mean.</summary>
+    public float[] TargetMean { get; init; } = [];
+
+    /// <summary>Per-target standard deviation (see <see cref="TargetMean"/>).</summary>
+    public float[] TargetStd { get; init; } = [];
+
+    /// <summary>True when the input is token ids through an embedding.</summary>
+    [JsonIgnore]
+    public bool UsesEmbedding => Embedding > 0;
+
+    /// <summary>The recurrent cell kind of <see cref="Cell"/>.</summary>
+    [JsonIgnore]
+    public CellKind CellKind => Cell switch
+    {
+        "lstm" => CellKind.Lstm,
+        "gru" => CellKind.Gru,
+        "rnn" or "rnn_tanh" or "rnn_relu" => CellKind.Rnn,
+        "mingru" => CellKind.MinGru,
+        "minlstm" => CellKind.MinLstm,
+        _ => throw new ModelConfigException("cell", $"unknown cell '{Cell}' (lstm, gru, rnn, rnn_relu, mingru, minlstm)."),
+    };
+
+    /// <summary>The recurrent-stack options this config describes.</summary>
+    public RecurrentOptions ToRecurrentOptions() => new(CellKind, UsesEmbedding ? Embedding : InputSize, Hidden, Layers,
+        Bidirectional, ProjSize, Dropout, Cell == "rnn_relu" ? Nonlinearity.Relu : Nonlinearity.Tanh);
+
+    /// <summary>Checks that the fields are consistent; throws <see cref="ModelConfigException"/> naming the field.</summary>
+    public void Validate()
+    {
+        if (Format != CurrentFormat)
+            throw new ModelConfigException("format", $"unsupported format '{Format}' (expected '{CurrentFormat}').");
+        if (Task is not ("lm" or "forecast" or "classify"))
+            throw new ModelConfigException("task", $"unknown task '{Task}' (lm, forecast, classify).");
+        _ = CellKind;
+        if (Layers < 1)
+            throw new ModelConfigException("layers", $"must be at least 1, got {Layers}.");
+        if (Hidden < 1)
+            throw new ModelConfigException("hidden", $"must be at least 1, got {Hidden}.");
+        if (Embedding < 0)
+            throw new ModelConfigException("embedding", $"must not be negative, got {Embedding}.");
+        if (ProjSize < 0 || (ProjSize > 0 && (CellKind != CellKind.Lstm || ProjSize >= Hidden)))
+            throw new ModelConfigException("proj_size", $"{ProjSize} is invalid: projection needs an LSTM and 0 < proj_size < hidden.");
+        if (!(Dropout >= 0 && Dropout < 1))
+            throw new ModelConfigException("dropout", $"must be in [0, 1), got {Dropout}.");
+        if (OutputSize < 1)
+            throw new ModelConfigException("output_size", $"must be at least 1, got {OutputSize}.");
+        if (Task == "lm")
+        {
+            if (!UsesEmbedding)
+                throw new ModelConfigException("embedding", "task 'lm' needs an embedding width > 0.");
+            if (Bidirectional)
+                throw new ModelConfigException("bidirectional", "task 'lm' predicts the next token and cannot be bidirectional.");
+        }
+        if (UsesEmbedding)
+        {
+            if (Vocab.Length != 0 && Vocab.Length != VocabularySize)
+                throw new ModelConfigException("vocab", $"has {Vocab.Length} entries but the model expects {VocabularySize}.");
+        }
+        else if (InputSize < 1)
+        {
+            throw new ModelConfigException("input_size", $"must be at least 1 for feature input, got {InputSize}.");
+        }
+        if (Task == "forecast")
+        {
+            if (UsesEmbedding)
+                throw new ModelConfigException("embedding", "task 'forecast' reads features directly (embedding must be 0).");
+            if (Features.Length != 0 && Features.Length != InputSize)
+                throw new ModelConfigException("features", $"has {Features.Length} names but input_size is {InputSize}.");
+            if (FeatureMean.Length != 0 && FeatureMean.Length != InputSize)
+                throw new ModelConfigException("feature_mean", $"has {FeatureMean.Length} values but input_size is {InputSize}.");
+            if (FeatureStd.Length != FeatureMean.Length)
+                throw new ModelConfigException("feature_std", $"has {FeatureStd.Length} values but feature_mean has {FeatureMean.Length}.");
+            if (Targets.Length > 0 && Horizon > 0 && Targets.Length * Horizon != OutputSize)
+                throw new ModelConfigException("output_size", $"is {OutputSize} but horizon × targets is {Horizon * Targets.Length}.");
+            if (TargetStd.Length != TargetMean.Length)
+                throw new ModelConfigException("target_std", $"has {TargetStd.Length} values but target_mean has {TargetMean.Length}.");
+        }
+        if (Task == "classify" && Classes.Length != 0 && Classes.Length != OutputSize)
+            throw new ModelConfigException("classes", $"has {Classes.Length} labels but output_size is {OutputSize}.");
+    }
+
+    /// <summary>Vocabulary size V of the embedding (lm: <see cref="OutputSize"/>; classify: <see cref="Vocab"/> length).</summary>
+    [JsonIgnore]
+    public int VocabularySize => Task == "lm" ? OutputSize : Vocab.Length;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        WriteIndented = false,
+    };
+
+    /// <summary>The JSON stored in <c>__metadata__["baton.config"]</c>.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses and validates the JSON of <see cref="ToJson"/>.</summary>
+    public static ModelConfig FromJson(string json)
+    {
+        ModelConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelConfigException(e.Path ?? "baton.config", $"invalid JSON: {e.Message}");
+        }
+        if (config is null)
+            throw new ModelConfigException("baton.config", "is null.");
+        config.Validate();
+        return config;
+    }
+}

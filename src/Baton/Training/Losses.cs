@@ -1,0 +1,142 @@
+namespace Baton.Training;
+
+/// <summary>
+/// Loss values and gradients, each matching the PyTorch function named in its summary with
+/// <c>reduction="mean"</c>. Sums are accumulated in float64; gradients are written (not accumulated),
+/// and skipped when the gradient span is empty.
+/// </summary>
+public static class Losses
+{
+    /// <summary>PyTorch's default <c>ignore_index</c>: targets equal to it (padding) count neither in the loss nor in the mean.</summary>
+    public const int IgnoreIndex = -100;
+
+    /// <summary>
+    /// <c>F.cross_entropy(logits, targets, ignore_index)</c> over <paramref name="targets"/>.Length rows of <paramref name="classes"/> logits:
+    /// loss_r = logsumexp(x_r) − x_r[y_r]. Returns the sum and the number of counted rows; the mean is the loss.
+    /// dLogits_r = (softmax(x_r) − onehot(y_r)) · <paramref name="gradScale"/> / count, zero for ignored rows
+    /// (pass gradScale = 1 for the gradient of the mean).
+    /// </summary>
+    public static TokenLoss CrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes, Span<float> dLogits,
+        int ignoreIndex = IgnoreIndex, float gradScale = 1f)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1, nameof(classes));
+        int rows = targets.Length;
+        if (logits.Length != rows * classes)
+            throw new ArgumentException($"logits holds {logits.Length} values, rows·classes = {rows * classes} expected.", nameof(logits));
+        bool grad = !dLogits.IsEmpty;
+        if (grad && dLogits.Length != logits.Length)
+            throw new ArgumentException("dLogits must match logits.", nameof(dLogits));
+        long count = 0;
+        foreach (int y in targets)
+        {
+            if (y == ignoreIndex)
+                continue;
+            if ((uint)y >= (uint)classes)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"target {y} is outside [0, {classes}).");
+            count++;
+        }
+        double sum = 0;
+        float scale = count == 0 ? 0f : (float)(gradScale / (double)count);
+        for (int r = 0; r < rows; r++)
+        {
+            var x = logits.Slice(r * classes, classes);
+            int y = targets[r];
+            if (y == ignoreIndex)
+            {
+                if (grad)
+                    dLogits.Slice(r * classes, classes).Clear();
+                continue;
+            }
+            float max = float.NegativeInfinity;
+            foreach (float v in x)
+                max = MathF.Max(max, v);
+            double z = 0;
+            foreach (float v in x)
+                z += Math.Exp(v - max);
+            double logZ = max + Math.Log(z);
+            sum += logZ - x[y];
+            if (grad)
+            {
+                var dx = dLogits.Slice(r * classes, classes);
+                for (int c = 0; c < classes; c++)
+                    dx[c] = (float)Math.Exp(x[c] - logZ) * scale;
+                dx[y] -= scale;
+            }
+        }
+        return new TokenLoss(sum, count);
+    }
+
+    /// <summary><c>F.mse_loss</c>: mean((p − t)²); dPred = 2(p − t)/n.</summary>
+    public static double Mse(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> dPrediction)
+    {
+        int n = Check(prediction, target, dPrediction);
+        double sum = 0;
+        float scale = 2f / n;
+        for (int i = 0; i < n; i++)
+        {
+            float d = prediction[i] - target[i];
+            sum += (double)d * d;
+            if (!dPrediction.IsEmpty)
+                dPrediction[i] = scale * d;
+        }
+        return sum / n;
+    }
+
+    /// <summary><c>F.l1_loss</c>: mean|p − t|; dPred = sign(p − t)/n (0 where p = t, as torch).</summary>
+    public static double Mae(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> dPrediction)
+    {
+        int n = Check(prediction, target, dPrediction);
+        double sum = 0;
+        float scale = 1f / n;
+        for (int i = 0; i < n; i++)
+        {
+            float d = prediction[i] - target[i];
+            sum += Math.Abs(d);
+            if (!dPrediction.IsEmpty)
+                dPrediction[i] = scale * MathF.Sign(d);
+        }
+        return sum / n;
+    }
+
+    /// <summary>
+    /// <c>F.huber_loss(delta)</c>: mean of ½d² where |d| &lt; δ, else δ(|d| − ½δ), d = p − t;
+    /// dPred = d/n where |d| &lt; δ, else δ·sign(d)/n.
+    /// </summary>
+    public static double Huber(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> dPrediction, float delta = 1f)
+    {
+        if (!(delta > 0))
+            throw new ArgumentOutOfRangeException(nameof(delta), "Huber delta must be positive.");
+        int n = Check(prediction, target, dPrediction);
+        double sum = 0;
+        float scale = 1f / n;
+        for (int i = 0; i < n; i++)
+        {
+            float d = prediction[i] - target[i];
+            float a = MathF.Abs(d);
+            if (a < delta)
+            {
+                sum += 0.5 * d * (double)d;
+                if (!dPrediction.IsEmpty)
+                    dPrediction[i] = scale * d;
+            }
+            else
+            {
+                sum += delta * (a - 0.5 * delta);
+                if (!dPrediction.IsEmpty)
+                    dPrediction[i] = scale * delta * MathF.Sign(d);
+            }
+        }
+        return sum / n;
+    }
+
+    private static int Check(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> dPrediction)
+    {
+        if (prediction.Length != target.Length)
+            throw new ArgumentException($"prediction holds {prediction.Length} values, target {target.Length}.", nameof(target));
+        if (prediction.Length == 0)
+            throw new ArgumentException("Empty prediction.", nameof(prediction));
+        if (!dPrediction.IsEmpty && dPrediction.Length != prediction.Length)
+            throw new ArgumentException("dPrediction must match prediction.", nameof(dPrediction));
+        return prediction.Length;
+    }
+}

@@ -1,0 +1,188 @@
+using Baton.Numerics;
+
+namespace Baton.Training;
+
+/// <summary>
+/// Batches of independent variable-length examples (classify, forecast windows): each epoch visits the training
+/// examples in a permutation drawn from <c>Rng(seed + epoch)</c> (so a position is enough to resume), B at a time,
+/// padded to the longest in the batch with per-sequence lengths; validation examples in order. Position = [epoch, batch].
+/// </summary>
+public sealed class SequenceExamples : ITrainingData
+{
+    private readonly SequenceExample[] train;
+    private readonly SequenceExample[] validation;
+    private readonly ulong seed;
+    private readonly int[] order;
+    private long epoch;
+    private long batchIndex;
+    private long orderEpoch = -1;
+
+    /// <summary>
+    /// Checks every example (lengths, finite values, label range) and fixes the batch size. <paramref name="inputSize"/> is 0 for
+    /// token examples; <paramref name="targetSize"/> is the regression width (0 for classification).
+    /// </summary>
+    public SequenceExamples(IReadOnlyList<SequenceExample> train, IReadOnlyList<SequenceExample>? validation,
+        int inputSize, int targetSize, int batchSize, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentOutOfRangeException.ThrowIfNegative(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(targetSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1, nameof(batchSize));
+        if (train.Count == 0)
+            throw new ArgumentException("No training examples.", nameof(train));
+        InputSize = inputSize;
+        TargetSize = targetSize;
+        this.train = [.. train];
+        this.validation = validation is null ? [] : [.. validation];
+        this.seed = seed;
+        MaxB = batchSize;
+        int maxT = 0;
+        for (int i = 0; i < this.train.Length; i++)
+            maxT = Math.Max(maxT, Check(this.train[i], "training", i));
+        for (int i = 0; i < this.validation.Length; i++)
+            maxT = Math.Max(maxT, Check(this.validation[i], "validation", i));
+        MaxT = maxT;
+        order = new int[this.train.Length];
+        BatchesPerEpoch = (this.train.Length + batchSize - 1) / batchSize;
+        ValidationBatchCount = (this.validation.Length + batchSize - 1) / batchSize;
+    }
+
+    private int Check(SequenceExample example, string set, int index)
+    {
+        string where = $"{set} example {index}";
+        int length;
+        if (InputSize == 0)
+        {
+            if (example.Tokens is null || example.Tokens.Length == 0)
+                throw new ArgumentException($"{where}: no tokens.");
+            length = example.Tokens.Length;
+        }
+        else
+        {
+            if (example.Features is null || example.Features.Length == 0 || example.Features.Length % InputSize != 0)
+                throw new ArgumentException($"{where}: features must hold a positive multiple of {InputSize} values.");
+            length = example.Features.Length / InputSize;
+            for (int i = 0; i < example.Features.Length; i++)
+            {
+                if (!float.IsFinite(example.Features[i]))
+                    throw new ArgumentException($"{where}: feature {i % InputSize} at step {i / InputSize} is {example.Features[i]}.");
+            }
+        }
+        if (TargetSize > 0)
+        {
+            if (example.Target is null || example.Target.Length != TargetSize)
+                throw new ArgumentException($"{where}: target must hold {TargetSize} values.");
+            for (int i = 0; i < TargetSize; i++)
+            {
+                if (!float.IsFinite(example.Target[i]))
+                    throw new ArgumentException($"{where}: target {i} is {example.Target[i]}.");
+            }
+        }
+        else if (example.Label < 0)
+        {
+            throw new ArgumentException($"{where}: label {example.Label} is negative.");
+        }
+        return length;
+    }
+
+    /// <inheritdoc/>
+    public int MaxT { get; }
+
+    /// <inheritdoc/>
+    public int MaxB { get; }
+
+    /// <inheritdoc/>
+    public int InputSize { get; }
+
+    /// <inheritdoc/>
+    public int TargetSize { get; }
+
+    /// <summary>⌈N / B⌉ (the last batch may be smaller).</summary>
+    public int BatchesPerEpoch { get; }
+
+    /// <inheritdoc/>
+    public int ValidationBatchCount { get; }
+
+    /// <inheritdoc/>
+    public long[] Position
+    {
+        get => [epoch, batchIndex];
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Length != 2 || value[0] < 0 || value[1] < 0 || value[1] >= BatchesPerEpoch)
+                throw new ArgumentException($"Invalid example position [{string.Join(", ", value)}] for {BatchesPerEpoch} batches per epoch.", nameof(value));
+            (epoch, batchIndex) = (value[0], value[1]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void NextTrain(TrainingBatch batch)
+    {
+        if (orderEpoch != epoch)
+        {
+            for (int i = 0; i < order.Length; i++)
+                order[i] = i;
+            var rng = new Rng(seed + (ulong)epoch);
+            for (int i = order.Length - 1; i > 0; i--)
+            {
+                int j = rng.NextInt(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+            orderEpoch = epoch;
+        }
+        int start = (int)batchIndex * MaxB;
+        int count = Math.Min(MaxB, order.Length - start);
+        Fill(batch, i => train[order[start + i]], count);
+        if (++batchIndex == BatchesPerEpoch)
+        {
+            batchIndex = 0;
+            epoch++;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void GetValidation(int index, TrainingBatch batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ValidationBatchCount);
+        int start = index * MaxB;
+        Fill(batch, i => validation[start + i], Math.Min(MaxB, validation.Length - start));
+    }
+
+    private void Fill(TrainingBatch batch, Func<int, SequenceExample> example, int B)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int T = 0;
+        for (int b = 0; b < B; b++)
+            T = Math.Max(T, Length(example(b)));
+        batch.T = T;
+        batch.B = B;
+        batch.HasLengths = true;
+        batch.ContinuesState = false;
+        int I = InputSize;
+        if (I == 0)
+            Array.Clear(batch.Tokens, 0, T * B);
+        else
+            Array.Clear(batch.Features, 0, T * B * I);
+        for (int b = 0; b < B; b++)
+        {
+            var e = example(b);
+            int length = Length(e);
+            batch.Lengths[b] = length;
+            for (int t = 0; t < length; t++)
+            {
+                if (I == 0)
+                    batch.Tokens[t * B + b] = e.Tokens![t];
+                else
+                    e.Features.AsSpan(t * I, I).CopyTo(batch.Features.AsSpan((t * B + b) * I, I));
+            }
+            if (TargetSize > 0)
+                e.Target.AsSpan().CopyTo(batch.Targets.AsSpan(b * TargetSize, TargetSize));
+            else
+                batch.Labels[b] = e.Label;
+        }
+    }
+
+    private int Length(SequenceExample e) => InputSize == 0 ? e.Tokens!.Length : e.Features!.Length / InputSize;
+}
