@@ -10,6 +10,7 @@ internal static class CommandCatalog
     [
         Commands.ParamsCommand.Create(),
         Lab(),
+        Commands.ForecastCommand.Create(),
     ];
 
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>
