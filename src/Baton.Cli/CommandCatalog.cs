@@ -16,6 +16,7 @@ internal static class CommandCatalog
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>
     public static IEnumerable<Command> LabCommands() =>
     [
+        Commands.LabMemoryCommand.Create(),
     ];
 
     private static Command Lab()
