@@ -20,6 +20,7 @@ internal static class CommandCatalog
     [
         Commands.LabMemoryCommand.Create(),
         Commands.LabGradientsCommand.Create(),
+        Commands.LabLengthsCommand.Create(),
     ];
 
     private static Command Lab()
