@@ -9,6 +9,8 @@ internal static class CommandCatalog
     public static IEnumerable<Command> TopLevel() =>
     [
         Commands.ParamsCommand.Create(),
+        Commands.ExportOnnxCommand.Create(),
+        Commands.ImportTorchCommand.Create(),
         Lab(),
         Commands.ForecastCommand.Create(),
     ];
@@ -16,6 +18,7 @@ internal static class CommandCatalog
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>
     public static IEnumerable<Command> LabCommands() =>
     [
+        Commands.LabMemoryCommand.Create(),
     ];
 
     private static Command Lab()
