@@ -9,6 +9,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> TopLevel() =>
     [
         Commands.ParamsCommand.Create(),
+        Commands.TrainCommand.Create(),
         Lab(),
     ];
 
