@@ -12,6 +12,9 @@ public sealed class WorkerPool
 
     private const int SpinsBeforeSleep = 20_000;
 
+    /// <summary>True on a pool worker thread: a Run from inside a part runs its parts inline.</summary>
+    [ThreadStatic] private static bool isWorker;
+
     private readonly object gate = new();
     private Worker[] workers = [];
     private IParallelWork? current;
@@ -29,7 +32,7 @@ public sealed class WorkerPool
     public void Run(IParallelWork work, int count)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (count <= 1 || Monitor.IsEntered(gate))
+        if (count <= 1 || isWorker || Monitor.IsEntered(gate))
         {
             // Nested calls from inside a part run serially rather than deadlock.
             for (int part = 0; part < Math.Max(count, 1); part++)
@@ -80,6 +83,7 @@ public sealed class WorkerPool
 
     private void WorkerLoop(Worker self, int part)
     {
+        isWorker = true;
         while (true)
         {
             int spins = 0;

@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+
+namespace Baton.Bench;
+
+/// <summary>One measured (or failed) row: the fields of the JSON line.</summary>
+public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, double? TokensPerSecond,
+    double? MicrosecondsPerStep, int Threads, double? GigabytesPerSecond = null, string? Error = null)
+{
+    /// <summary>
+    /// <c>{"name","median_ms","gflops","tok_s","us_per_step","threads"}</c> (null where a field does not apply),
+    /// plus <c>"gb_s"</c> for rows that count bytes and <c>"error"</c> for rows that could not run.
+    /// </summary>
+    public string ToJson()
+    {
+        var s = new StringBuilder();
+        s.Append("{\"name\":").Append(Quote(Name));
+        s.Append(",\"median_ms\":").Append(Number(MedianMs));
+        s.Append(",\"gflops\":").Append(Number(Gflops));
+        s.Append(",\"tok_s\":").Append(Number(TokensPerSecond));
+        s.Append(",\"us_per_step\":").Append(Number(MicrosecondsPerStep));
+        s.Append(",\"threads\":").Append(Threads.ToString(CultureInfo.InvariantCulture));
+        if (GigabytesPerSecond is not null)
+            s.Append(",\"gb_s\":").Append(Number(GigabytesPerSecond));
+        if (Error is not null)
+            s.Append(",\"error\":").Append(Quote(Error));
+        return s.Append('}').ToString();
+    }
+
+    /// <summary>A human-readable line.</summary>
+    public string ToText()
+    {
+        if (Error is not null)
+            return $"{Name,-28} error: {Error}";
+        var s = new StringBuilder($"{Name,-28} {MedianMs,12:F4} ms");
+        if (Gflops is { } g) s.Append($"  {g,8:F1} GFLOP/s");
+        if (TokensPerSecond is { } t) s.Append($"  {t,12:F0} tok/s");
+        if (MicrosecondsPerStep is { } u) s.Append($"  {u,10:F2} us/step");
+        if (GigabytesPerSecond is { } b) s.Append($"  {b,8:F1} GB/s");
+        return s.Append($"  threads={Threads}").ToString();
+    }
+
+    private static string Number(double? x) =>
+        x is { } v && double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : "null";
+
+    private static string Quote(string text)
+    {
+        var s = new StringBuilder("\"");
+        foreach (char ch in text)
+        {
+            switch (ch)
+            {
+                case '"': s.Append("\\\""); break;
+                case '\\': s.Append("\\\\"); break;
+                case '\n': s.Append("\\n"); break;
+                default:
+                    if (ch < ' ') s.Append($"\\u{(int)ch:x4}");
+                    else s.Append(ch);
+                    break;
+            }
+        }
+        return s.Append('"').ToString();
+    }
+}

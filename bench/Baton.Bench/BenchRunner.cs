@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Baton.Numerics;
+
+namespace Baton.Bench;
+
+/// <summary>Times a row: warm-up, then the median of repeated samples.</summary>
+public static class BenchRunner
+{
+    /// <summary>A sample lasts at least this long: fast rows repeat their work inside one sample.</summary>
+    private const double MinSampleMs = 20;
+
+    /// <summary>Warm-up lasts at least this long (and at least two repetitions), so the JIT has settled.</summary>
+    private const double WarmupMs = 300;
+
+    /// <summary>Measures the row called <paramref name="name"/>; a missing row or a failure becomes an error result.</summary>
+    public static BenchResult Measure(string name, int repeat)
+    {
+        var row = BenchRegistry.Find(name);
+        if (row is null)
+            return new BenchResult(name, null, null, null, null, Threads.Count, Error: "not implemented yet");
+        try
+        {
+            return Measure(row, repeat);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new BenchResult(name, null, null, null, null, Threads.Count, Error: $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Measures <paramref name="row"/>: median over <paramref name="repeat"/> samples.</summary>
+    public static BenchResult Measure(IBenchRow row, int repeat)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
+        var work = row.Prepare();
+        var clock = Stopwatch.StartNew();
+        int warmups = 0;
+        while (warmups < 2 || clock.Elapsed.TotalMilliseconds < WarmupMs)
+        {
+            work.Run();
+            warmups++;
+        }
+        double perRunMs = clock.Elapsed.TotalMilliseconds / warmups;
+        int batch = (int)Math.Clamp(Math.Ceiling(MinSampleMs / Math.Max(perRunMs, 1e-6)), 1, 1_000_000);
+        var samples = new double[repeat];
+        for (int s = 0; s < repeat; s++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++)
+                work.Run();
+            samples[s] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / batch;
+        }
+        Array.Sort(samples);
+        double median = repeat % 2 == 1 ? samples[repeat / 2] : 0.5 * (samples[repeat / 2 - 1] + samples[repeat / 2]);
+        double seconds = median / 1000;
+        return new BenchResult(row.Name, median,
+            work.Flops / seconds / 1e9,
+            work.Tokens / seconds,
+            work.Steps is { } steps ? median * 1000 / steps : null,
+            Threads.Count,
+            work.Bytes / seconds / 1e9);
+    }
+}

@@ -1,2 +1,0 @@
-Console.Error.WriteLine("Baton.Bench: harness under construction.");
-return 1;

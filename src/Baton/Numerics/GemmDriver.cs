@@ -1,0 +1,101 @@
+namespace Baton.Numerics;
+
+/// <summary>
+/// The cache-blocked GEMM loop nest (GotoBLAS / BLIS order) over <see cref="GemmKernel{TOps,TVec}"/>:
+/// for each NC-column block and KC-deep slice, op(B) is packed into NR-column panels (kept in L2);
+/// for each MC-row block op(A) is packed into MR-row panels; each A micro-panel stays in L1 while the
+/// B panels stream past it. The K slices are always taken in the same order, so every element of C
+/// is computed the same way whichever rows or columns a thread owns.
+/// </summary>
+internal static unsafe class GemmDriver<TOps, TVec>
+    where TOps : struct, ISimdOps<TVec>
+    where TVec : struct
+{
+    /// <summary>Depth of a packed slice.</summary>
+    public const int KC = 256;
+
+    /// <summary>Rows of op(A) packed at once (a multiple of MR).</summary>
+    public const int MC = 96;
+
+    /// <summary>Columns of op(B) packed at once (a multiple of every NR).</summary>
+    public const int NC = 1024;
+
+    private static int MR => GemmKernel<TOps, TVec>.MR;
+    private static int NR => GemmKernel<TOps, TVec>.NR;
+
+    /// <summary>Floats of per-thread block buffer that <see cref="Block"/> needs.</summary>
+    public static int BufferFloats => MC * KC + KC * NC + 64 * 64;
+
+    /// <summary>C[m0..m1, n0..n1) = alpha · op(A) · op(B) + beta · C over those rows and columns.</summary>
+    public static void Block(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        float* buffer = GemmBuffers.ForThisThread.Block(BufferFloats);
+        float* ap = buffer;
+        float* bp = ap + MC * KC;
+        float* scratch = bp + KC * NC;
+        int nr = NR;
+        for (int jc = n0; jc < n1; jc += NC)
+        {
+            int nc = Math.Min(NC, n1 - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                float betaSlice = pc == 0 ? beta : 1f;
+                GemmKernel<TOps, TVec>.PackB(transB, b, ldb, pc, kc, jc, nc, bp);
+                for (int ic = m0; ic < m1; ic += MC)
+                {
+                    int mc = Math.Min(MC, m1 - ic);
+                    GemmKernel<TOps, TVec>.PackA(transA, a, lda, ic, mc, pc, kc, ap);
+                    for (int ir = 0; ir < mc; ir += MR)
+                    {
+                        int rows = Math.Min(MR, mc - ir);
+                        float* apanel = ap + ir * kc;
+                        float* crow = c + (long)(ic + ir) * ldc + jc;
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            GemmKernel<TOps, TVec>.Tile(rows, apanel, bp + (long)jr * kc, kc, crow + jr, ldc,
+                                alpha, betaSlice, 0, cols, scratch);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[0..m, colStart..colStart+colCount) = alpha · A · B + beta · C with B pre-packed in full-depth
+    /// NR-column panels (<see cref="PackedMatrix"/>). A is m × K row-major.
+    /// </summary>
+    public static void Packed(int m, float alpha, float* a, int lda, PackedMatrix packed, float beta,
+        float* c, int ldc, int colStart, int colCount)
+    {
+        int k = packed.K;
+        int nr = NR;
+        var buffers = GemmBuffers.ForThisThread;
+        float* scratch = buffers.Block(BufferFloats) + MC * KC + KC * NC;
+        float* apk = a;
+        if (m > 1)
+        {
+            // The MR-row panels of A, packed full depth; one row is already its own panel.
+            apk = buffers.Rows((long)m * k);
+            GemmKernel<TOps, TVec>.PackA(false, a, lda, 0, m, 0, k, apk);
+        }
+        float* panels = packed.Pointer;
+        int colEnd = colStart + colCount;
+        for (int q = colStart / nr; q * nr < colEnd; q++)
+        {
+            int panel0 = q * nr;
+            int col0 = Math.Max(colStart - panel0, 0);
+            int cols = Math.Min(nr, colEnd - panel0);
+            float* bpanel = panels + (long)q * k * nr;
+            for (int i = 0; i < m; i += MR)
+            {
+                int rows = Math.Min(MR, m - i);
+                GemmKernel<TOps, TVec>.Tile(rows, apk + (long)i * k, bpanel, k, c + (long)i * ldc + panel0, ldc,
+                    alpha, beta, col0, cols, scratch);
+            }
+        }
+    }
+}

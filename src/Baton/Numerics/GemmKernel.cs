@@ -1,0 +1,254 @@
+using System.Runtime.CompilerServices;
+
+namespace Baton.Numerics;
+
+/// <summary>A row count known when the kernel is compiled (1..6), so one kernel body serves every edge.</summary>
+internal interface IRows
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Rows1 : IRows { public static int Value => 1; }
+internal readonly struct Rows2 : IRows { public static int Value => 2; }
+internal readonly struct Rows3 : IRows { public static int Value => 3; }
+internal readonly struct Rows4 : IRows { public static int Value => 4; }
+internal readonly struct Rows5 : IRows { public static int Value => 5; }
+internal readonly struct Rows6 : IRows { public static int Value => 6; }
+
+/// <summary>
+/// The register-tiled GEMM micro-kernel and the panel packing, written once over <see cref="ISimdOps{TVec}"/>.
+/// A micro-tile is R ≤ <see cref="MR"/> rows by NR = GemmVectors · Count columns; its R·GemmVectors
+/// accumulators live in registers for the whole K loop. Every output element is the sum over k in
+/// ascending order, whatever the tile's position, so results never depend on how C is split.
+/// </summary>
+internal static unsafe class GemmKernel<TOps, TVec>
+    where TOps : struct, ISimdOps<TVec>
+    where TVec : struct
+{
+    /// <summary>Rows of a full micro-tile.</summary>
+    public const int MR = 6;
+
+    /// <summary>Columns of a micro-tile (and of a packed B panel).</summary>
+    public static int NR => TOps.GemmVectors * TOps.Count;
+
+    /// <summary>
+    /// C[r, col0..cols) = alpha · Σ_p Ap[p, r] · Bp[p, c] + beta · C (beta = 0: C is overwritten), for r &lt; R.
+    /// <paramref name="ap"/>: kc × R packed (element (p, r) at p·R + r); <paramref name="bp"/>: kc × NR packed;
+    /// <paramref name="c"/> points at the tile's column 0; <paramref name="scratch"/> holds MR × NR floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TRows>(float* ap, float* bp, int kc, float* c, int ldc, float alpha, float beta,
+        int col0, int cols, float* scratch)
+        where TRows : struct, IRows
+    {
+        int rows = TRows.Value;
+        bool wide = TOps.GemmVectors > 2;
+        int w = TOps.Count;
+        int nr = TOps.GemmVectors * w;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
+        TVec c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(bp);
+            TVec b1 = TOps.Load(bp + w);
+            TVec b2 = wide ? TOps.Load(bp + 2 * w) : TOps.Zero;
+            TVec b3 = wide ? TOps.Load(bp + 3 * w) : TOps.Zero;
+            TVec a = TOps.Broadcast(ap[0]);
+            c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+            if (wide) { c02 = TOps.MultiplyAdd(a, b2, c02); c03 = TOps.MultiplyAdd(a, b3, c03); }
+            if (rows > 1)
+            {
+                a = TOps.Broadcast(ap[1]);
+                c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+                if (wide) { c12 = TOps.MultiplyAdd(a, b2, c12); c13 = TOps.MultiplyAdd(a, b3, c13); }
+            }
+            if (rows > 2)
+            {
+                a = TOps.Broadcast(ap[2]);
+                c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+                if (wide) { c22 = TOps.MultiplyAdd(a, b2, c22); c23 = TOps.MultiplyAdd(a, b3, c23); }
+            }
+            if (rows > 3)
+            {
+                a = TOps.Broadcast(ap[3]);
+                c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+                if (wide) { c32 = TOps.MultiplyAdd(a, b2, c32); c33 = TOps.MultiplyAdd(a, b3, c33); }
+            }
+            if (rows > 4)
+            {
+                a = TOps.Broadcast(ap[4]);
+                c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+                if (wide) { c42 = TOps.MultiplyAdd(a, b2, c42); c43 = TOps.MultiplyAdd(a, b3, c43); }
+            }
+            if (rows > 5)
+            {
+                a = TOps.Broadcast(ap[5]);
+                c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+                if (wide) { c52 = TOps.MultiplyAdd(a, b2, c52); c53 = TOps.MultiplyAdd(a, b3, c53); }
+            }
+            ap += rows;
+            bp += nr;
+        }
+        bool full = col0 == 0 && cols == nr;
+        StoreRow(c, c00, c01, c02, c03, alpha, beta, full, col0, cols, scratch);
+        if (rows > 1) StoreRow(c + ldc, c10, c11, c12, c13, alpha, beta, full, col0, cols, scratch);
+        if (rows > 2) StoreRow(c + 2 * ldc, c20, c21, c22, c23, alpha, beta, full, col0, cols, scratch);
+        if (rows > 3) StoreRow(c + 3 * ldc, c30, c31, c32, c33, alpha, beta, full, col0, cols, scratch);
+        if (rows > 4) StoreRow(c + 4 * ldc, c40, c41, c42, c43, alpha, beta, full, col0, cols, scratch);
+        if (rows > 5) StoreRow(c + 5 * ldc, c50, c51, c52, c53, alpha, beta, full, col0, cols, scratch);
+    }
+
+    /// <summary>c[j] = alpha · x[j] + beta · c[j] for j in [col0, cols) (beta = 0: alpha · x[j]); vector and scalar forms round alike.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, TVec x0, TVec x1, TVec x2, TVec x3, float alpha, float beta,
+        bool full, int col0, int cols, float* scratch)
+    {
+        int w = TOps.Count;
+        bool wide = TOps.GemmVectors > 2;
+        if (full)
+        {
+            TVec va = TOps.Broadcast(alpha);
+            if (beta == 0f)
+            {
+                TOps.Store(c, TOps.Multiply(x0, va));
+                TOps.Store(c + w, TOps.Multiply(x1, va));
+                if (wide)
+                {
+                    TOps.Store(c + 2 * w, TOps.Multiply(x2, va));
+                    TOps.Store(c + 3 * w, TOps.Multiply(x3, va));
+                }
+            }
+            else
+            {
+                TVec vb = TOps.Broadcast(beta);
+                TOps.Store(c, TOps.MultiplyAdd(x0, va, TOps.Multiply(vb, TOps.Load(c))));
+                TOps.Store(c + w, TOps.MultiplyAdd(x1, va, TOps.Multiply(vb, TOps.Load(c + w))));
+                if (wide)
+                {
+                    TOps.Store(c + 2 * w, TOps.MultiplyAdd(x2, va, TOps.Multiply(vb, TOps.Load(c + 2 * w))));
+                    TOps.Store(c + 3 * w, TOps.MultiplyAdd(x3, va, TOps.Multiply(vb, TOps.Load(c + 3 * w))));
+                }
+            }
+            return;
+        }
+        TOps.Store(scratch, x0);
+        TOps.Store(scratch + w, x1);
+        if (wide)
+        {
+            TOps.Store(scratch + 2 * w, x2);
+            TOps.Store(scratch + 3 * w, x3);
+        }
+        if (beta == 0f)
+        {
+            for (int j = col0; j < cols; j++)
+                c[j] = scratch[j] * alpha;
+        }
+        else
+        {
+            for (int j = col0; j < cols; j++)
+                c[j] = float.MultiplyAddEstimate(scratch[j], alpha, beta * c[j]);
+        }
+    }
+
+    /// <summary>Runs the tile kernel for 1..MR rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile(int rows, float* ap, float* bp, int kc, float* c, int ldc, float alpha, float beta,
+        int col0, int cols, float* scratch)
+    {
+        switch (rows)
+        {
+            case 6: Tile<Rows6>(ap, bp, kc, c, ldc, alpha, beta, col0, cols, scratch); break;
+            case 5: Tile<Rows5>(ap, bp, kc, c, ldc, alpha, beta, col0, cols, scratch); break;
+            case 4: Tile<Rows4>(ap, bp, kc, c, ldc, alpha, beta, col0, cols, scratch); break;
+            case 3: Tile<Rows3>(ap, bp, kc, c, ldc, alpha, beta, col0, cols, scratch); break;
+            case 2: Tile<Rows2>(ap, bp, kc, c, ldc, alpha, beta, col0, cols, scratch); break;
+            default: Tile<Rows1>(ap, bp, kc, c, ldc, alpha, beta, col0, cols, scratch); break;
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) into MR-row panels: panel q holds rows
+    /// i0+q·MR.. (R = min(MR, rest) of them), element (p, r) at q·MR·kc + p·R + r.
+    /// </summary>
+    public static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, float* ap)
+    {
+        for (int q = 0; q < mc; q += MR)
+        {
+            int rows = Math.Min(MR, mc - q);
+            float* dst = ap + q * kc;
+            if (transA)
+            {
+                // op(A)[i, p] = a[p·lda + i]: each p reads R contiguous values.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * lda + i0 + q;
+                    for (int r = 0; r < rows; r++)
+                        dst[p * rows + r] = src[r];
+                }
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = a + (long)(i0 + q + r) * lda + p0;
+                    for (int p = 0; p < kc; p++)
+                        dst[p * rows + r] = src[p];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column panels, zero-padded:
+    /// element (p, j) at (j / NR)·kc·NR + p·NR + j % NR.
+    /// </summary>
+    public static void PackB(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, float* bp)
+    {
+        int nr = NR;
+        int w = TOps.Count;
+        for (int q = 0; q < nc; q += nr)
+        {
+            int cols = Math.Min(nr, nc - q);
+            float* dst = bp + (long)q * kc;
+            if (transB)
+            {
+                // op(B)[p, j] = b[j·ldb + p]: read each stored row contiguously, write down a panel column.
+                for (int j = 0; j < cols; j++)
+                {
+                    float* src = b + (long)(j0 + q + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++)
+                        dst[p * nr + j] = src[p];
+                }
+                for (int j = cols; j < nr; j++)
+                    for (int p = 0; p < kc; p++)
+                        dst[p * nr + j] = 0f;
+            }
+            else if (cols == nr)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + j0 + q;
+                    float* d = dst + p * nr;
+                    for (int v = 0; v < nr; v += w)
+                        TOps.Store(d + v, TOps.Load(src + v));
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + j0 + q;
+                    float* d = dst + p * nr;
+                    for (int j = 0; j < cols; j++)
+                        d[j] = src[j];
+                    for (int j = cols; j < nr; j++)
+                        d[j] = 0f;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+
+namespace Baton.Numerics;
+
+/// <summary>
+/// Per-vector activation functions over <see cref="ISimdOps{TVec}"/>, for the span kernels of
+/// <see cref="Activations"/> and for layers' fused elementwise passes. Instantiated with
+/// <see cref="SimdScalar"/> they are the scalar twins.
+/// </summary>
+internal static class VectorMath<TOps, TVec>
+    where TOps : struct, ISimdOps<TVec>
+    where TVec : struct
+{
+    /// <summary>Below this |x|, tanh uses its odd polynomial; above, 1 − 2 / (e^{2|x|} + 1).</summary>
+    private const float TanhPolynomialLimit = 0.625f;
+
+    /// <summary>σ(x) = 1 / (1 + e^{−x}); e^{−x} = +∞ gives 0, never NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Sigmoid(TVec x)
+    {
+        var one = TOps.Broadcast(1f);
+        return TOps.Divide(one, TOps.Add(one, TOps.Exp(TOps.Subtract(TOps.Zero, x))));
+    }
+
+    /// <summary>
+    /// tanh(x): for |x| &lt; 0.625 the Cephes minimax polynomial x + x·z·P(z), z = x² (relative error about
+    /// 1e-7); otherwise sign(x)·(1 − 2 / (e^{2|x|} + 1)), which saturates to ±1 without NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Tanh(TVec x)
+    {
+        var one = TOps.Broadcast(1f);
+        var ax = TOps.Abs(x);
+        var z = TOps.Multiply(x, x);
+        var p = TOps.MultiplyAdd(TOps.Broadcast(-5.70498872745e-3f), z, TOps.Broadcast(2.06390887954e-2f));
+        p = TOps.MultiplyAdd(p, z, TOps.Broadcast(-5.37397155531e-2f));
+        p = TOps.MultiplyAdd(p, z, TOps.Broadcast(1.33314422036e-1f));
+        p = TOps.MultiplyAdd(p, z, TOps.Broadcast(-3.33332819422e-1f));
+        var small = TOps.MultiplyAdd(TOps.Multiply(p, z), x, x);
+        var e = TOps.Exp(TOps.Add(ax, ax));
+        var large = TOps.Subtract(one, TOps.Divide(TOps.Broadcast(2f), TOps.Add(e, one)));
+        return TOps.SelectLessThan(ax, TOps.Broadcast(TanhPolynomialLimit), small, TOps.CopySign(large, x));
+    }
+
+    /// <summary>σ'(x) from y = σ(x): y · (1 − y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec SigmoidDerivFromOutput(TVec y) => TOps.Multiply(y, TOps.Subtract(TOps.Broadcast(1f), y));
+
+    /// <summary>tanh'(x) from y = tanh(x): 1 − y², as one fused multiply-add (one rounding, no cancellation error near |y| = 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec TanhDerivFromOutput(TVec y) => TOps.MultiplyAdd(TOps.Subtract(TOps.Zero, y), y, TOps.Broadcast(1f));
+}
