@@ -48,6 +48,15 @@ internal static class OnnxGraphBuilder
         {
             sequenceInput = graph.Input("features", OnnxDataType.Float, TimeDim, BatchDim, spec.InputSize);
             x = sequenceInput;
+            if (spec.FeatureMean.Length > 0)
+            {
+                CheckLength(spec.FeatureMean, spec.InputSize, "feature mean");
+                CheckLength(spec.FeatureStd, spec.InputSize, "feature std");
+                string mean = graph.Initializer("feature_mean", [spec.InputSize], spec.FeatureMean);
+                string std = graph.Initializer("feature_std", [spec.InputSize], spec.FeatureStd);
+                string centered = graph.Node("Sub", [x, mean], "features_centered");
+                x = graph.Node("Div", [centered, std], "features_scaled");
+            }
         }
 
         // Optional initial states: zeros [L*D,1,H] unless fed, broadcast to [L*D,B,H].
@@ -108,19 +117,33 @@ internal static class OnnxGraphBuilder
         // Head: y [T,B,D*H] (or its last step [B,D*H]) @ head.weight^T + head.bias.
         int O = spec.OutputSize;
         string headInput = x;
-        if (spec.Head == OnnxHeadMode.LastStep)
+        if (spec.Head == OnnxHeadMode.FinalState)
         {
-            string lastIndex = graph.Initializer("last_step", [], [-1L]);
-            headInput = graph.Node("Gather", [x, lastIndex], "y_last", OnnxAttribute.Int("axis", 0));
+            // Y_h of the last layer [D,B,H] -> [B,D,H] -> [B,D*H]
+            string final = graph.Node("Transpose", [hLast[L - 1]], "final_state_bdh", OnnxAttribute.Ints("perm", 1, 0, 2));
+            headInput = graph.Node("Reshape", [final, graph.Int64Vector("final_state_shape", 0, -1)], "final_state");
         }
         float[] headWeight = Read(parameters, "head.weight", [O, D * H]);
         string weightT = graph.Initializer("head.weight_t", [D * H, O], Transpose(headWeight, O, D * H));
         string bias = AddFloat(graph, parameters, "head.bias", [O]);
         string product = graph.Node("MatMul", [headInput, weightT], "head_product");
-        graph.Node("Add", [product, bias], spec.OutputName);
+        if (spec.OutputScale.Length > 0)
+        {
+            CheckLength(spec.OutputScale, O, "output scale");
+            CheckLength(spec.OutputShift, O, "output shift");
+            string raw = graph.Node("Add", [product, bias], spec.OutputName + "_scaled");
+            string scale = graph.Initializer("output_scale", [O], spec.OutputScale);
+            string shift = graph.Initializer("output_shift", [O], spec.OutputShift);
+            string scaled = graph.Node("Mul", [raw, scale], spec.OutputName + "_unshifted");
+            graph.Node("Add", [scaled, shift], spec.OutputName);
+        }
+        else
+        {
+            graph.Node("Add", [product, bias], spec.OutputName);
+        }
 
         string hn = L == 1 ? graph.Node("Identity", [hLast[0]], "hn") : graph.Node("Concat", hLast, "hn", OnnxAttribute.Int("axis", 0));
-        if (spec.Head == OnnxHeadMode.LastStep)
+        if (spec.Head == OnnxHeadMode.FinalState)
             graph.Output(spec.OutputName, OnnxDataType.Float, BatchDim, O);
         else
             graph.Output(spec.OutputName, OnnxDataType.Float, TimeDim, BatchDim, O);
@@ -130,7 +153,19 @@ internal static class OnnxGraphBuilder
             string cn = L == 1 ? graph.Node("Identity", [cLast[0]], "cn") : graph.Node("Concat", cLast, "cn", OnnxAttribute.Int("axis", 0));
             graph.Output(cn, OnnxDataType.Float, L * D, BatchDim, H);
         }
-        return new OnnxModelProto(graph);
+        var model = new OnnxModelProto(graph)
+        {
+            DocString = "Baton recurrent model: " + spec.Cell + ", " + L + " layer(s), " + (D == 2 ? "bidirectional" : "unidirectional"),
+        };
+        foreach (var entry in spec.Metadata)
+            model.Metadata.Add(entry);
+        return model;
+    }
+
+    private static void CheckLength(float[] values, int expected, string what)
+    {
+        if (values.Length != expected)
+            throw new InvalidOperationException($"The {what} has {values.Length} values, {expected} expected.");
     }
 
     /// <summary>Gates per cell: 4 for LSTM, 3 for GRU, 1 for Elman.</summary>

@@ -6,8 +6,11 @@ internal enum OnnxHeadMode
     /// <summary>The head is applied at every step: <c>[T,B,D*S] -> [T,B,O]</c>.</summary>
     EveryStep,
 
-    /// <summary>The head reads the output of the last step only: <c>[B,D*S] -> [B,O]</c>.</summary>
-    LastStep,
+    /// <summary>
+    /// The head reads the last layer's final state of each direction, concatenated (forward then
+    /// reverse): <c>[B,D*S] -> [B,O]</c>, as <c>SequenceModel</c> does for forecast and classify.
+    /// </summary>
+    FinalState,
 }
 
 /// <summary>
@@ -37,4 +40,19 @@ internal sealed record OnnxGraphSpec(
     string OutputName)
 {
     public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>Per-feature mean for feature input: x' = (x - mean) / std before the recurrence (empty = none).</summary>
+    public float[] FeatureMean { get; init; } = [];
+
+    /// <summary>Per-feature standard deviation (see <see cref="FeatureMean"/>).</summary>
+    public float[] FeatureStd { get; init; } = [];
+
+    /// <summary>Per-output scale: out = head(...) * scale + shift (empty = none).</summary>
+    public float[] OutputScale { get; init; } = [];
+
+    /// <summary>Per-output shift (see <see cref="OutputScale"/>).</summary>
+    public float[] OutputShift { get; init; } = [];
+
+    /// <summary>String metadata written into the ONNX model (<c>metadata_props</c>).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }

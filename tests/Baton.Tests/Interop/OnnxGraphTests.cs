@@ -40,7 +40,7 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
         var ort = Run(session, inputs.ToArray());
 
         var expected = TorchReference.Forward(p, cell, layers, bidirectional, H, V, TorchReference.Embed(p, tokens, E), T, B, E,
-            ToDouble(h0), cell == "lstm" ? ToDouble(c0) : [], lastStepHead: false);
+            ToDouble(h0), cell == "lstm" ? ToDouble(c0) : [], finalStateHead: false);
         Check("logits", ort["logits"], expected.Output);
         Check("hn", ort["hn"], expected.Hn);
         if (cell == "lstm")
@@ -53,19 +53,19 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
     [InlineData("lstm", 2, false, true)]
     [InlineData("gru", 1, true, false)]
     [InlineData("rnn", 2, true, true)]
-    public void Feature_model_without_state_inputs_starts_from_zero_state(string cell, int layers, bool bidirectional, bool lastStep)
+    public void Feature_model_without_state_inputs_starts_from_zero_state(string cell, int layers, bool bidirectional, bool finalState)
     {
         const int O = 2;
         var p = RandomParameters(cell, 0, F, H, layers, bidirectional, O, seed: 5);
         var spec = new OnnxGraphSpec(cell, F, H, layers, bidirectional, 0, 0, O,
-            lastStep ? OnnxHeadMode.LastStep : OnnxHeadMode.EveryStep, "prediction");
+            finalState ? OnnxHeadMode.FinalState : OnnxHeadMode.EveryStep, "prediction");
         using var session = new InferenceSession(OnnxGraphBuilder.Build(spec, p).ToBytes());
 
         float[] features = RandomFloats(T * B * F, seed: 6, scale: 2f);
         var ort = Run(session, Tensor("features", features, T, B, F));
 
         var expected = TorchReference.Forward(p, cell, layers, bidirectional, H, O, ToDouble(features), T, B, F, [], [],
-            lastStepHead: lastStep);
+            finalStateHead: finalState);
         Check("prediction", ort["prediction"], expected.Output);
         Check("hn", ort["hn"], expected.Hn);
         if (cell == "lstm")

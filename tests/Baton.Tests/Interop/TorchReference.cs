@@ -15,9 +15,9 @@ internal static class TorchReference
     /// <param name="x">[T,B,I] inputs (already embedded).</param>
     /// <param name="h0">[L*D,B,H] or empty for zeros.</param>
     /// <param name="c0">[L*D,B,H] or empty for zeros.</param>
-    /// <param name="lastStepHead">Head reads y[T-1] only.</param>
+    /// <param name="finalStateHead">Head reads the concat over directions of the last layer's final state, [B, D*H].</param>
     public static Result Forward(Parameters p, string cell, int layers, bool bidirectional, int H, int outputSize,
-        double[] x, int T, int B, int I, double[] h0, double[] c0, bool lastStepHead)
+        double[] x, int T, int B, int I, double[] h0, double[] c0, bool finalStateHead)
     {
         int D = bidirectional ? 2 : 1;
         int G = cell switch { "lstm" => 4, "gru" => 3, _ => 1 };
@@ -101,9 +101,17 @@ internal static class TorchReference
             inputSize = D * H;
         }
 
+        double[] yLast = input;
         double[] hw = Get(p, "head.weight"), hb = Get(p, "head.bias");
-        int rows = lastStepHead ? B : T * B;
-        int offset = lastStepHead ? (T - 1) * B : 0;
+        int rows = finalStateHead ? B : T * B;
+        if (finalStateHead)
+        {
+            // concat over directions of the last layer's final state: [B, D*H]
+            input = new double[B * D * H];
+            for (int d = 0; d < D; d++)
+                for (int b = 0; b < B; b++)
+                    Array.Copy(hn, (((layers - 1) * D + d) * B + b) * H, input, (b * D + d) * H, H);
+        }
         var output = new double[rows * outputSize];
         for (int r = 0; r < rows; r++)
         {
@@ -111,11 +119,11 @@ internal static class TorchReference
             {
                 double s = hb[o];
                 for (int k = 0; k < inputSize; k++)
-                    s += hw[o * inputSize + k] * input[(offset + r) * inputSize + k];
+                    s += hw[o * inputSize + k] * input[r * inputSize + k];
                 output[r * outputSize + o] = s;
             }
         }
-        return new Result(input, output, hn, cell == "lstm" ? cn : []);
+        return new Result(yLast, output, hn, cell == "lstm" ? cn : []);
     }
 
     /// <summary>Embedding lookup: ids [T*B] → [T*B,E].</summary>

@@ -1,0 +1,61 @@
+using System.Numerics;
+
+namespace Baton.Parallel;
+
+/// <summary>
+/// The minGRU paper's positive candidate activation g(x) = x + 0.5 for x ≥ 0, σ(x) for x &lt; 0 (continuous at 0,
+/// keeps h̃ &gt; 0 so that the log-space scan applies) and its derivative.
+/// </summary>
+public static class MinActivations
+{
+    /// <summary>g(x) for one value.</summary>
+    public static float G(float x) => x >= 0 ? x + 0.5f : 1f / (1f + MathF.Exp(-x));
+
+    /// <summary>g'(x) = 1 for x ≥ 0, σ(x)(1 − σ(x)) for x &lt; 0.</summary>
+    public static float GDerivative(float x)
+    {
+        if (x >= 0)
+            return 1f;
+        float s = 1f / (1f + MathF.Exp(-x));
+        return s * (1f - s);
+    }
+
+    /// <summary>y = g(x) elementwise (Vector&lt;float&gt; path and scalar tail).</summary>
+    public static void G(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length < x.Length)
+            throw new ArgumentException("Destination is too short.", nameof(y));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var half = new Vector<float>(0.5f);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(x[i..]);
+                var sigmoid = Vector<float>.One / (Vector<float>.One + Vector.Exp(-v));
+                Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, Vector<float>.Zero), v + half, sigmoid).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++)
+            y[i] = G(x[i]);
+    }
+
+    /// <summary>y = g'(x) elementwise (Vector&lt;float&gt; path and scalar tail).</summary>
+    public static void GDerivative(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length < x.Length)
+            throw new ArgumentException("Destination is too short.", nameof(y));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(x[i..]);
+                var s = Vector<float>.One / (Vector<float>.One + Vector.Exp(-v));
+                Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, Vector<float>.Zero), Vector<float>.One, s * (Vector<float>.One - s)).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++)
+            y[i] = GDerivative(x[i]);
+    }
+}
