@@ -10,6 +10,9 @@ internal static class CommandCatalog
     [
         Commands.ParamsCommand.Create(),
         Commands.TrainCommand.Create(),
+        Commands.SampleCommand.Create(),
+        Commands.ScoreCommand.Create(),
+        Commands.InspectCommand.Create(),
         Lab(),
     ];
 

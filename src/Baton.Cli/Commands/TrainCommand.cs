@@ -142,7 +142,7 @@ internal static class TrainCommand
             ClipNorm = parse.GetValue(Clip),
             EvalEvery = evalEvery,
             Patience = parse.GetValue(Patience),
-            HistoryEvery = 10,
+            HistoryEvery = (int)Math.Clamp(maxSteps / 100, 1, 10),
             CheckpointEvery = evalEvery > 0 ? evalEvery : 500,
             CheckpointPath = Path.Combine(outDir, "last.safetensors"),
             BestModelPath = evalEvery > 0 ? Path.Combine(outDir, "best.safetensors") : null,
