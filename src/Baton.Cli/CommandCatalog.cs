@@ -13,12 +13,16 @@ internal static class CommandCatalog
         Commands.SampleCommand.Create(),
         Commands.ScoreCommand.Create(),
         Commands.InspectCommand.Create(),
+        Commands.ExportOnnxCommand.Create(),
+        Commands.ImportTorchCommand.Create(),
         Lab(),
+        Commands.ForecastCommand.Create(),
     ];
 
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>
     public static IEnumerable<Command> LabCommands() =>
     [
+        Commands.LabMemoryCommand.Create(),
     ];
 
     private static Command Lab()

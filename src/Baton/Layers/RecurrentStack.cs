@@ -29,8 +29,6 @@ public sealed class RecurrentStack
             throw new ArgumentException("ProjSize must be 0, or for an LSTM between 1 and HiddenSize - 1.", nameof(options));
         if (!(options.Dropout >= 0f && options.Dropout < 1f))
             throw new ArgumentException("Dropout must be in [0, 1).", nameof(options));
-        if (options.Cell is CellKind.MinGru or CellKind.MinLstm)
-            throw new NotSupportedException($"CellKind.{options.Cell} is not available in RecurrentStack yet.");
 
         Options = options;
         this.parameters = parameters;
@@ -56,6 +54,7 @@ public sealed class RecurrentStack
             CellKind.Rnn => new Rnn(p, prefix, suffix, inputSize, o.HiddenSize, o.Nonlinearity, reverse),
             CellKind.Lstm => new Lstm(p, prefix, suffix, inputSize, o.HiddenSize, o.ProjSize, reverse),
             CellKind.Gru => new Gru(p, prefix, suffix, inputSize, o.HiddenSize, reverse),
+            CellKind.MinGru or CellKind.MinLstm => new Parallel.MinRecurrentLayer(o.Cell, p, prefix, suffix, inputSize, o.HiddenSize, reverse),
             _ => throw new NotSupportedException($"CellKind.{o.Cell} is not available in RecurrentStack yet."),
         };
 

@@ -61,7 +61,9 @@ public abstract class MinRecurrence
     }
 
     /// <summary>Buffers for <see cref="Forward"/> / <see cref="Backward"/> up to <paramref name="maxT"/> × <paramref name="maxB"/>.</summary>
-    public MinRecurrenceCache CreateCache(int maxT, int maxB) => new(maxT, maxB, InputSize, HiddenSize, Chunks);
+    public MinRecurrenceCache CreateCache(int maxT, int maxB) => new(checked(maxT * maxB), maxB, InputSize, HiddenSize, Chunks);
+
+    internal MinRecurrenceCache CreateCacheForRows(int maxRows, int maxB) => new(maxRows, maxB, InputSize, HiddenSize, Chunks);
 
     /// <summary>Scratch length that <see cref="Step"/> needs for a batch of <paramref name="batch"/>.</summary>
     public int StepScratchSize(int batch) => batch * (Chunks + 2) * HiddenSize;
@@ -107,50 +109,61 @@ public abstract class MinRecurrence
     /// <summary>
     /// Backward of the last <see cref="Forward"/> on <paramref name="cache"/>. Accumulates (+=) into the weight and
     /// bias gradients; dx <c>[T, B, I]</c> and dh0 <c>[B, H]</c> are overwritten (empty = skip). dy: <c>[T, B, H]</c>
-    /// (ignored past each length); dhn: empty (zero) or <c>[B, H]</c>. Gradients do not flow through the recurrence
-    /// into steps t &lt; <paramref name="truncateBefore"/> (those steps keep only their direct output gradient, and dh0 is zero).
+    /// (ignored past each length); dhn: empty (zero) or <c>[B, H]</c>. <paramref name="truncateBefore"/> &gt; 0 treats the
+    /// state handed from step truncateBefore − 1 to step truncateBefore as a constant (h.detach() there); 0 = full BPTT.
     /// </summary>
     public void Backward(MinRecurrenceCache cache, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0,
         int truncateBefore = 0)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        ArgumentOutOfRangeException.ThrowIfNegative(truncateBefore);
+        int B = cache.B;
+        Span<int> cuts = B <= 256 ? stackalloc int[B] : new int[B];
+        for (int b = 0; b < B; b++)
+        {
+            int length = cache.Lengths?[b] ?? cache.T;
+            cuts[b] = truncateBefore > 0 && truncateBefore < length ? truncateBefore : -1;
+        }
+        BackwardWithCuts(cache, dy, dhn, dx, dh0, cuts);
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> with a cut per sequence: cuts[b] in 1..length−1 detaches the state entering step cuts[b] of sequence b; −1 = none.
+    /// </summary>
+    internal void BackwardWithCuts(MinRecurrenceCache cache, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0,
+        ReadOnlySpan<int> cuts)
+    {
         int T = cache.T, B = cache.B, I = InputSize, H = HiddenSize, G = Chunks, rows = T * B, N = B * H;
         if (dy.Length < rows * H)
             throw new ArgumentException($"dy must hold T·B·H = {rows * H} elements.", nameof(dy));
         if (!dhn.IsEmpty && dhn.Length != N)
             throw new ArgumentException($"dhn must be empty or [B, H] = {N} elements.", nameof(dhn));
-        ArgumentOutOfRangeException.ThrowIfNegative(truncateBefore);
-        int cut = Math.Min(truncateBefore, T);
+        if (!dh0.IsEmpty && dh0.Length != N)
+            throw new ArgumentException($"dh0 must be empty or [B, H] = {N} elements.", nameof(dh0));
 
         // dL/dh_t from outside the recurrence: dy inside each sequence, plus dhn at its last step.
         var g = cache.G.AsSpan(0, rows * H);                                        // [T, B, H]
         dy[..(rows * H)].CopyTo(g);
         ScatterFinal(cache.Lengths, T, B, H, g, dhn);
 
-        var a = cache.A.AsSpan(0, rows * H);
-        var h = cache.H.AsSpan(0, rows * H);
-        var da = cache.Da.AsSpan(0, rows * H);
-        var h0 = cache.HasH0 ? cache.H0.AsSpan(0, N) : Span<float>.Empty;
-        if (cut == 0)
+        // A cut detaches h_{cut−1} → h_cut: the reversed scan must not carry g_cut back through a_cut, while
+        // da_cut = g_cut ⊙ h_{cut−1} still holds. So the scan runs on a copy of a with those entries zeroed
+        // (in DPre, which is free until the elementwise backward pass).
+        ReadOnlySpan<float> a = cache.A.AsSpan(0, rows * H);
+        bool anyCut = false;
+        foreach (int cut in cuts)
+            anyCut |= cut > 0;
+        if (anyCut)
         {
-            LinearScan.Backward(a, h, h0, g, g, da, dh0, T, N, ScanMethod);
+            var aCut = cache.DPre.AsSpan(0, rows * H);
+            a.CopyTo(aCut);
+            for (int b = 0; b < B; b++)
+                if (cuts[b] > 0)
+                    aCut.Slice((cuts[b] * B + b) * H, H).Clear();
+            a = aCut;
         }
-        else
-        {
-            // Steps ≥ cut: a scan of their own whose "h0" is h_{cut-1}; steps < cut: g_t = dh_t, no recurrence.
-            int off = cut * N;
-            LinearScan.Backward(a[off..], h[off..], h[(off - N)..off], g[off..], g[off..], da[off..], [], T - cut, N, ScanMethod);
-            for (int t = 0; t < cut; t++)
-            {
-                var prev = t > 0 ? h.Slice((t - 1) * N, N) : h0;
-                var dst = da.Slice(t * N, N);
-                if (prev.IsEmpty)
-                    dst.Clear();
-                else
-                    TensorPrimitives.Multiply(g.Slice(t * N, N), prev, dst);
-            }
-            dh0.Clear();
-        }
+        LinearScan.Backward(a, cache.H.AsSpan(0, rows * H), cache.HasH0 ? cache.H0.AsSpan(0, N) : [], g, g,
+            cache.Da.AsSpan(0, rows * H), dh0, T, N, ScanMethod);
 
         var dpre = cache.DPre.AsSpan(0, rows * G * H);                              // [T·B, G·H]
         rowWork.Start(this, cache, RowWork.Pass.Backward, rows);

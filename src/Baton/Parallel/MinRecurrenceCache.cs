@@ -2,12 +2,12 @@ namespace Baton.Parallel;
 
 /// <summary>
 /// Everything <see cref="MinRecurrence.Forward"/> caches for <see cref="MinRecurrence.Backward"/>, plus the backward
-/// scratch, sized once for <see cref="MaxT"/> × <see cref="MaxB"/> and reused across calls.
+/// scratch, sized once for <see cref="MaxRows"/> = T·B rows and <see cref="MaxB"/> sequences and reused across calls.
 /// </summary>
 public sealed class MinRecurrenceCache
 {
-    /// <summary>Largest T this cache holds.</summary>
-    public int MaxT { get; }
+    /// <summary>Largest T·B this cache holds.</summary>
+    public int MaxRows { get; }
 
     /// <summary>Largest B this cache holds.</summary>
     public int MaxB { get; }
@@ -24,13 +24,13 @@ public sealed class MinRecurrenceCache
     internal readonly float[] Da;     // [T, B, H]     backward: ∂L/∂a_t
     internal readonly float[] DPre;   // [T·B, G·H]    backward: ∂L/∂pre
 
-    internal MinRecurrenceCache(int maxT, int maxB, int inputSize, int hiddenSize, int chunks)
+    internal MinRecurrenceCache(int maxRows, int maxB, int inputSize, int hiddenSize, int chunks)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxT);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRows);
         ArgumentOutOfRangeException.ThrowIfNegative(maxB);
-        MaxT = maxT;
+        MaxRows = maxRows;
         MaxB = maxB;
-        int rows = checked(maxT * maxB);
+        int rows = maxRows;
         X = new float[checked(rows * inputSize)];
         Pre = new float[checked(rows * chunks * hiddenSize)];
         A = new float[rows * hiddenSize];
@@ -43,8 +43,9 @@ public sealed class MinRecurrenceCache
 
     internal void Check(int T, int B)
     {
-        if (T < 0 || T > MaxT)
-            throw new ArgumentOutOfRangeException(nameof(T), $"T = {T} is outside this cache's 0..{MaxT}.");
+        ArgumentOutOfRangeException.ThrowIfNegative(T);
+        if ((long)T * B > MaxRows)
+            throw new ArgumentOutOfRangeException(nameof(T), $"T·B = {(long)T * B} exceeds this cache's {MaxRows} rows.");
         if (B < 0 || B > MaxB)
             throw new ArgumentOutOfRangeException(nameof(B), $"B = {B} is outside this cache's 0..{MaxB}.");
     }

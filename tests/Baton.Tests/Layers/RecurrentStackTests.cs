@@ -360,15 +360,6 @@ public sealed class RecurrentStackTests
         Check("c0", () => gru.Forward(gru.CreateWorkspace(T, B), x, T, B, [], [], new float[B * 3], y, [], []));
     }
 
-    [Theory]
-    [InlineData(CellKind.MinGru)]
-    [InlineData(CellKind.MinLstm)]
-    public void Cells_not_yet_available_say_so(CellKind cell)
-    {
-        var e = Assert.Throws<NotSupportedException>(() => new RecurrentStack(new RecurrentOptions(cell, 2, 3), new Parameters()));
-        Assert.Contains(cell.ToString(), e.Message);
-    }
-
     [Fact]
     public void Parameters_carry_pytorch_names_and_shapes_in_pytorch_order()
     {
