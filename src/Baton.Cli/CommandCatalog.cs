@@ -23,6 +23,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> LabCommands() =>
     [
         Commands.LabMemoryCommand.Create(),
+        Commands.LabGradientsCommand.Create(),
     ];
 
     private static Command Lab()
