@@ -10,11 +10,13 @@ internal static class CommandCatalog
     [
         Commands.ParamsCommand.Create(),
         Lab(),
+        Commands.ForecastCommand.Create(),
     ];
 
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>
     public static IEnumerable<Command> LabCommands() =>
     [
+        Commands.LabMemoryCommand.Create(),
     ];
 
     private static Command Lab()

@@ -76,9 +76,10 @@ public sealed class TimeSeriesFrame
     /// Parses <paramref name="columns"/> of <paramref name="table"/> as numbers (invariant culture) and, when
     /// <paramref name="timeColumn"/> is given, checks that its times (ISO 8601 dates or numbers) strictly increase.
     /// Every problem is a <see cref="TimeSeriesDataException"/> with a one-line message naming line and column.
+    /// A constant column is one too, unless <paramref name="rejectConstant"/> is false (prediction over a short stretch).
     /// </summary>
     public static TimeSeriesFrame FromTable(CsvTable table, string? timeColumn, IReadOnlyList<string> columns,
-        TimeSeriesFill fill = TimeSeriesFill.None)
+        TimeSeriesFill fill = TimeSeriesFill.None, bool rejectConstant = true)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(columns);
@@ -101,7 +102,8 @@ public sealed class TimeSeriesFrame
         for (int c = 0; c < columns.Count; c++)
         {
             values[c] = ParseColumn(table, indices[c], columns[c], fill);
-            CheckNotConstant(table.Source, columns[c], values[c]);
+            if (rejectConstant)
+                CheckNotConstant(table.Source, columns[c], values[c]);
         }
 
         string[] times = [];
@@ -246,36 +248,50 @@ public sealed class TimeSeriesFrame
 
     private static void CheckTimes(CsvTable table, string timeColumn, string[] times)
     {
-        var keys = new double[times.Length];
-        bool? numeric = null;
+        bool numeric = times.Length > 0 && IsNumericTime(times[0]);
+        double previous = double.NegativeInfinity;
         for (int r = 0; r < times.Length; r++)
         {
-            string cell = times[r];
-            int line = table.Lines[r];
-            if (cell.Length == 0)
-                throw new TimeSeriesDataException($"{table.Source} line {line}, column '{timeColumn}': missing time.");
-            bool isNumber = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double number);
-            numeric ??= isNumber;
-            if (numeric.Value)
-            {
-                if (!isNumber || !double.IsFinite(number))
-                    throw new TimeSeriesDataException($"{table.Source} line {line}, column '{timeColumn}': '{cell}' is not a number like the times above it.");
-                keys[r] = number;
-            }
-            else
-            {
-                if (!DateTime.TryParse(cell, CultureInfo.InvariantCulture,
-                        DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime time))
-                    throw new TimeSeriesDataException($"{table.Source} line {line}, column '{timeColumn}': '{cell}' is not a date (ISO 8601, e.g. 2024-01-31T13:00:00).");
-                keys[r] = time.Ticks;
-            }
-            if (r == 0)
-                continue;
-            if (keys[r] == keys[r - 1])
-                throw new TimeSeriesDataException($"{table.Source} line {line}, column '{timeColumn}': duplicate time '{cell}' (also on line {table.Lines[r - 1]}).");
-            if (keys[r] < keys[r - 1])
-                throw new TimeSeriesDataException($"{table.Source} line {line}, column '{timeColumn}': times are not sorted ('{cell}' comes after '{times[r - 1]}').");
+            double key = TimeKey(times[r], numeric, table.Source, table.Lines[r], timeColumn);
+            if (r > 0)
+                CheckOrder(key, previous, times[r], times[r - 1], table.Source, table.Lines[r], table.Lines[r - 1], timeColumn);
+            previous = key;
         }
+    }
+
+    /// <summary>True when a time cell is a plain number (a step index) rather than a date.</summary>
+    public static bool IsNumericTime(string cell) =>
+        double.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>
+    /// The sort key of a time cell: the number itself when <paramref name="numeric"/>, else the UTC ticks of an
+    /// ISO 8601 date. A cell that does not parse is a <see cref="TimeSeriesDataException"/> naming line and column.
+    /// </summary>
+    public static double TimeKey(string cell, bool numeric, string source, int line, string column)
+    {
+        cell = cell.Trim();
+        if (cell.Length == 0)
+            throw new TimeSeriesDataException($"{source} line {line}, column '{column}': missing time.");
+        if (numeric)
+        {
+            if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !double.IsFinite(number))
+                throw new TimeSeriesDataException($"{source} line {line}, column '{column}': '{cell}' is not a number like the times above it.");
+            return number;
+        }
+        if (!DateTime.TryParse(cell, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime time))
+            throw new TimeSeriesDataException($"{source} line {line}, column '{column}': '{cell}' is not a date (ISO 8601, e.g. 2024-01-31T13:00:00).");
+        return time.Ticks;
+    }
+
+    /// <summary>Throws when time <paramref name="key"/> does not come strictly after <paramref name="previousKey"/>.</summary>
+    public static void CheckOrder(double key, double previousKey, string cell, string previousCell, string source, int line,
+        int previousLine, string column)
+    {
+        if (key == previousKey)
+            throw new TimeSeriesDataException($"{source} line {line}, column '{column}': duplicate time '{cell}' (also on line {previousLine}).");
+        if (key < previousKey)
+            throw new TimeSeriesDataException($"{source} line {line}, column '{column}': times are not sorted ('{cell}' comes after '{previousCell}').");
     }
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);

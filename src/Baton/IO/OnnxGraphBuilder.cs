@@ -175,7 +175,7 @@ internal static class OnnxGraphBuilder
         "gru" => 3,
         "rnn" or "rnn_relu" => 1,
         "mingru" or "minlstm" => throw new NotSupportedException(
-            $"Cell '{cell}' is not supported for ONNX export yet (export supports lstm, gru, rnn, rnn_relu)."),
+            $"Cell '{cell}' is not supported for ONNX export (export supports lstm, gru, rnn, rnn_relu)."),
         _ => throw new NotSupportedException($"Unknown cell '{cell}' (expected lstm, gru, rnn or rnn_relu)."),
     };
 

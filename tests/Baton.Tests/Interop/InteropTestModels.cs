@@ -56,6 +56,16 @@ internal static class InteropTestModels
         return a;
     }
 
+    /// <summary>
+    /// An ONNX Runtime session that logs errors only: the optional state inputs are overridable
+    /// initializers, which ONNX Runtime reports with a warning on every load.
+    /// </summary>
+    public static InferenceSession Session(byte[] model)
+    {
+        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        return new InferenceSession(model, options);
+    }
+
     /// <summary>Runs an ONNX model in ONNX Runtime; returns every output by name, flattened.</summary>
     public static Dictionary<string, float[]> Run(InferenceSession session, params NamedOnnxValue[] inputs)
     {

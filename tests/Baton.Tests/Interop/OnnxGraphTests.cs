@@ -29,7 +29,7 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
         int D = bidirectional ? 2 : 1;
         var p = RandomParameters(cell, V, E, H, layers, bidirectional, V, seed: 1);
         var spec = new OnnxGraphSpec(cell, E, H, layers, bidirectional, 0, V, V, OnnxHeadMode.EveryStep, "logits");
-        using var session = new InferenceSession(OnnxGraphBuilder.Build(spec, p).ToBytes());
+        using var session = Session(OnnxGraphBuilder.Build(spec, p).ToBytes());
 
         long[] tokens = RandomTokens(T * B, V, seed: 2);
         float[] h0 = RandomFloats(layers * D * B * H, seed: 3);
@@ -59,7 +59,7 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
         var p = RandomParameters(cell, 0, F, H, layers, bidirectional, O, seed: 5);
         var spec = new OnnxGraphSpec(cell, F, H, layers, bidirectional, 0, 0, O,
             finalState ? OnnxHeadMode.FinalState : OnnxHeadMode.EveryStep, "prediction");
-        using var session = new InferenceSession(OnnxGraphBuilder.Build(spec, p).ToBytes());
+        using var session = Session(OnnxGraphBuilder.Build(spec, p).ToBytes());
 
         float[] features = RandomFloats(T * B * F, seed: 6, scale: 2f);
         var ort = Run(session, Tensor("features", features, T, B, F));
@@ -81,7 +81,7 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
         const int layers = 2, T1 = 4;
         var p = RandomParameters(cell, V, E, H, layers, false, V, seed: 7);
         var spec = new OnnxGraphSpec(cell, E, H, layers, false, 0, V, V, OnnxHeadMode.EveryStep, "logits");
-        using var session = new InferenceSession(OnnxGraphBuilder.Build(spec, p).ToBytes());
+        using var session = Session(OnnxGraphBuilder.Build(spec, p).ToBytes());
         long[] tokens = RandomTokens(T * B, V, seed: 8);
 
         var whole = Run(session, Tensor("tokens", tokens, T, B));
@@ -107,6 +107,17 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
         var spec = new OnnxGraphSpec("lstm", E, H, 1, false, 3, V, V, OnnxHeadMode.EveryStep, "logits");
         var e = Assert.Throws<NotSupportedException>(() => OnnxGraphBuilder.Build(spec, p));
         Assert.Contains("proj_size", e.Message);
+    }
+
+    [Theory]
+    [InlineData("mingru")]
+    [InlineData("minlstm")]
+    public void Min_cells_are_refused_as_not_supported_for_export(string cell)
+    {
+        var p = RandomParameters("rnn", V, E, H, 1, false, V, seed: 10);
+        var spec = new OnnxGraphSpec(cell, E, H, 1, false, 0, V, V, OnnxHeadMode.EveryStep, "logits");
+        var e = Assert.Throws<NotSupportedException>(() => OnnxGraphBuilder.Build(spec, p));
+        Assert.Contains($"'{cell}' is not supported for ONNX export", e.Message);
     }
 
     private void Check(string name, float[] actual, double[] expected)
