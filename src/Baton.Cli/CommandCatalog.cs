@@ -9,6 +9,8 @@ internal static class CommandCatalog
     public static IEnumerable<Command> TopLevel() =>
     [
         Commands.ParamsCommand.Create(),
+        Commands.ExportOnnxCommand.Create(),
+        Commands.ImportTorchCommand.Create(),
         Lab(),
         Commands.ForecastCommand.Create(),
     ];

@@ -65,7 +65,7 @@ public static class TorchImport
         long[] ih = Shape(file, ih0, rank: 2);
         long[] hh = Shape(file, hh0, rank: 2);
         if (hh[0] % G != 0)
-            throw new SafeTensorsFormatException(file.FilePath, hh0, $"has {hh[0]} rows, not a multiple of the {G} gates of a {cell} cell.");
+            throw new SafeTensorsFormatException(file.FilePath, hh0, $"has {hh[0]} rows, not a multiple of the {G} gates of a {cell} layer.");
         int H = checked((int)(hh[0] / G));
         int proj = 0;
         if (file.Contains(hr0))
@@ -76,7 +76,14 @@ public static class TorchImport
         }
         int S = proj > 0 ? proj : H;
         if (hh[1] != S)
-            throw new SafeTensorsFormatException(file.FilePath, hh0, $"has {hh[1]} columns, expected the state size {S}.");
+        {
+            string? other = proj == 0 && hh[1] > 0 && hh[0] % hh[1] == 0
+                ? (hh[0] / hh[1]) switch { 4 => "lstm", 3 => "gru", 1 => "rnn", _ => null }
+                : null;
+            string hint = other is not null && other != cell ? $"; it looks like {other} weights, check the cell." : ".";
+            throw new SafeTensorsFormatException(file.FilePath, hh0,
+                $"has shape [{hh[0]}, {hh[1]}], but a {cell} layer's weight_hh is [{G}·H, H]{hint}");
+        }
         if (ih[0] != G * H)
             throw new SafeTensorsFormatException(file.FilePath, ih0, $"has {ih[0]} rows, expected {G}·{H} = {G * H} like {hh0}.");
         int inputSize = checked((int)ih[1]);
@@ -102,7 +109,8 @@ public static class TorchImport
         if (options.Task == "forecast" && hasEmbedding)
             throw new SafeTensorsFormatException(file.FilePath, embedding, "unexpected tensor: a forecast model reads features directly.");
         if (options.Task == "lm" && !hasEmbedding)
-            throw new SafeTensorsFormatException(file.FilePath, embedding, "missing: a language model needs nn.Embedding(V, E).");
+            throw new SafeTensorsFormatException(file.FilePath, embedding,
+                "missing: a language model (task lm) needs nn.Embedding(V, E); a module without one is a forecast or classify model.");
         if (hasEmbedding)
         {
             long[] table = Shape(file, embedding, rank: 2);
