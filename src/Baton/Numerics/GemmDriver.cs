@@ -1,10 +1,11 @@
 namespace Baton.Numerics;
 
 /// <summary>
-/// The cache-blocked GEMM loop nest (GotoBLAS / BLIS order) over <see cref="GemmKernel{TOps,TVec}"/>:
-/// for each NC-column block and KC-deep slice, op(B) is packed into NR-column panels (kept in L2);
-/// for each MC-row block op(A) is packed into MR-row panels; each A micro-panel stays in L1 while the
-/// B panels stream past it. The K slices are always taken in the same order, so every element of C
+/// The cache-blocked GEMM loop nest (GotoBLAS / BLIS order) over <see cref="GemmKernel{TOps,TVec}"/>.
+/// The vector dimension (columns, NR per tile) plays BLIS's "MR" role and the broadcast dimension
+/// (rows, MR per tile) its "NR" role: for each MC-row block and KC-deep slice op(A) is packed into
+/// MR-row panels (kept in L3), then for each NC-column block op(B) is packed into NR-column panels
+/// (kept in L2); each A micro-panel stays in L1 while the B panels stream past it from L2. The K slices are always taken in the same order, so every element of C
 /// is computed the same way whichever rows or columns a thread owns.
 /// </summary>
 internal static unsafe class GemmDriver<TOps, TVec>
@@ -12,41 +13,41 @@ internal static unsafe class GemmDriver<TOps, TVec>
     where TVec : struct
 {
     /// <summary>Depth of a packed slice.</summary>
-    public const int KC = 256;
+    public const int KC = 384;
 
-    /// <summary>Rows of op(A) packed at once (a multiple of MR).</summary>
-    public const int MC = 96;
+    /// <summary>Rows of op(A) packed at once (a multiple of MR): the L3-resident block.</summary>
+    public const int MC = 3072;
 
-    /// <summary>Columns of op(B) packed at once (a multiple of every NR).</summary>
-    public const int NC = 1024;
+    /// <summary>Columns of op(B) packed at once (a multiple of every NR): the L2-resident block.</summary>
+    public const int NC = 512;
 
     private static int MR => GemmKernel<TOps, TVec>.MR;
     private static int NR => GemmKernel<TOps, TVec>.NR;
 
-    /// <summary>Floats of per-thread block buffer that <see cref="Block"/> needs.</summary>
-    public static int BufferFloats => MC * KC + KC * NC + 64 * 64;
+    /// <summary>Floats of the per-thread buffer before the packed A block: the packed B block, then a tile of scratch.</summary>
+    private static int FixedFloats => KC * NC + 64 * 64;
 
     /// <summary>C[m0..m1, n0..n1) = alpha · op(A) · op(B) + beta · C over those rows and columns.</summary>
     public static void Block(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
-        float* buffer = GemmBuffers.ForThisThread.Block(BufferFloats);
-        float* ap = buffer;
-        float* bp = ap + MC * KC;
+        int mcMax = Math.Min(MC, (m1 - m0 + MR - 1) / MR * MR);
+        float* bp = GemmBuffers.ForThisThread.Block(FixedFloats + mcMax * KC);
         float* scratch = bp + KC * NC;
+        float* ap = scratch + 64 * 64;
         int nr = NR;
-        for (int jc = n0; jc < n1; jc += NC)
+        for (int ic = m0; ic < m1; ic += MC)
         {
-            int nc = Math.Min(NC, n1 - jc);
+            int mc = Math.Min(MC, m1 - ic);
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
                 float betaSlice = pc == 0 ? beta : 1f;
-                GemmKernel<TOps, TVec>.PackB(transB, b, ldb, pc, kc, jc, nc, bp);
-                for (int ic = m0; ic < m1; ic += MC)
+                GemmKernel<TOps, TVec>.PackA(transA, a, lda, ic, mc, pc, kc, ap);
+                for (int jc = n0; jc < n1; jc += NC)
                 {
-                    int mc = Math.Min(MC, m1 - ic);
-                    GemmKernel<TOps, TVec>.PackA(transA, a, lda, ic, mc, pc, kc, ap);
+                    int nc = Math.Min(NC, n1 - jc);
+                    GemmKernel<TOps, TVec>.PackB(transB, b, ldb, pc, kc, jc, nc, bp);
                     for (int ir = 0; ir < mc; ir += MR)
                     {
                         int rows = Math.Min(MR, mc - ir);
@@ -74,7 +75,7 @@ internal static unsafe class GemmDriver<TOps, TVec>
         int k = packed.K;
         int nr = NR;
         var buffers = GemmBuffers.ForThisThread;
-        float* scratch = buffers.Block(BufferFloats) + MC * KC + KC * NC;
+        float* scratch = buffers.Block(FixedFloats) + KC * NC;
         float* apk = a;
         if (m > 1)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Baton.Numerics;
 
@@ -45,6 +46,7 @@ internal static unsafe class GemmKernel<TOps, TVec>
         bool wide = TOps.GemmVectors > 2;
         int w = TOps.Count;
         int nr = TOps.GemmVectors * w;
+        PrefetchTile(c, ldc, rows, nr);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
@@ -100,6 +102,17 @@ internal static unsafe class GemmKernel<TOps, TVec>
         if (rows > 3) StoreRow(c + 3 * ldc, c30, c31, c32, c33, alpha, beta, full, col0, cols, scratch);
         if (rows > 4) StoreRow(c + 4 * ldc, c40, c41, c42, c43, alpha, beta, full, col0, cols, scratch);
         if (rows > 5) StoreRow(c + 5 * ldc, c50, c51, c52, c53, alpha, beta, full, col0, cols, scratch);
+    }
+
+    /// <summary>Asks for the C tile's cache lines early, so that its update at the end of the K loop does not stall.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int rows, int nr)
+    {
+        if (!Sse.IsSupported)
+            return;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < nr; j += 16)
+                Sse.Prefetch0(c + (long)r * ldc + j);
     }
 
     /// <summary>c[j] = alpha · x[j] + beta · c[j] for j in [col0, cols) (beta = 0: alpha · x[j]); vector and scalar forms round alike.</summary>

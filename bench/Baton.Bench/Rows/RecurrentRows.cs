@@ -1,0 +1,88 @@
+using Baton.Layers;
+using Baton.Numerics;
+
+namespace Baton.Bench.Rows;
+
+/// <summary>
+/// DESIGN.md's recurrent rows. Training rows: one step = Forward over T, loss = mean(y²) over the stack's output,
+/// Backward (no input gradient), one SGD update; GFLOP/s counts 3 · Σ_layers 2·B·T·G·H·(I_l + H).
+/// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step).
+/// </summary>
+internal sealed class RecurrentRows : IBenchRowFamily
+{
+    public IEnumerable<IBenchRow> Rows =>
+    [
+        new TrainRow("lstm-small", CellKind.Lstm, B: 32, T: 128, I: 256, H: 256, L: 1),
+        new TrainRow("gru-small", CellKind.Gru, B: 32, T: 128, I: 256, H: 256, L: 1),
+        new TrainRow("rnn-small", CellKind.Rnn, B: 32, T: 128, I: 256, H: 256, L: 1),
+        new TrainRow("lstm-2x512", CellKind.Lstm, B: 64, T: 100, I: 512, H: 512, L: 2),
+        new TrainRow("lstm-1024", CellKind.Lstm, B: 64, T: 64, I: 1024, H: 1024, L: 1),
+        new TrainRow("lstm-b1", CellKind.Lstm, B: 1, T: 512, I: 128, H: 128, L: 1),
+        new TrainRow("lstm-long", CellKind.Lstm, B: 16, T: 1024, I: 64, H: 64, L: 1),
+        new TrainRow("gru-512", CellKind.Gru, B: 64, T: 512, I: 256, H: 256, L: 1),
+        new StreamRow("stream-lstm-128", CellKind.Lstm, I: 128, H: 128, L: 1),
+        new StreamRow("stream-lstm-512x2", CellKind.Lstm, I: 512, H: 512, L: 2),
+        new StreamRow("stream-gru-512x2", CellKind.Gru, I: 512, H: 512, L: 2),
+    ];
+
+    private static int Gates(CellKind cell) => cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+
+    private sealed class TrainRow(string name, CellKind cell, int B, int T, int I, int H, int L) : IBenchRow
+    {
+        private const float LearningRate = 1e-3f;
+
+        public string Name => name;
+
+        public string Description => $"train {cell} B={B} T={T} I={I} H={H} L={L}: forward, mean(y²), backward, SGD";
+
+        public BenchWork Prepare()
+        {
+            var p = new Parameters();
+            var stack = new RecurrentStack(new RecurrentOptions(cell, I, H, L), p);
+            p.Freeze();
+            var rng = new Rng(1);
+            stack.ResetParameters(rng);
+            var x = new float[T * B * I];
+            for (int i = 0; i < x.Length; i++)
+                x[i] = rng.Uniform(-1, 1);
+            var ws = stack.CreateWorkspace(T, B);
+            var y = new float[T * B * H];
+            var dy = new float[y.Length];
+            float scale = 2f / y.Length;
+            void Step()
+            {
+                stack.Forward(ws, x, T, B, [], [], [], y, [], [], training: true);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(y, scale, dy); // d mean(y²) / dy
+                p.ZeroGrad();
+                stack.Backward(ws, dy, [], [], [], [], []);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(p.Grad, -LearningRate, p.Data, p.Data);
+            }
+            double flops = 0;
+            for (int l = 0; l < L; l++)
+                flops += 2.0 * B * T * Gates(cell) * H * ((l == 0 ? I : H) + H);
+            return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T);
+        }
+    }
+
+    private sealed class StreamRow(string name, CellKind cell, int I, int H, int L) : IBenchRow
+    {
+        public string Name => name;
+
+        public string Description => $"stream {cell} I={I} H={H} L={L}, batch 1, one step";
+
+        public BenchWork Prepare()
+        {
+            var p = new Parameters();
+            var stack = new RecurrentStack(new RecurrentOptions(cell, I, H, L), p);
+            p.Freeze();
+            var rng = new Rng(2);
+            stack.ResetParameters(rng);
+            var state = stack.CreateStreamState(1);
+            var x = new float[I];
+            for (int i = 0; i < I; i++)
+                x[i] = rng.Uniform(-1, 1);
+            var y = new float[H];
+            return new BenchWork(() => stack.Step(state, x, y), Tokens: 1, Steps: 1);
+        }
+    }
+}
