@@ -13,6 +13,7 @@ internal static class CommandCatalog
         Commands.SampleCommand.Create(),
         Commands.ScoreCommand.Create(),
         Commands.InspectCommand.Create(),
+        Commands.BenchCommand.Create(),
         Commands.ExportOnnxCommand.Create(),
         Commands.ImportTorchCommand.Create(),
         Lab(),
@@ -24,6 +25,7 @@ internal static class CommandCatalog
     [
         Commands.LabMemoryCommand.Create(),
         Commands.LabGradientsCommand.Create(),
+        Commands.LabParallelCommand.Create(),
     ];
 
     private static Command Lab()
