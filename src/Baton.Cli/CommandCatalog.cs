@@ -13,6 +13,7 @@ internal static class CommandCatalog
         Commands.SampleCommand.Create(),
         Commands.ScoreCommand.Create(),
         Commands.InspectCommand.Create(),
+        Commands.BenchCommand.Create(),
         Commands.ExportOnnxCommand.Create(),
         Commands.ImportTorchCommand.Create(),
         Lab(),
