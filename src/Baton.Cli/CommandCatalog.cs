@@ -9,6 +9,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> TopLevel() =>
     [
         Commands.ParamsCommand.Create(),
+        Commands.TrainCommand.Create(),
+        Commands.SampleCommand.Create(),
+        Commands.ScoreCommand.Create(),
+        Commands.InspectCommand.Create(),
+        Commands.BenchCommand.Create(),
         Commands.ExportOnnxCommand.Create(),
         Commands.ImportTorchCommand.Create(),
         Lab(),
@@ -19,6 +24,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> LabCommands() =>
     [
         Commands.LabMemoryCommand.Create(),
+        Commands.LabGradientsCommand.Create(),
     ];
 
     private static Command Lab()

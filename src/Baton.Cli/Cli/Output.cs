@@ -11,7 +11,12 @@ namespace Baton.Cli.Cli;
 /// </summary>
 public sealed class Output
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    // Relaxed escaping keeps Chinese text readable in the JSON line (it is still valid JSON).
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>Reads --json and --quiet from <paramref name="parse"/>.</summary>
     public Output(ParseResult parse)

@@ -58,7 +58,7 @@ internal static class ForecastPredictCommand
         double[] rows = ForecastTrainCommand.RawRows(frame, config.Features);
         string header = Header(timeColumn, config);
         int forecasts = 0;
-        if (frame.Length >= W)
+        if (frame.Length >= W && (outPath is not null || !follow))
         {
             var predictor = new ForecastPredictor(model);
             double[] predictions = predictor.Predict(rows, W - 1, frame.Length);

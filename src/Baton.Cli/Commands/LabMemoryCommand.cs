@@ -21,10 +21,10 @@ internal static class LabMemoryCommand
         var lengths = new Option<string>("--length") { Description = "Sequence length T, or a comma list (e.g. 50,100,200)", DefaultValueFactory = _ => "100" };
         var cells = new Option<string>("--cell") { Description = "Cell, or a comma list (rnn, rnn_relu, lstm, gru, mingru, minlstm)", DefaultValueFactory = _ => "rnn,lstm,gru" };
         var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0);
-        var hidden = CliOptions.Int("--hidden", "Hidden units H", 64);
+        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32);
         var batch = CliOptions.Int("--batch", "Sequences per training step", 32);
         var steps = CliOptions.Int("--steps", "Most training steps per run (stops early once solved)", 3000);
-        var lr = CliOptions.Float("--lr", "Adam learning rate", 5e-3f, 1e-6f, 1f);
+        var lr = CliOptions.Float("--lr", "Adam learning rate", 0.01f, 1e-6f, 1f);
         var clip = CliOptions.Float("--clip", "Global gradient-norm clip", 1f, 1e-6f);
         var minutes = CliOptions.Float("--minutes", "Wall-clock limit per run in minutes (0 = none)", 0f, 0f);
         var testSize = CliOptions.Int("--test-size", "Held-out test sequences", 1000);

@@ -9,7 +9,7 @@ namespace Baton.Diagnostics;
 public sealed record MemoryRunOptions
 {
     /// <summary>Hidden units H.</summary>
-    public int Hidden { get; init; } = 64;
+    public int Hidden { get; init; } = 32;
 
     /// <summary>Sequences per training step.</summary>
     public int Batch { get; init; } = 32;
@@ -18,7 +18,7 @@ public sealed record MemoryRunOptions
     public int Steps { get; init; } = 3000;
 
     /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; init; } = 5e-3;
+    public double LearningRate { get; init; } = 0.01;
 
     /// <summary>Global gradient-norm clip.</summary>
     public double Clip { get; init; } = 1.0;
@@ -80,9 +80,24 @@ public static class MemoryLab
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(options);
+        var model = new MemoryModel(task, cell, options.Hidden, new Rng(options.Seed));
+        var (seconds, steps, history) = Train(model, length, options, progress);
+        return (model, seconds, steps, history);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> in place on fresh batches of its task at <paramref name="length"/>; returns the
+    /// wall time, the steps taken and the validation history.
+    /// </summary>
+    public static (double Seconds, int Steps, List<(int Step, double Score)> History) Train(
+        MemoryModel model, int length, MemoryRunOptions options, Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Steps, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Batch, 1);
-        var model = new MemoryModel(task, cell, options.Hidden, new Rng(options.Seed));
+        var task = model.Task;
+        string cell = model.Recurrence.Cell;
         var optimizer = new Adam(model.Parameters, new OptimizerOptions { Kind = "adam", LearningRate = options.LearningRate });
         var data = new Rng(options.Seed ^ 0xDA7A_DA7AUL);
         var validation = Dataset(task, length, ValidationSize, new Rng(options.Seed ^ 0x0A11_DA7EUL));
@@ -108,7 +123,7 @@ public static class MemoryLab
                     break;
             }
         }
-        return (model, clock.Elapsed.TotalSeconds, step, history);
+        return (clock.Elapsed.TotalSeconds, step, history);
     }
 
     /// <summary>Early stop: half the MSE threshold, or 99 % accuracy, on the validation set.</summary>

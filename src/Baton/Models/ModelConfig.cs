@@ -134,6 +134,8 @@ public sealed record ModelConfig
         }
         if (UsesEmbedding)
         {
+            if (VocabularySize < 1)
+                throw new ModelConfigException("vocab", $"task '{Task}' with an embedding needs the token strings (vocab).");
             if (Vocab.Length != 0 && Vocab.Length != VocabularySize)
                 throw new ModelConfigException("vocab", $"has {Vocab.Length} entries but the model expects {VocabularySize}.");
         }

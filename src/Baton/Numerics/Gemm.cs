@@ -9,8 +9,11 @@ namespace Baton.Numerics;
 /// </summary>
 public static unsafe class Gemm
 {
-    /// <summary>Multiply-adds below which a product runs on the calling thread alone.</summary>
-    private const long ParallelThreshold = 1 << 15;
+    /// <summary>
+    /// Multiply-adds below which a product runs on the calling thread alone: about 4 µs of one core's
+    /// work, where waking a second thread no longer pays (or the operands fit one core's L2 anyway).
+    /// </summary>
+    private const long ParallelThreshold = 1 << 18;
 
     [ThreadStatic] private static SgemmWork? sgemmWork;
     [ThreadStatic] private static PackedWork? packedWork;

@@ -130,6 +130,7 @@ public class GemmTests
 
     [Theory]
     [InlineData(1, 64)]
+    [InlineData(1, 300)]
     [InlineData(8, 128)]
     [InlineData(13, 100)]
     [InlineData(64, 33)]

@@ -91,9 +91,9 @@ public class TrainerTests
         var corpus = Corpus(4 * 16 + 1, 7, 3);
         var data = new TokenStreams(corpus, null, 4, 16);
         Assert.Equal(1, data.BatchesPerEpoch);
-        var trainer = new Trainer(new SequenceModel(Lm(dropout: 0) with { Hidden = 32, Layers = 1 }), data, new TrainerOptions
+        var trainer = new Trainer(new SequenceModel(Lm(dropout: 0) with { Hidden = 24, Layers = 1 }), data, new TrainerOptions
         {
-            Seed = 3, MaxSteps = 250, Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = 0.02 }, ClipNorm = 5,
+            Seed = 3, MaxSteps = 100, Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = 0.03 }, ClipNorm = 5,
         });
         double first = double.NaN;
         trainer.Progress = p =>
@@ -212,7 +212,7 @@ public class TrainerTests
         });
         var trainer = new Trainer(model, data, new TrainerOptions
         {
-            Seed = 2, MaxSteps = 150, Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = 0.02 }, EvalEvery = 50,
+            Seed = 2, MaxSteps = 80, Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = 0.03 }, EvalEvery = 40,
         });
         var result = trainer.Run();
         Assert.Equal(StopReason.Completed, result.Reason);

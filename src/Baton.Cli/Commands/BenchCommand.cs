@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Globalization;
+using Baton.Bench;
+using Baton.Cli.Cli;
+
+namespace Baton.Cli.Commands;
+
+/// <summary>`baton bench`: the standard benchmark set, the same code as bench/Baton.Bench.</summary>
+internal static class BenchCommand
+{
+    private static readonly Argument<string[]> Names = new("rows") { Description = "Rows to run (e.g. lstm-small sgemm-1024); none lists them", Arity = ArgumentArity.ZeroOrMore };
+    private static readonly Option<int> Repeat = CliOptions.Int("--repeat", "Timed runs per row (the median is reported)", BenchProgram.DefaultRepeat);
+
+    public static Command Create()
+    {
+        var command = new Command("bench", """
+            Run rows of the standard benchmark set: warm-up, then the median of repeated runs.
+            With --json, one JSON object per row per line: {"name","median_ms","gflops","tok_s","us_per_step","threads"}.
+
+            Examples:
+              baton bench
+              baton bench lstm-small gru-small sgemm-1024 --threads 2 --json
+            """);
+        command.Arguments.Add(Names);
+        command.Options.Add(Repeat);
+        command.SetAction(parse =>
+        {
+            var args = new List<string>(parse.GetValue(Names) ?? []);
+            args.AddRange(["--repeat", parse.GetValue(Repeat).ToString(CultureInfo.InvariantCulture)]);
+            if (parse.GetValue(GlobalOptions.Json))
+                args.Add("--json");
+            return BenchProgram.Run([.. args], CliContext.Out, CliContext.Err);
+        });
+        return command;
+    }
+}
