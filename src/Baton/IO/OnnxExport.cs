@@ -59,8 +59,6 @@ public static class OnnxExport
     {
         var config = model.Config;
         string cell = config.Cell == "rnn_tanh" ? "rnn" : config.Cell;
-        if (cell is "mingru" or "minlstm")
-            throw new NotSupportedException($"Cell '{cell}' is not supported for ONNX export (export supports lstm, gru, rnn, rnn_relu).");
         if (config.ProjSize > 0)
             throw new NotSupportedException(
                 $"An LSTM with proj_size = {config.ProjSize} cannot be exported: ONNX's LSTM operator has no projection (weight_hr).");

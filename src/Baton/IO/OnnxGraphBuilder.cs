@@ -70,8 +70,16 @@ internal static class OnnxGraphBuilder
         var hLast = new string[L];
         var cLast = new string[L];
         int inputSize = spec.InputSize;
+        bool minCell = spec.Cell is "mingru" or "minlstm";
         for (int l = 0; l < L; l++)
         {
+            if (minCell)
+            {
+                string h0Slice = L == 1 ? h0 : SliceLayer(graph, h0, l, D);
+                (x, hLast[l]) = AddMinLayer(graph, parameters, spec, l, x, inputSize, h0Slice);
+                inputSize = D * H;
+                continue;
+            }
             string w = AddReordered(graph, parameters, spec.Cell, l, D, G, H, "weight_ih", inputSize, $"W_l{l}");
             string r = AddReordered(graph, parameters, spec.Cell, l, D, G, H, "weight_hh", H, $"R_l{l}");
             string b = AddBias(graph, parameters, spec.Cell, l, D, G, H, $"B_l{l}");
@@ -174,10 +182,90 @@ internal static class OnnxGraphBuilder
         "lstm" => 4,
         "gru" => 3,
         "rnn" or "rnn_relu" => 1,
-        "mingru" or "minlstm" => throw new NotSupportedException(
-            $"Cell '{cell}' is not supported for ONNX export (export supports lstm, gru, rnn, rnn_relu)."),
-        _ => throw new NotSupportedException($"Unknown cell '{cell}' (expected lstm, gru, rnn or rnn_relu)."),
+        "mingru" => 2,
+        "minlstm" => 3,
+        _ => throw new NotSupportedException($"Unknown cell '{cell}' (expected lstm, gru, rnn, rnn_relu, mingru or minlstm)."),
     };
+
+    /// <summary>
+    /// One minGRU / minLSTM layer (both directions) from plain operators and a <c>Scan</c> for the
+    /// elementwise linear recurrence h_t = a_t * h_{t-1} + b_t:
+    /// pre = x @ W^T + bias = [k | u] (minGRU) or [k | p | q] (minLSTM), g(k) = k + 0.5 (k ≥ 0) else σ(k);
+    /// minGRU: z = σ(u), a = 1 - z, b = z * g(k); minLSTM: f = σ(p), i = σ(q), f' = f / (f + i), a = f', b = (1 - f') * g(k).
+    /// The reverse direction scans its inputs backwards and writes its outputs backwards, so y[t] belongs to x[t].
+    /// Returns the layer output [T,B,D*H] and its final states [D,B,H].
+    /// </summary>
+    private static (string Y, string Final) AddMinLayer(OnnxGraph graph, Parameters parameters, OnnxGraphSpec spec, int layer,
+        string x, int inputSize, string h0Layer)
+    {
+        int D = spec.Directions, H = spec.Hidden, chunks = GateCount(spec.Cell);
+        string linear = spec.Cell == "mingru" ? "to_hidden_and_gate" : "to_hidden_and_f_i_gate";
+        string zero = graph.Initializer($"min_zero_l{layer}", [], [0f]);
+        string half = graph.Initializer($"min_half_l{layer}", [], [0.5f]);
+        string one = graph.Initializer($"min_one_l{layer}", [], [1f]);
+        string lastAxis = graph.Int64Vector($"min_axis2_l{layer}", 2);
+        string firstAxis = graph.Int64Vector($"min_axis0_l{layer}", 0);
+        var outputs = new string[D];
+        var finals = new string[D];
+        for (int d = 0; d < D; d++)
+        {
+            string tag = $"l{layer}{(d == 1 ? "_reverse" : "")}";
+            string module = $"rnn.layers{(d == 1 ? "_reverse" : "")}.{layer}.{linear}";
+            float[] weight = Read(parameters, module + ".weight", [chunks * H, inputSize]);
+            string weightT = graph.Initializer($"{module}.weight_t", [inputSize, chunks * H], Transpose(weight, chunks * H, inputSize));
+            string bias = AddFloat(graph, parameters, module + ".bias", [chunks * H]);
+            string pre = graph.Node("Add", [graph.Node("MatMul", [x, weightT], $"min_xw_{tag}"), bias], $"min_pre_{tag}");
+            string Chunk(int c) => graph.Node("Slice",
+                [pre, graph.Int64Vector($"min_start{c}_{tag}", c * H), graph.Int64Vector($"min_end{c}_{tag}", (c + 1) * H), lastAxis],
+                $"min_chunk{c}_{tag}");
+            string k = Chunk(0);
+            string candidate = graph.Node("Where",
+                [graph.Node("GreaterOrEqual", [k, zero], $"min_k_nonneg_{tag}"),
+                 graph.Node("Add", [k, half], $"min_k_half_{tag}"),
+                 graph.Node("Sigmoid", [k], $"min_k_sigmoid_{tag}")],
+                $"min_candidate_{tag}");
+            string a, b;
+            if (spec.Cell == "mingru")
+            {
+                string z = graph.Node("Sigmoid", [Chunk(1)], $"min_z_{tag}");
+                a = graph.Node("Sub", [one, z], $"min_a_{tag}");
+                b = graph.Node("Mul", [z, candidate], $"min_b_{tag}");
+            }
+            else
+            {
+                string f = graph.Node("Sigmoid", [Chunk(1)], $"min_f_{tag}");
+                string i = graph.Node("Sigmoid", [Chunk(2)], $"min_i_{tag}");
+                a = graph.Node("Div", [f, graph.Node("Add", [f, i], $"min_fi_{tag}")], $"min_a_{tag}");
+                b = graph.Node("Mul", [graph.Node("Sub", [one, a], $"min_1ma_{tag}"), candidate], $"min_b_{tag}");
+            }
+            string hStart = D == 1 ? h0Layer : graph.Node("Slice",
+                [h0Layer, graph.Int64Vector($"min_h0_start_{tag}", d), graph.Int64Vector($"min_h0_end_{tag}", d + 1), firstAxis],
+                $"min_h0_dir_{tag}");
+            string h0Rows = graph.Node("Squeeze", [hStart, firstAxis], $"min_h0_rows_{tag}");
+
+            var body = new OnnxGraph($"min_scan_body_{tag}");
+            string hPrev = body.Input($"scan_h_prev_{tag}", OnnxDataType.Float, BatchDim, H);
+            string aStep = body.Input($"scan_a_{tag}", OnnxDataType.Float, BatchDim, H);
+            string bStep = body.Input($"scan_b_{tag}", OnnxDataType.Float, BatchDim, H);
+            string hNext = body.Node("Add", [body.Node("Mul", [aStep, hPrev], $"scan_ah_{tag}"), bStep], $"scan_h_{tag}");
+            string yStep = body.Node("Identity", [hNext], $"scan_y_{tag}");
+            body.Output(hNext, OnnxDataType.Float, BatchDim, H);
+            body.Output(yStep, OnnxDataType.Float, BatchDim, H);
+
+            var attributes = new List<OnnxAttribute> { OnnxAttribute.Graph("body", body), OnnxAttribute.Int("num_scan_inputs", 2) };
+            if (d == 1)
+            {
+                attributes.Add(OnnxAttribute.Ints("scan_input_directions", 1, 1));
+                attributes.Add(OnnxAttribute.Ints("scan_output_directions", 1));
+            }
+            string[] scanned = graph.Node("Scan", [h0Rows, a, b], [$"min_hn_{tag}", $"min_y_{tag}"], attributes.ToArray());
+            outputs[d] = scanned[1];
+            finals[d] = graph.Node("Unsqueeze", [scanned[0], firstAxis], $"min_hn_dir_{tag}");
+        }
+        string y = D == 1 ? outputs[0] : graph.Node("Concat", outputs, $"y_l{layer}", OnnxAttribute.Int("axis", 2));
+        string final = D == 1 ? finals[0] : graph.Node("Concat", finals, $"Y_h_l{layer}", OnnxAttribute.Int("axis", 0));
+        return (y, final);
+    }
 
     /// <summary>
     /// Row-block order that turns PyTorch's gate layout into ONNX's: ONNX gate k is PyTorch gate

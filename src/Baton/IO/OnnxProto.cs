@@ -234,7 +234,7 @@ internal sealed class OnnxGraph(string name)
             if (output.Length > 0)
                 Claim(output);
         }
-        Nodes.Add(new OnnxNode(opType, $"{opType}_{nodeCount++}", inputs, outputs, attributes));
+        Nodes.Add(new OnnxNode(opType, $"{Name}/{opType}_{nodeCount++}", inputs, outputs, attributes));
         return outputs;
     }
 

@@ -24,6 +24,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [InlineData("forecast", "gru", 1, false)]
     [InlineData("forecast", "rnn", 2, true)]
     [InlineData("classify", "gru", 2, true)]
+    [InlineData("lm", "mingru", 2, false)]
+    [InlineData("lm", "minlstm", 1, false)]
+    [InlineData("forecast", "mingru", 1, true)]
+    [InlineData("classify", "minlstm", 2, true)]
     public void Exported_model_in_onnx_runtime_matches_baton_outputs_and_final_states(string task, string cell, int layers, bool bidirectional)
     {
         var model = NewModel(task, cell, layers, bidirectional, seed: 11);
@@ -67,10 +71,13 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             Check("cn", ort["cn"], ws.Cn[..(states * B * H)]);
     }
 
-    [Fact]
-    public void Streaming_an_exported_lstm_in_chunks_equals_one_baton_run()
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("mingru")]
+    public void Streaming_an_exported_model_in_chunks_equals_one_baton_run(string cell)
     {
-        var model = NewModel("lm", "lstm", 2, false, seed: 21);
+        var model = NewModel("lm", cell, 2, false, seed: 21);
+        bool lstm = cell == "lstm";
         using var session = Session(OnnxExport.ToBytes(model));
         int V = model.Config.VocabularySize, L = model.Config.Layers, H = model.Config.Hidden;
         long[] tokens = RandomTokens(T * B, V, seed: 22);
@@ -85,15 +92,17 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             if (h is not null)
             {
                 inputs.Add(Tensor("h0", h, L, B, H));
-                inputs.Add(Tensor("c0", c!, L, B, H));
+                if (lstm)
+                    inputs.Add(Tensor("c0", c!, L, B, H));
             }
             var result = Run(session, inputs.ToArray());
             streamed.AddRange(result["logits"]);
-            (h, c) = (result["hn"], result["cn"]);
+            (h, c) = (result["hn"], lstm ? result["cn"] : null);
         }
         Check("streamed logits", streamed.ToArray(), whole);
         Check("streamed hn", h!, ws.Hn[..(L * B * H)]);
-        Check("streamed cn", c!, ws.Cn[..(L * B * H)]);
+        if (lstm)
+            Check("streamed cn", c!, ws.Cn[..(L * B * H)]);
     }
 
     [Fact]

@@ -109,15 +109,13 @@ public sealed class OnnxGraphTests(ITestOutputHelper output)
         Assert.Contains("proj_size", e.Message);
     }
 
-    [Theory]
-    [InlineData("mingru")]
-    [InlineData("minlstm")]
-    public void Min_cells_are_refused_as_not_supported_for_export(string cell)
+    [Fact]
+    public void Unknown_cell_is_refused_with_a_clear_message()
     {
         var p = RandomParameters("rnn", V, E, H, 1, false, V, seed: 10);
-        var spec = new OnnxGraphSpec(cell, E, H, 1, false, 0, V, V, OnnxHeadMode.EveryStep, "logits");
+        var spec = new OnnxGraphSpec("transformer", E, H, 1, false, 0, V, V, OnnxHeadMode.EveryStep, "logits");
         var e = Assert.Throws<NotSupportedException>(() => OnnxGraphBuilder.Build(spec, p));
-        Assert.Contains($"'{cell}' is not supported for ONNX export", e.Message);
+        Assert.Contains("Unknown cell 'transformer'", e.Message);
     }
 
     private void Check(string name, float[] actual, double[] expected)
