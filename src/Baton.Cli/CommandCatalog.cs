@@ -25,6 +25,7 @@ internal static class CommandCatalog
     [
         Commands.LabMemoryCommand.Create(),
         Commands.LabGradientsCommand.Create(),
+        Commands.LabParallelCommand.Create(),
     ];
 
     private static Command Lab()

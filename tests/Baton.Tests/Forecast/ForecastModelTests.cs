@@ -62,6 +62,8 @@ public sealed class ForecastModelTests
     [InlineData("lstm", 2)]
     [InlineData("gru", 1)]
     [InlineData("rnn", 2)]
+    [InlineData("mingru", 1)]
+    [InlineData("minlstm", 2)]
     public void Streaming_forecasts_equal_batch_forecasts(string cell, int layers)
     {
         var frame = TimeSeriesGenerator.Energy(seed: 6, rows: 80);

@@ -1,0 +1,44 @@
+using Baton.Tests.Cli;
+
+namespace Baton.Tests.Parallel;
+
+public class LabParallelCommandTests
+{
+    private const double DeerErrorBound = 1e-5;
+
+    [Fact]
+    public void Quick_run_reports_every_setting_with_converged_deer_and_writes_csv_and_png()
+    {
+        string dir = CliRunner.TempDir();
+        var result = CliRunner.Run("lab", "parallel", "--quick", "--json", "--out", dir);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var json = result.Json;
+        var rows = json["results"]!.AsArray();
+        Assert.Equal(4, rows.Count);   // T 64, 256 × H 8, 16
+        foreach (var row in rows)
+        {
+            Assert.True(row!["gru_train_tok_s"]!.GetValue<double>() > 0);
+            Assert.True(row["mingru_train_tok_s"]!.GetValue<double>() > 0);
+            foreach (string variant in new[] { "quasi_deer", "damped_deer", "full_deer" })
+            {
+                var deer = row[variant]!;
+                Assert.True(deer["converged"]!.GetValue<bool>(), $"{variant} T={row["T"]} H={row["H"]}");
+                Assert.InRange(deer["max_abs_error"]!.GetValue<double>(), 0, DeerErrorBound);
+                Assert.True(deer["iterations"]!.GetValue<int>() >= 1);
+            }
+        }
+        Assert.Equal(2, json["crossovers"]!.AsArray().Count);
+        string csv = File.ReadAllText(Path.Combine(dir, "parallel.csv"));
+        Assert.Equal(5, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        byte[] png = File.ReadAllBytes(Path.Combine(dir, "parallel.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+    }
+
+    [Fact]
+    public void A_bad_hidden_size_is_a_usage_error()
+    {
+        var result = CliRunner.Run("lab", "parallel", "--quick", "--hidden", "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--hidden", result.Stderr);
+    }
+}
