@@ -29,6 +29,9 @@ internal static unsafe class GemmKernel<TOps, TVec>
     /// <summary>Rows of a full micro-tile.</summary>
     public const int MR = 6;
 
+    /// <summary>How many k-steps ahead the kernel prefetches the B panel.</summary>
+    private const int PrefetchSteps = 8;
+
     /// <summary>Columns of a micro-tile (and of a packed B panel).</summary>
     public static int NR => TOps.GemmVectors * TOps.Count;
 
@@ -53,8 +56,18 @@ internal static unsafe class GemmKernel<TOps, TVec>
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
         TVec c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
+        bool prefetch = Sse.IsSupported;
         for (int p = 0; p < kc; p++)
         {
+            if (prefetch)
+            {
+                // B streams from L2 (or L3 for a large packed weight): ask for it a few k-steps ahead.
+                float* ahead = bp + PrefetchSteps * nr;
+                Sse.Prefetch0(ahead);
+                if (nr > 16) Sse.Prefetch0(ahead + 16);
+                if (nr > 32) Sse.Prefetch0(ahead + 32);
+                if (nr > 48) Sse.Prefetch0(ahead + 48);
+            }
             TVec b0 = TOps.Load(bp);
             TVec b1 = TOps.Load(bp + w);
             TVec b2 = wide ? TOps.Load(bp + 2 * w) : TOps.Zero;

@@ -7,6 +7,9 @@ namespace Baton.Tests.Interop;
 /// <summary><c>baton import-torch</c> and <c>baton export-onnx</c> end to end, and their bad input.</summary>
 public sealed class ImportTorchCommandTests
 {
+    /// <summary>`baton score` cross-entropy (float32) against PyTorch's float64: |baton - torch| / (1 + torch).</summary>
+    private const double LossTolerance = 1e-5;
+
     [Fact]
     public void Import_then_export_writes_a_model_and_an_onnx_file_and_reports_them_as_json()
     {
@@ -24,6 +27,34 @@ public sealed class ImportTorchCommandTests
         Assert.Equal(["tokens", "h0", "c0"], export.Json["inputs"]!.AsArray().Select(n => n!.GetValue<string>()));
         using var session = InteropTestModels.Session(File.ReadAllBytes(onnx));
         Assert.Contains("logits", session.OutputMetadata.Keys);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("lm_lstm_2l", "lstm")]
+    [InlineData("lm_rnn_2l", "rnn")]
+    public void Imported_model_is_accepted_by_sample_score_and_inspect_with_pytorch_results(string name, string cell)
+    {
+        using var expected = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Golden(name + ".json")));
+        var root = expected.RootElement;
+        string dir = CliRunner.TempDir();
+        string model = Path.Combine(dir, "model.safetensors"), text = Path.Combine(dir, "text.txt");
+        Assert.Equal(0, CliRunner.Run("import-torch", Golden(name + ".safetensors"), "--cell", cell,
+            "--vocab", Golden(name + ".vocab.json"), "-o", model).ExitCode);
+
+        var sample = CliRunner.Run("sample", "--model", model, "--prime", root.GetProperty("prime").GetString()!,
+            "--length", root.GetProperty("steps").GetInt32().ToString(), "--temperature", "0", "--json");
+        Assert.True(sample.ExitCode == 0, sample.Stderr);
+        Assert.Equal(root.GetProperty("greedy").GetString(), sample.Json["text"]!.GetValue<string>());
+
+        File.WriteAllText(text, root.GetProperty("text").GetString()!);
+        var score = CliRunner.Run("score", "--model", model, "--text", text, "--json");
+        Assert.True(score.ExitCode == 0, score.Stderr);
+        double loss = score.Json["cross_entropy"]!.GetValue<double>(), torchLoss = root.GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(loss - torchLoss) <= LossTolerance * (1 + torchLoss), $"score {loss} vs PyTorch {torchLoss}");
+
+        var inspect = CliRunner.Run("inspect", "--model", model, "--json");
+        Assert.True(inspect.ExitCode == 0, inspect.Stderr);
         Directory.Delete(dir, recursive: true);
     }
 
