@@ -25,6 +25,7 @@ internal static class CommandCatalog
     [
         Commands.LabMemoryCommand.Create(),
         Commands.LabGradientsCommand.Create(),
+        Commands.LabLengthsCommand.Create(),
         Commands.LabParallelCommand.Create(),
     ];
 

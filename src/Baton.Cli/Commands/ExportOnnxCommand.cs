@@ -18,7 +18,7 @@ internal static class ExportOnnxCommand
         var model = new Option<string>("--model") { Description = "Baton model file (.safetensors)", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "ONNX file to write", Required = true };
         var command = new Command("export-onnx",
-            "Export a model to ONNX (standard LSTM/GRU/RNN operators; tokens or features in, logits or prediction out, h0/c0 in and hn/cn out for streaming).")
+            "Export a model to ONNX (standard LSTM/GRU/RNN operators, minGRU/minLSTM as Scan; tokens or features in, logits or prediction out, h0/c0 in and hn/cn out for streaming).")
         {
             model, output,
         };

@@ -32,6 +32,12 @@ public sealed record MemoryRunOptions
     /// <summary>Seed of initialisation, training data and test data (each its own stream).</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Shortest training sequence: with a value above 0, every step draws its length uniformly from
+    /// [MinLength, length] (variable-length training); 0 trains at the one length given.
+    /// </summary>
+    public int MinLength { get; init; }
+
     /// <summary>Wall-clock limit of the training in seconds (0 = none).</summary>
     public double MaxSeconds { get; init; }
 }
@@ -101,12 +107,17 @@ public static class MemoryLab
         var optimizer = new Adam(model.Parameters, new OptimizerOptions { Kind = "adam", LearningRate = options.LearningRate });
         var data = new Rng(options.Seed ^ 0xDA7A_DA7AUL);
         var validation = Dataset(task, length, ValidationSize, new Rng(options.Seed ^ 0x0A11_DA7EUL));
-        var batch = task.CreateBatch(length, options.Batch);
+        if (options.MinLength > length)
+            throw new ArgumentOutOfRangeException(nameof(options), "MinLength exceeds the training length.");
+        var batches = new Dictionary<int, TaskBatch>();
         var history = new List<(int, double)>();
         var clock = Stopwatch.StartNew();
         int step = 0;
         while (step < options.Steps)
         {
+            int T = options.MinLength > 0 ? options.MinLength + data.NextInt(length - options.MinLength + 1) : length;
+            if (!batches.TryGetValue(T, out var batch))
+                batches[T] = batch = task.CreateBatch(T, options.Batch);
             task.Fill(batch, data);
             model.Parameters.ZeroGrad();
             model.Loss(batch, backward: true);

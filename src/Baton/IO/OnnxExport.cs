@@ -4,8 +4,8 @@ namespace Baton.IO;
 
 /// <summary>
 /// Writes a <see cref="SequenceModel"/> as an ONNX model (IR version 8, default-domain opset 17) built
-/// from the standard <c>LSTM</c>, <c>GRU</c> and <c>RNN</c> operators, so that ONNX Runtime and other
-/// ONNX tools run it with no Baton code.
+/// from the standard <c>LSTM</c>, <c>GRU</c> and <c>RNN</c> operators (minGRU / minLSTM: plain operators and
+/// <c>Scan</c>), so that ONNX Runtime and other ONNX tools run it with no Baton code.
 /// </summary>
 /// <remarks>
 /// <para>Graph inputs (T and B are dynamic):</para>
@@ -26,8 +26,11 @@ namespace Baton.IO;
 /// </list>
 /// <para>Gate reordering: PyTorch LSTM (i, f, g, o) becomes ONNX (i, o, f, c); PyTorch GRU (r, z, n) becomes
 /// ONNX (z, r, h) with <c>linear_before_reset = 1</c>; ONNX B = concat(bias_ih, bias_hh).</para>
+/// <para>minGRU / minLSTM layers are written with plain operators (MatMul, Slice, Sigmoid, Where, ...) and one
+/// <c>Scan</c> per layer-direction for h_t = a_t ⊙ h_{t-1} + b_t, with the same formulas as <see cref="Layers.MinGru"/>
+/// and <see cref="Layers.MinLstm"/>.</para>
 /// <para>Not expressible, and refused with <see cref="NotSupportedException"/>: an LSTM with a projection
-/// (ONNX's LSTM has no weight_hr), and the minGRU / minLSTM cells.</para>
+/// (ONNX's LSTM has no weight_hr).</para>
 /// The model's config JSON is stored in the ONNX <c>metadata_props</c> under <c>baton.config</c>.
 /// </remarks>
 public static class OnnxExport

@@ -5,7 +5,8 @@ namespace Baton.IO;
 /// <summary>
 /// Builds the ONNX graph of a recurrent sequence model:
 /// <c>tokens</c> int64 [T,B] → Gather(embedding.weight) (or <c>features</c> float [T,B,F] directly)
-/// → per layer one ONNX LSTM / GRU / RNN operator → Transpose + Reshape of Y [T,D,B,H] to [T,B,D*H]
+/// → per layer one ONNX LSTM / GRU / RNN operator (minGRU / minLSTM: gates from plain operators and a Scan,
+/// see <see cref="AddMinLayer"/>) → Transpose + Reshape of Y [T,D,B,H] to [T,B,D*H]
 /// → MatMul + Add head → <c>logits</c> / <c>prediction</c>; optional state inputs <c>h0</c> [L*D,B,H]
 /// (and <c>c0</c> for LSTM) and outputs <c>hn</c> / <c>cn</c>, the per-layer Y_h / Y_c concatenated
 /// in PyTorch's order (index l*D + d), so a caller streams by feeding the states back.

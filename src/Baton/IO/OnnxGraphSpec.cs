@@ -17,7 +17,7 @@ internal enum OnnxHeadMode
 /// Everything the ONNX graph builder needs to know about a model, independent of how the model is
 /// held in memory. Tensors are read by their PyTorch names from a <see cref="Layers.Parameters"/> block.
 /// </summary>
-/// <param name="Cell">lstm, gru, rnn or rnn_relu.</param>
+/// <param name="Cell">lstm, gru, rnn, rnn_relu, mingru or minlstm.</param>
 /// <param name="InputSize">Width of the recurrent input: the embedding size, or the feature count.</param>
 /// <param name="Hidden">Hidden size H.</param>
 /// <param name="Layers">Number of stacked layers L.</param>

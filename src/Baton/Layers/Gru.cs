@@ -37,7 +37,10 @@ internal sealed class Gru : RecurrentLayer
         public float[] DGatesH = []; // [N, 3H] gradient of the hidden-side pre-activations (backward)
         public float[] GH = [];      // [B, 3H] hidden-side pre-activations of one step
         public float[] HState = [];  // [B, H] running h (dh in backward)
-        public float[] Bias = [];    // [3H] b_ih + b_hh for r, z; b_ih for n
+        public readonly float[] Bias = new float[3 * h];  // [3H] b_ih + b_hh for r, z; b_ih for n
+        public readonly float[] Tmp = new float[h];       // [H] scratch of one row
+        public readonly PackedMatrix HhT = new(h, 3 * h);  // W_hhᵀ [H, 3H], forward recurrent product
+        public readonly PackedMatrix Hh = new(3 * h, h);   // W_hh [3H, H], backward recurrent product
 
         protected override void Allocate(int rows, int batch)
         {
@@ -48,7 +51,6 @@ internal sealed class Gru : RecurrentLayer
             DGatesH = new float[rows * 3 * h];
             GH = new float[batch * 3 * h];
             HState = new float[batch * h];
-            Bias = new float[3 * h];
         }
     }
 
@@ -61,7 +63,7 @@ internal sealed class Gru : RecurrentLayer
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize, G3 = 3 * H;
         k.Ensure(N, B);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [3H, I]
-        ReadOnlySpan<float> wHh = Parameters.Value(weightHh);     // [3H, H]
+        k.HhT.Pack(Parameters.Value(weightHh), H, transB: true);
         ReadOnlySpan<float> bHh = Parameters.Value(biasHh);       // [3H]
         ReadOnlySpan<float> bHn = bHh.Slice(2 * H, H);            // [H]
         Parameters.Value(biasIh).CopyTo(k.Bias);
@@ -81,26 +83,13 @@ internal sealed class Gru : RecurrentLayer
             int o = batch.Offsets[t];
             k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
             // Recurrent GEMM for this step: GH[bs, 3H] = HPrev · W_hhᵀ.
-            Gemm.Sgemm(false, true, bs, G3, H, 1f, k.HPrev.AsSpan(o * H), H, wHh, H, 0f, k.GH, G3);
+            Gemm.Sgemm(bs, 1f, k.HPrev.AsSpan(o * H), H, k.HhT, 0f, k.GH, G3);
             for (int b = 0; b < bs; b++)
             {
                 int row = o + b;
-                Span<float> g = k.Gates.AsSpan(row * G3, G3);
-                ReadOnlySpan<float> gh = k.GH.AsSpan(b * G3, G3);
-                Span<float> hnPre = k.HnPre.AsSpan(row * H, H);
-                Span<float> h = k.HState.AsSpan(b * H, H);
-                TensorPrimitives.Add(g[..(2 * H)], gh[..(2 * H)], g[..(2 * H)]);
-                TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-                TensorPrimitives.Add(gh.Slice(2 * H, H), bHn, hnPre);
-                for (int j = 0; j < H; j++)
-                {
-                    float n = MathF.Tanh(g[2 * H + j] + g[j] * hnPre[j]);
-                    g[2 * H + j] = n;
-                    float z = g[H + j];
-                    h[j] = (1f - z) * n + z * h[j];
-                }
-                h.CopyTo(y.Slice(row * H, H));
+                CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), bHn, k.HnPre.AsSpan(row * H, H), k.HState.AsSpan(b * H, H), k.Tmp);
             }
+            k.HState.AsSpan(0, bs * H).CopyTo(y.Slice(o * H));
         }
         k.HState.AsSpan(0, B * H).CopyTo(hn);
     }
@@ -112,8 +101,9 @@ internal sealed class Gru : RecurrentLayer
         var k = (Cache)cache;
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize, G3 = 3 * H;
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [3H, I]
-        ReadOnlySpan<float> wHh = Parameters.Value(weightHh);     // [3H, H]
+        k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
+        Span<float> tmp = k.Tmp;
         dhn[..(B * H)].CopyTo(dh);
         for (int s = T - 1; s >= 0; s--)
         {
@@ -127,28 +117,24 @@ internal sealed class Gru : RecurrentLayer
             {
                 int row = o + b;
                 ReadOnlySpan<float> g = k.Gates.AsSpan(row * G3, G3);
-                ReadOnlySpan<float> hnPre = k.HnPre.AsSpan(row * H, H);
-                ReadOnlySpan<float> hPrev = k.HPrev.AsSpan(row * H, H);
+                ReadOnlySpan<float> r = g[..H], z = g.Slice(H, H), n = g.Slice(2 * H, H);
                 Span<float> dGx = k.DGatesX.AsSpan(row * G3, G3);
                 Span<float> dGh = k.DGatesH.AsSpan(row * G3, G3);
                 Span<float> dhRow = dh.Slice(b * H, H);
-                for (int j = 0; j < H; j++)
-                {
-                    float r = g[j], z = g[H + j], n = g[2 * H + j], dhj = dhRow[j];
-                    float dnPre = dhj * (1f - z) * (1f - n * n);
-                    float drPre = dnPre * hnPre[j] * r * (1f - r);
-                    float dzPre = dhj * (hPrev[j] - n) * z * (1f - z);
-                    dGx[j] = drPre;
-                    dGx[H + j] = dzPre;
-                    dGx[2 * H + j] = dnPre;
-                    dGh[j] = drPre;
-                    dGh[H + j] = dzPre;
-                    dGh[2 * H + j] = dnPre * r;
-                    dhRow[j] = dhj * z;
-                }
+                TensorPrimitives.Multiply(dhRow, z, tmp);
+                TensorPrimitives.Subtract(dhRow, tmp, tmp);
+                Activations.TanhBackward(n, tmp, dGx.Slice(2 * H, H));                // d n_pre = dh * (1 - z) * (1 - n²)
+                TensorPrimitives.Multiply(dGx.Slice(2 * H, H), r, dGh.Slice(2 * H, H)); // d (W_hn h + b_hn) = d n_pre * r
+                TensorPrimitives.Multiply(dGx.Slice(2 * H, H), k.HnPre.AsSpan(row * H, H), tmp);
+                Activations.SigmoidBackward(r, tmp, dGx[..H]);                         // d r_pre
+                TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H, H), n, tmp);
+                TensorPrimitives.Multiply(tmp, dhRow, tmp);
+                Activations.SigmoidBackward(z, tmp, dGx.Slice(H, H));                  // d z_pre = dh * (h - n) * σ'
+                dGx[..(2 * H)].CopyTo(dGh);
+                TensorPrimitives.Multiply(dhRow, z, dhRow);                            // direct path: dh * z
             }
             // dh_prev = dh * z + dGatesH · W_hh  ([bs, 3H] · [3H, H]).
-            Gemm.Sgemm(false, false, bs, H, G3, 1f, k.DGatesH.AsSpan(o * G3), G3, wHh, H, 1f, dh, H);
+            Gemm.Sgemm(bs, 1f, k.DGatesH.AsSpan(o * G3), G3, k.Hh, 1f, dh, H);
             if (IsCut(t, truncateBefore))
                 dh[..(CutRows(batch, t, Reverse) * H)].Clear();
         }
@@ -163,7 +149,21 @@ internal sealed class Gru : RecurrentLayer
             Gemm.Sgemm(false, false, N, I, G3, 1f, k.DGatesX, G3, wIh, I, 1f, dx, I);
     }
 
-    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H;
+    /// <summary>One row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H] hidden-side
+    /// products W_hh h (no bias); hnPre [H] out = W_hn h + b_hn; h [H] updated.</summary>
+    private void CellForward(Span<float> g, ReadOnlySpan<float> gh, ReadOnlySpan<float> bHn, Span<float> hnPre, Span<float> h, Span<float> tmp)
+    {
+        Span<float> rz = g[..(2 * H)], r = g[..H], z = g.Slice(H, H), n = g.Slice(2 * H, H);
+        TensorPrimitives.Add(rz, gh[..(2 * H)], rz);
+        Activations.Sigmoid(rz, rz);
+        TensorPrimitives.Add(gh.Slice(2 * H, H), bHn, hnPre);
+        TensorPrimitives.FusedMultiplyAdd(r, hnPre, n, n);
+        Activations.Tanh(n, n);
+        TensorPrimitives.Subtract(h, n, tmp);
+        TensorPrimitives.FusedMultiplyAdd(z, tmp, n, h);                          // h' = n + z * (h - n)
+    }
+
+    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H + 2 * H;
 
     public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
     {
@@ -171,27 +171,16 @@ internal sealed class Gru : RecurrentLayer
         Span<float> gx = scratch[..(B * G3)];                     // [B, 3H]
         Span<float> gh = scratch.Slice(B * G3, B * G3);           // [B, 3H]
         Span<float> bias = scratch.Slice(2 * B * G3, G3);         // [3H]
+        Span<float> hnPre = scratch.Slice(2 * B * G3 + G3, H);    // [H]
+        Span<float> tmp = scratch.Slice(2 * B * G3 + G3 + H, H);  // [H]
         ReadOnlySpan<float> bHh = Parameters.Value(biasHh);
         Parameters.Value(biasIh).CopyTo(bias);
         TensorPrimitives.Add(bias[..(2 * H)], bHh[..(2 * H)], bias[..(2 * H)]);
-        Gemm.Sgemm(false, true, B, G3, I, 1f, x, I, Parameters.Value(weightIh), I, 0f, gx, G3);
+        MatVec.Multiply(Parameters.Value(weightIh), G3, I, x, B, gx, G3, accumulate: false);
         RowMath.AddBias(gx, B, bias);
-        Gemm.Sgemm(false, true, B, G3, H, 1f, h, H, Parameters.Value(weightHh), H, 0f, gh, G3);
+        MatVec.Multiply(Parameters.Value(weightHh), G3, H, h, B, gh, G3, accumulate: false);
         for (int b = 0; b < B; b++)
-        {
-            Span<float> g = gx.Slice(b * G3, G3);
-            Span<float> ghRow = gh.Slice(b * G3, G3);
-            Span<float> hRow = h.Slice(b * H, H);
-            TensorPrimitives.Add(g[..(2 * H)], ghRow[..(2 * H)], g[..(2 * H)]);
-            TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-            TensorPrimitives.Add(ghRow.Slice(2 * H, H), bHh.Slice(2 * H, H), ghRow.Slice(2 * H, H));
-            for (int j = 0; j < H; j++)
-            {
-                float n = MathF.Tanh(g[2 * H + j] + g[j] * ghRow[2 * H + j]);
-                float z = g[H + j];
-                hRow[j] = (1f - z) * n + z * hRow[j];
-            }
-        }
+            CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), tmp);
         h[..(B * H)].CopyTo(y);
     }
 }

@@ -40,28 +40,33 @@ internal sealed class Lstm : RecurrentLayer
 
     public override IReadOnlyList<ParameterTensor> Tensors => tensors;
 
-    private sealed class Cache(int h, int s, bool proj) : LayerCache
+    private sealed class Cache(int h, int s, int p) : LayerCache
     {
         public float[] Gates = [];   // [N, 4H] activated gates i, f, g, o
-        public float[] C = [];       // [N, H] c after each step
+        public float[] TanhC = [];   // [N, H] tanh(c) after each step
         public float[] CPrev = [];   // [N, H] c before each step
         public float[] HPrev = [];   // [N, S] h before each step (input of the recurrent GEMM)
         public float[] M = [];       // [N, H] o * tanh(c), only with projection
         public float[] DGates = [];  // [N, 4H] gradient of the gate pre-activations (backward)
         public float[] DH = [];      // [N, P] total gradient of h per step, only with projection (backward)
-        public float[] HState = [];  // [B, S] running h
-        public float[] CState = [];  // [B, H] running c
+        public float[] HState = [];  // [B, S] running h (dh in backward)
+        public float[] CState = [];  // [B, H] running c (dc in backward)
         public float[] DM = [];      // [B, H] gradient of m at one step, only with projection
-        public float[] Bias = [];    // [4H] bias_ih + bias_hh
+        public readonly float[] Bias = new float[4 * h];  // [4H] bias_ih + bias_hh
+        public readonly float[] Tmp = new float[h];       // [H] scratch of one row
+        public readonly PackedMatrix HhT = new(s, 4 * h);  // W_hhᵀ [S, 4H], forward recurrent product
+        public readonly PackedMatrix Hh = new(4 * h, s);   // W_hh [4H, S], backward recurrent product
+        public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
+        public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
 
         protected override void Allocate(int rows, int batch)
         {
             Gates = new float[rows * 4 * h];
-            C = new float[rows * h];
+            TanhC = new float[rows * h];
             CPrev = new float[rows * h];
             HPrev = new float[rows * s];
             DGates = new float[rows * 4 * h];
-            if (proj)
+            if (p > 0)
             {
                 M = new float[rows * h];
                 DH = new float[rows * s];
@@ -69,11 +74,23 @@ internal sealed class Lstm : RecurrentLayer
             }
             HState = new float[batch * s];
             CState = new float[batch * h];
-            Bias = new float[4 * h];
         }
     }
 
-    public override LayerCache CreateCache() => new Cache(H, StateSize, P > 0);
+    public override LayerCache CreateCache() => new Cache(H, StateSize, P);
+
+    /// <summary>One row of the cell: g [4H] pre-activations in, activated out; c [H] updated; tanhC, m [H] out.</summary>
+    private void CellForward(Span<float> g, Span<float> c, Span<float> tanhC, Span<float> m, Span<float> tmp)
+    {
+        Span<float> i = g[..H], f = g.Slice(H, H), gg = g.Slice(2 * H, H), o = g.Slice(3 * H, H);
+        Activations.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
+        Activations.Tanh(gg, gg);
+        Activations.Sigmoid(o, o);
+        TensorPrimitives.Multiply(i, gg, tmp);
+        TensorPrimitives.FusedMultiplyAdd(f, c, tmp, c);
+        Activations.Tanh(c, tanhC);
+        TensorPrimitives.Multiply(o, tanhC, m);
+    }
 
     public override void Forward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn)
@@ -82,7 +99,9 @@ internal sealed class Lstm : RecurrentLayer
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize, S = StateSize, G4 = 4 * H;
         k.Ensure(N, B);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [4H, I]
-        ReadOnlySpan<float> wHh = Parameters.Value(weightHh);     // [4H, S]
+        k.HhT.Pack(Parameters.Value(weightHh), S, transB: true);
+        if (P > 0)
+            k.HrT!.Pack(Parameters.Value(weightHr!), H, transB: true);
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), k.Bias);
 
         // Input projections of all steps in one GEMM: Gates[N, 4H] = x · W_ihᵀ + (b_ih + b_hh).
@@ -101,32 +120,17 @@ internal sealed class Lstm : RecurrentLayer
             k.HState.AsSpan(0, bs * S).CopyTo(k.HPrev.AsSpan(o * S));
             k.CState.AsSpan(0, bs * H).CopyTo(k.CPrev.AsSpan(o * H));
             // Recurrent GEMM for this step: Gates[o.., :] += HPrev · W_hhᵀ.
-            Gemm.Sgemm(false, true, bs, G4, S, 1f, k.HPrev.AsSpan(o * S), S, wHh, S, 1f, k.Gates.AsSpan(o * G4), G4);
+            Gemm.Sgemm(bs, 1f, k.HPrev.AsSpan(o * S), S, k.HhT, 1f, k.Gates.AsSpan(o * G4), G4);
             for (int b = 0; b < bs; b++)
             {
                 int row = o + b;
-                Span<float> g = k.Gates.AsSpan(row * G4, G4);
-                TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-                TensorPrimitives.Tanh(g.Slice(2 * H, H), g.Slice(2 * H, H));
-                TensorPrimitives.Sigmoid(g.Slice(3 * H, H), g.Slice(3 * H, H));
-                Span<float> c = k.CState.AsSpan(b * H, H);
-                Span<float> m = P > 0 ? k.M.AsSpan(row * H, H) : k.HState.AsSpan(b * H, H);
-                for (int j = 0; j < H; j++)
-                {
-                    float cj = g[H + j] * c[j] + g[j] * g[2 * H + j];
-                    c[j] = cj;
-                    m[j] = g[3 * H + j] * MathF.Tanh(cj);
-                }
-                c.CopyTo(k.C.AsSpan(row * H, H));
-                if (P == 0)
-                    m.CopyTo(y.Slice(row * S, S));
+                Span<float> m = P > 0 ? k.M.AsSpan(row * H, H) : y.Slice(row * S, S);
+                CellForward(k.Gates.AsSpan(row * G4, G4), k.CState.AsSpan(b * H, H), k.TanhC.AsSpan(row * H, H), m, k.Tmp);
             }
+            // h = m, or m · W_hrᵀ, for the running rows.
             if (P > 0)
-            {
-                // h = m · W_hrᵀ for the running rows.
-                Gemm.Sgemm(false, true, bs, P, H, 1f, k.M.AsSpan(o * H), H, Parameters.Value(weightHr!), H, 0f, y.Slice(o * S), S);
-                y.Slice(o * S, bs * S).CopyTo(k.HState);
-            }
+                Gemm.Sgemm(bs, 1f, k.M.AsSpan(o * H), H, k.HrT!, 0f, y.Slice(o * S), S);
+            y.Slice(o * S, bs * S).CopyTo(k.HState);
         }
         k.HState.AsSpan(0, B * S).CopyTo(hn);
         k.CState.AsSpan(0, B * H).CopyTo(cn);
@@ -138,10 +142,12 @@ internal sealed class Lstm : RecurrentLayer
     {
         var k = (Cache)cache;
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize, S = StateSize, G4 = 4 * H;
-        ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [4H, I]
-        ReadOnlySpan<float> wHh = Parameters.Value(weightHh);     // [4H, S]
+        k.Hh.Pack(Parameters.Value(weightHh), S, transB: false);
+        if (P > 0)
+            k.Hr!.Pack(Parameters.Value(weightHr!), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * S);               // [B, S] gradient of the running h
         Span<float> dc = k.CState.AsSpan(0, B * H);               // [B, H] gradient of the running c
+        Span<float> tmp = k.Tmp;
         dhn[..(B * S)].CopyTo(dh);
         dcn[..(B * H)].CopyTo(dc);
         for (int s = T - 1; s >= 0; s--)
@@ -157,32 +163,33 @@ internal sealed class Lstm : RecurrentLayer
             {
                 dh[..(bs * S)].CopyTo(k.DH.AsSpan(o * S));
                 // dm = dh · W_hr  ([bs, P] · [P, H]).
-                Gemm.Sgemm(false, false, bs, H, P, 1f, dh, S, Parameters.Value(weightHr!), H, 0f, k.DM, H);
+                Gemm.Sgemm(bs, 1f, dh, S, k.Hr!, 0f, k.DM, H);
                 dmAll = k.DM;
             }
             for (int b = 0; b < bs; b++)
             {
                 int row = o + b;
                 ReadOnlySpan<float> g = k.Gates.AsSpan(row * G4, G4);
-                ReadOnlySpan<float> c = k.C.AsSpan(row * H, H);
-                ReadOnlySpan<float> cPrev = k.CPrev.AsSpan(row * H, H);
+                ReadOnlySpan<float> i = g[..H], f = g.Slice(H, H), gg = g.Slice(2 * H, H), og = g.Slice(3 * H, H);
+                ReadOnlySpan<float> tc = k.TanhC.AsSpan(row * H, H);
                 ReadOnlySpan<float> dm = dmAll.Slice(b * H, H);
                 Span<float> dG = k.DGates.AsSpan(row * G4, G4);
                 Span<float> dcRow = dc.Slice(b * H, H);
-                for (int j = 0; j < H; j++)
-                {
-                    float i = g[j], f = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-                    float tc = MathF.Tanh(c[j]);
-                    float dcj = dcRow[j] + dm[j] * og * (1f - tc * tc);
-                    dG[j] = dcj * gg * i * (1f - i);
-                    dG[H + j] = dcj * cPrev[j] * f * (1f - f);
-                    dG[2 * H + j] = dcj * i * (1f - gg * gg);
-                    dG[3 * H + j] = dm[j] * tc * og * (1f - og);
-                    dcRow[j] = dcj * f;
-                }
+                TensorPrimitives.Multiply(dm, og, tmp);
+                Activations.TanhBackward(tc, tmp, tmp);
+                TensorPrimitives.Add(dcRow, tmp, dcRow);                          // dc = dc_next + dm * o * (1 - tanh²c)
+                TensorPrimitives.Multiply(dm, tc, tmp);
+                Activations.SigmoidBackward(og, tmp, dG.Slice(3 * H, H));          // d o
+                TensorPrimitives.Multiply(dcRow, gg, tmp);
+                Activations.SigmoidBackward(i, tmp, dG[..H]);                      // d i
+                TensorPrimitives.Multiply(dcRow, k.CPrev.AsSpan(row * H, H), tmp);
+                Activations.SigmoidBackward(f, tmp, dG.Slice(H, H));               // d f
+                TensorPrimitives.Multiply(dcRow, i, tmp);
+                Activations.TanhBackward(gg, tmp, dG.Slice(2 * H, H));             // d g
+                TensorPrimitives.Multiply(dcRow, f, dcRow);                        // dc_prev = dc * f
             }
             // dh_prev = dGates · W_hh  ([bs, 4H] · [4H, S]).
-            Gemm.Sgemm(false, false, bs, S, G4, 1f, k.DGates.AsSpan(o * G4), G4, wHh, S, 0f, dh, S);
+            Gemm.Sgemm(bs, 1f, k.DGates.AsSpan(o * G4), G4, k.Hh, 0f, dh, S);
             if (IsCut(t, truncateBefore))
             {
                 int rows = CutRows(batch, t, Reverse);
@@ -201,38 +208,27 @@ internal sealed class Lstm : RecurrentLayer
         if (P > 0)
             Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
         if (!dx.IsEmpty)
-            Gemm.Sgemm(false, false, N, I, G4, 1f, k.DGates, G4, wIh, I, 1f, dx, I);
+            Gemm.Sgemm(false, false, N, I, G4, 1f, k.DGates, G4, Parameters.Value(weightIh), I, 1f, dx, I);
     }
 
-    public override int StepScratchSize(int batch) => batch * 4 * H + batch * H + 4 * H;
+    public override int StepScratchSize(int batch) => batch * 4 * H + 2 * batch * H + 5 * H;
 
     public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
     {
         int B = batch, I = InputSize, S = StateSize, G4 = 4 * H;
-        Span<float> gates = scratch[..(B * G4)];                  // [B, 4H]
-        Span<float> mAll = scratch.Slice(B * G4, B * H);          // [B, H]
-        Span<float> bias = scratch.Slice(B * G4 + B * H, G4);     // [4H]
+        Span<float> gates = scratch[..(B * G4)];                         // [B, 4H]
+        Span<float> mAll = scratch.Slice(B * G4, B * H);                 // [B, H]
+        Span<float> tanhC = scratch.Slice(B * G4 + B * H, B * H);        // [B, H]
+        Span<float> bias = scratch.Slice(B * G4 + 2 * B * H, G4);        // [4H]
+        Span<float> tmp = scratch.Slice(B * G4 + 2 * B * H + G4, H);     // [H]
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
-        Gemm.Sgemm(false, true, B, G4, I, 1f, x, I, Parameters.Value(weightIh), I, 0f, gates, G4);
+        MatVec.Multiply(Parameters.Value(weightIh), G4, I, x, B, gates, G4, accumulate: false);
         RowMath.AddBias(gates, B, bias);
-        Gemm.Sgemm(false, true, B, G4, S, 1f, h, S, Parameters.Value(weightHh), S, 1f, gates, G4);
+        MatVec.Multiply(Parameters.Value(weightHh), G4, S, h, B, gates, G4, accumulate: true);
         for (int b = 0; b < B; b++)
-        {
-            Span<float> g = gates.Slice(b * G4, G4);
-            TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-            TensorPrimitives.Tanh(g.Slice(2 * H, H), g.Slice(2 * H, H));
-            TensorPrimitives.Sigmoid(g.Slice(3 * H, H), g.Slice(3 * H, H));
-            Span<float> cRow = c.Slice(b * H, H);
-            Span<float> m = mAll.Slice(b * H, H);
-            for (int j = 0; j < H; j++)
-            {
-                float cj = g[H + j] * cRow[j] + g[j] * g[2 * H + j];
-                cRow[j] = cj;
-                m[j] = g[3 * H + j] * MathF.Tanh(cj);
-            }
-        }
+            CellForward(gates.Slice(b * G4, G4), c.Slice(b * H, H), tanhC.Slice(b * H, H), mAll.Slice(b * H, H), tmp);
         if (P > 0)
-            Gemm.Sgemm(false, true, B, P, H, 1f, mAll, H, Parameters.Value(weightHr!), H, 0f, y, S);
+            MatVec.Multiply(Parameters.Value(weightHr!), P, H, mAll, B, y, S, accumulate: false);
         else
             mAll.CopyTo(y);
         y[..(B * S)].CopyTo(h);

@@ -33,14 +33,15 @@ internal sealed class Rnn : RecurrentLayer
         public float[] HPrev = [];   // [N, H] h before each step
         public float[] DPre = [];    // [N, H] gradient of the pre-activation (backward)
         public float[] HState = [];  // [B, H] running h (dh in backward)
-        public float[] Bias = [];    // [H] b_ih + b_hh
+        public readonly float[] Bias = new float[h];     // [H] b_ih + b_hh
+        public readonly PackedMatrix HhT = new(h, h);     // W_hhᵀ, forward recurrent product
+        public readonly PackedMatrix Hh = new(h, h);      // W_hh, backward recurrent product
 
         protected override void Allocate(int rows, int batch)
         {
             HPrev = new float[rows * h];
             DPre = new float[rows * h];
             HState = new float[batch * h];
-            Bias = new float[h];
         }
     }
 
@@ -51,7 +52,7 @@ internal sealed class Rnn : RecurrentLayer
         if (relu)
             TensorPrimitives.Max(v, 0f, v);
         else
-            TensorPrimitives.Tanh(v, v);
+            Activations.Tanh(v, v);
     }
 
     public override void Forward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x,
@@ -60,7 +61,7 @@ internal sealed class Rnn : RecurrentLayer
         var k = (Cache)cache;
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize;
         k.Ensure(N, B);
-        ReadOnlySpan<float> wHh = Parameters.Value(weightHh);     // [H, H]
+        k.HhT.Pack(Parameters.Value(weightHh), H, transB: true);
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), k.Bias);
 
         // Input projections of all steps in one GEMM, straight into y: y[N, H] = x · W_ihᵀ + (b_ih + b_hh).
@@ -77,7 +78,7 @@ internal sealed class Rnn : RecurrentLayer
             int o = batch.Offsets[t];
             k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
             Span<float> yt = y.Slice(o * H, bs * H);
-            Gemm.Sgemm(false, true, bs, H, H, 1f, k.HPrev.AsSpan(o * H), H, wHh, H, 1f, yt, H);
+            Gemm.Sgemm(bs, 1f, k.HPrev.AsSpan(o * H), H, k.HhT, 1f, yt, H);
             Activate(yt);
             yt.CopyTo(k.HState);
         }
@@ -90,7 +91,7 @@ internal sealed class Rnn : RecurrentLayer
     {
         var k = (Cache)cache;
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize;
-        ReadOnlySpan<float> wHh = Parameters.Value(weightHh);     // [H, H]
+        k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
         for (int s = T - 1; s >= 0; s--)
@@ -103,13 +104,18 @@ internal sealed class Rnn : RecurrentLayer
             ReadOnlySpan<float> yt = y.Slice(o * H, bs * H);
             ReadOnlySpan<float> dyt = dy.Slice(o * H, bs * H);
             Span<float> dPre = k.DPre.AsSpan(o * H, bs * H);
-            for (int e = 0; e < bs * H; e++)
+            TensorPrimitives.Add(dh[..(bs * H)], dyt, dPre);
+            if (relu)
             {
-                float g = dh[e] + dyt[e];
-                dPre[e] = relu ? (yt[e] > 0f ? g : 0f) : g * (1f - yt[e] * yt[e]);
+                for (int e = 0; e < bs * H; e++)
+                    dPre[e] = yt[e] > 0f ? dPre[e] : 0f;
+            }
+            else
+            {
+                Activations.TanhBackward(yt, dPre, dPre);
             }
             // dh_prev = dPre · W_hh  ([bs, H] · [H, H]).
-            Gemm.Sgemm(false, false, bs, H, H, 1f, dPre, H, wHh, H, 0f, dh, H);
+            Gemm.Sgemm(bs, 1f, dPre, H, k.Hh, 0f, dh, H);
             if (IsCut(t, truncateBefore))
                 dh[..(CutRows(batch, t, Reverse) * H)].Clear();
         }
@@ -131,9 +137,9 @@ internal sealed class Rnn : RecurrentLayer
         Span<float> pre = scratch[..(B * H)];                     // [B, H]
         Span<float> bias = scratch.Slice(B * H, H);               // [H]
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
-        Gemm.Sgemm(false, true, B, H, I, 1f, x, I, Parameters.Value(weightIh), I, 0f, pre, H);
+        MatVec.Multiply(Parameters.Value(weightIh), H, I, x, B, pre, H, accumulate: false);
         RowMath.AddBias(pre, B, bias);
-        Gemm.Sgemm(false, true, B, H, H, 1f, h, H, Parameters.Value(weightHh), H, 1f, pre, H);
+        MatVec.Multiply(Parameters.Value(weightHh), H, H, h, B, pre, H, accumulate: true);
         Activate(pre);
         pre.CopyTo(h);
         pre.CopyTo(y);

@@ -17,7 +17,7 @@ public class CliFrameworkTests
     [Fact]
     public void A_non_numeric_thread_count_names_the_option()
     {
-        var result = CliRunner.Run("--threads", "many", "lab");
+        var result = CliRunner.Run("--threads", "many", "bench");
         Assert.Equal(ExitCodes.BadInput, result.ExitCode);
         Assert.Contains("--threads", result.Stderr);
         Assert.Contains("many", result.Stderr);
@@ -26,7 +26,7 @@ public class CliFrameworkTests
     [Fact]
     public void A_zero_thread_count_is_rejected()
     {
-        var result = CliRunner.Run("lab", "--threads", "0");
+        var result = CliRunner.Run("bench", "--threads", "0");
         Assert.Equal(ExitCodes.BadInput, result.ExitCode);
         Assert.Contains("--threads must be at least 1", result.Stderr);
     }
