@@ -12,11 +12,11 @@ namespace Baton.Parallel;
 /// </summary>
 public static unsafe class LinearScan
 {
-    /// <summary><see cref="ScanMethod.Auto"/> splits channels when N is at least this (four 512-bit vectors per thread on two threads).</summary>
+    /// <summary><see cref="ScanMethod.Auto"/> splits channels when N is at least this (four 512-bit vectors per thread on two threads)…</summary>
     public const int MinChannelsForChannelSplit = 128;
 
-    /// <summary><see cref="ScanMethod.Auto"/> uses time chunks below the channel threshold when T is at least this.</summary>
-    public const int MinStepsForTimeChunks = 1024;
+    /// <summary>…and T·N is at least this, so that the work outweighs waking the worker threads.</summary>
+    public const int MinElementsForThreads = 1 << 16;
 
     /// <summary>Chunk length of <see cref="ScanMethod.TimeChunks"/> (chunk count = ⌈T / length⌉, at most <see cref="MaxTimeChunks"/>).</summary>
     public const int TimeChunkLength = 256;
@@ -84,14 +84,18 @@ public static unsafe class LinearScan
             TensorPrimitives.Multiply(a[..N], db[..N], dh0);
     }
 
-    /// <summary>The method <see cref="ScanMethod.Auto"/> resolves to for this shape.</summary>
+    /// <summary>
+    /// The method <see cref="ScanMethod.Auto"/> resolves to for this shape: <see cref="ScanMethod.Channels"/> for wide,
+    /// large scans, else <see cref="ScanMethod.Sequential"/>. It never picks <see cref="ScanMethod.TimeChunks"/>: on a
+    /// CPU with a few cores the two-pass scan does about twice the work of the loop, and a narrow scan (small N) is
+    /// too little work to repay waking threads (measured in docs/notes/parallel.md). Both picks are bit-identical to
+    /// the sequential loop, so results never depend on the thread count.
+    /// </summary>
     public static ScanMethod Resolve(ScanMethod method, int T, int N)
     {
         if (method != ScanMethod.Auto)
             return method;
-        if (N >= MinChannelsForChannelSplit)
-            return ScanMethod.Channels;
-        return T >= MinStepsForTimeChunks ? ScanMethod.TimeChunks : ScanMethod.Sequential;
+        return N >= MinChannelsForChannelSplit && (long)T * N >= MinElementsForThreads ? ScanMethod.Channels : ScanMethod.Sequential;
     }
 
     private static void CheckShapes(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> h, int T, int N)

@@ -4,10 +4,9 @@ namespace Baton.Parallel;
 public enum ScanMethod
 {
     /// <summary>
-    /// Picks by shape alone (never by thread count, so results do not depend on it):
-    /// <see cref="Channels"/> when there are at least <see cref="LinearScan.MinChannelsForChannelSplit"/>
-    /// channels, otherwise <see cref="TimeChunks"/> when T is at least <see cref="LinearScan.MinStepsForTimeChunks"/>,
-    /// otherwise <see cref="Sequential"/>.
+    /// Picks by shape alone (never by thread count): <see cref="Channels"/> when N ≥
+    /// <see cref="LinearScan.MinChannelsForChannelSplit"/> and T·N ≥ <see cref="LinearScan.MinElementsForThreads"/>,
+    /// otherwise <see cref="Sequential"/> (see <see cref="LinearScan.Resolve"/>).
     /// </summary>
     Auto,
 

@@ -164,10 +164,13 @@ public class LinearScanTests
     }
 
     [Fact]
-    public void Auto_splits_channels_for_wide_inputs_and_time_for_long_narrow_ones()
+    public void Auto_splits_channels_only_for_wide_large_scans_and_never_time()
     {
-        Assert.Equal(ScanMethod.Channels, LinearScan.Resolve(ScanMethod.Auto, 10, LinearScan.MinChannelsForChannelSplit));
-        Assert.Equal(ScanMethod.TimeChunks, LinearScan.Resolve(ScanMethod.Auto, LinearScan.MinStepsForTimeChunks, 8));
-        Assert.Equal(ScanMethod.Sequential, LinearScan.Resolve(ScanMethod.Auto, LinearScan.MinStepsForTimeChunks - 1, 8));
+        int wide = LinearScan.MinChannelsForChannelSplit;
+        int longEnough = LinearScan.MinElementsForThreads / wide;
+        Assert.Equal(ScanMethod.Channels, LinearScan.Resolve(ScanMethod.Auto, longEnough, wide));
+        Assert.Equal(ScanMethod.Sequential, LinearScan.Resolve(ScanMethod.Auto, longEnough - 1, wide));
+        Assert.Equal(ScanMethod.Sequential, LinearScan.Resolve(ScanMethod.Auto, 1 << 20, wide - 1));
+        Assert.Equal(ScanMethod.TimeChunks, LinearScan.Resolve(ScanMethod.TimeChunks, 1, 1));
     }
 }

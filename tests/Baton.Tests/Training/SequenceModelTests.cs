@@ -92,6 +92,21 @@ public class SequenceModelTests
     }
 
     [Fact]
+    public void Gradients_with_dropout_between_layers_and_before_the_head_match_finite_differences()
+    {
+        var model = new SequenceModel(new ModelConfig { Task = "lm", Cell = "gru", Layers = 2, Hidden = 5, Embedding = 3, OutputSize = 4, Dropout = 0.3f });
+        model.ResetParameters(new Rng(14));
+        int T = 4, B = 2;
+        int[] ids = [0, 1, 2, 3, 3, 2, 1, 0];
+        var ws = model.CreateWorkspace(T, B);
+        // A fresh generator with the same seed for every pass: the same masks each time.
+        CheckGradients(model, w => model.ForwardTokens(w, ids, T, B, training: true, rng: new Rng(99)), ws);
+        var eval = model.ForwardTokens(ws, ids, T, B).ToArray();
+        var train = model.ForwardTokens(ws, ids, T, B, training: true, rng: new Rng(99)).ToArray();
+        Assert.NotEqual(eval, train);
+    }
+
+    [Fact]
     public void Step_by_step_streaming_gives_the_logits_of_the_full_forward_pass()
     {
         var model = new SequenceModel(IO.ModelFileTests.SmallLm("gru"));

@@ -85,6 +85,28 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Training_results_do_not_depend_on_the_thread_count()
+    {
+        var options = new TrainerOptions { Seed = 9, MaxSteps = 3, Optimizer = new OptimizerOptions { Kind = "adamw", LearningRate = 0.01 } };
+        float[] Run(int threads)
+        {
+            int saved = Threads.Count;
+            Threads.Count = threads;
+            try
+            {
+                var trainer = new Trainer(new SequenceModel(Lm() with { Hidden = 40 }), ResumableData(), options);
+                trainer.Run();
+                return trainer.Model.Parameters.Data;
+            }
+            finally
+            {
+                Threads.Count = saved;
+            }
+        }
+        Assert.Equal(Run(1), Run(2));
+    }
+
+    [Fact]
     public void Over_fits_one_batch_to_near_zero_loss()
     {
         const double Threshold = 0.02;
