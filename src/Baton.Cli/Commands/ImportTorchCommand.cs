@@ -7,7 +7,7 @@ using Baton.Models;
 namespace Baton.Cli.Commands;
 
 /// <summary>
-/// <c>baton import-torch STATE.safetensors --cell lstm|gru|rnn|rnn_relu [--task lm --vocab VOCAB.json] -o MODEL.safetensors</c>:
+/// <c>baton import-torch STATE.safetensors --cell lstm|gru|rnn|rnn_relu|mingru|minlstm [--task lm --vocab VOCAB.json] -o MODEL.safetensors</c>:
 /// a PyTorch state dict of DESIGN.md's module becomes a Baton model file; sizes, layer count, direction and
 /// projection are inferred from the tensor names and shapes (see <see cref="TorchImport"/>).
 /// </summary>

@@ -17,13 +17,15 @@ namespace Baton.IO;
 /// The sizes are inferred from the shapes: G from the cell (4 LSTM, 3 GRU, 1 RNN), H = rows(weight_hh_l0) / G,
 /// I = columns(weight_ih_l0), L = the number of consecutive <c>rnn.weight_ih_l{k}</c>, D = 2 when
 /// <c>rnn.weight_ih_l0_reverse</c> exists, S = rows(weight_hr_l0) when it exists (LSTM projection) else H,
-/// O = rows(head.weight). Every tensor the model needs must be present with exactly its shape, and no other
+/// O = rows(head.weight). minGRU / minLSTM stacks use Baton's names after lucidrains/minGRU-pytorch:
+/// <c>rnn.layers[_reverse].{k}.to_hidden_and_gate</c> [2H, I_k] / <c>to_hidden_and_f_i_gate</c> [3H, I_k] (weight and bias).
+/// Every tensor the model needs must be present with exactly its shape, and no other
 /// tensor may be; every problem is a <see cref="SafeTensorsFormatException"/> naming the tensor.
 /// </summary>
 public static class TorchImport
 {
     /// <summary>The cells a PyTorch state dict can hold.</summary>
-    public static readonly string[] Cells = ["lstm", "gru", "rnn", "rnn_relu"];
+    public static readonly string[] Cells = ["lstm", "gru", "rnn", "rnn_relu", "mingru", "minlstm"];
 
     /// <summary>The tasks a state dict can be imported as.</summary>
     public static readonly string[] Tasks = ["lm", "forecast", "classify"];
@@ -53,6 +55,68 @@ public static class TorchImport
             throw new ArgumentException($"Unknown cell '{cell}' (expected {string.Join(", ", Cells)}).", nameof(options));
         if (!Tasks.Contains(options.Task))
             throw new ArgumentException($"Unknown task '{options.Task}' (expected {string.Join(", ", Tasks)}).", nameof(options));
+        var (H, proj, inputSize, layers, bidirectional) = cell is "mingru" or "minlstm" ? InferMinStack(file, cell) : InferStack(file, cell);
+        int S = proj > 0 ? proj : H;
+        int D = bidirectional ? 2 : 1;
+
+        const string head = "head.weight";
+        if (!file.Contains(head))
+            throw new SafeTensorsFormatException(file.FilePath, head, "missing: the module's head nn.Linear(S·D, O) is needed.");
+        long[] headShape = Shape(file, head, rank: 2);
+        if (headShape[1] != S * D)
+            throw new SafeTensorsFormatException(file.FilePath, head,
+                $"has {headShape[1]} columns, expected {S}·{D} = {S * D} (state size × directions).");
+        int outputSize = checked((int)headShape[0]);
+
+        const string embedding = "embedding.weight";
+        bool hasEmbedding = file.Contains(embedding);
+        int E = 0;
+        string[] vocab = options.Vocab;
+        if (options.Task == "forecast" && hasEmbedding)
+            throw new SafeTensorsFormatException(file.FilePath, embedding, "unexpected tensor: a forecast model reads features directly.");
+        if (options.Task == "lm" && !hasEmbedding)
+            throw new SafeTensorsFormatException(file.FilePath, embedding,
+                "missing: a language model (task lm) needs nn.Embedding(V, E); a module without one is a forecast or classify model.");
+        if (hasEmbedding)
+        {
+            long[] table = Shape(file, embedding, rank: 2);
+            E = checked((int)table[1]);
+            if (E != inputSize)
+                throw new SafeTensorsFormatException(file.FilePath, embedding, $"has width {E}, but the first recurrent layer reads {inputSize} inputs.");
+            if (options.Task == "lm" && table[0] != outputSize)
+                throw new SafeTensorsFormatException(file.FilePath, embedding,
+                    $"has {table[0]} rows, but {head} predicts {outputSize} tokens: a language model's vocabulary is both.");
+            CheckVocab(vocab, checked((int)table[0]), file.FilePath);
+        }
+
+        var config = new ModelConfig
+        {
+            Task = options.Task,
+            Cell = cell,
+            Layers = layers,
+            Hidden = H,
+            Embedding = E,
+            Bidirectional = bidirectional,
+            ProjSize = proj,
+            InputSize = hasEmbedding ? 0 : inputSize,
+            OutputSize = outputSize,
+            Tokens = hasEmbedding ? "chars" : "",
+            Vocab = hasEmbedding ? vocab : [],
+        };
+        try
+        {
+            config.Validate();
+        }
+        catch (ModelConfigException e)
+        {
+            throw new SafeTensorsFormatException(file.FilePath, null, $"the tensors describe a model Baton cannot hold: {e.Message}");
+        }
+        return config;
+    }
+
+    /// <summary>Sizes of an nn.LSTM / nn.GRU / nn.RNN from <c>rnn.weight_ih_l{k}</c>, <c>weight_hh</c>, <c>weight_hr</c>.</summary>
+    private static (int Hidden, int Proj, int InputSize, int Layers, bool Bidirectional) InferStack(SafeTensorsFile file, string cell)
+    {
         int G = cell switch { "lstm" => 4, "gru" => 3, _ => 1 };
 
         string ih0 = "rnn.weight_ih_l0", hh0 = "rnn.weight_hh_l0", hr0 = "rnn.weight_hr_l0";
@@ -91,61 +155,32 @@ public static class TorchImport
         while (file.Contains($"rnn.weight_ih_l{layers}"))
             layers++;
         bool bidirectional = file.Contains("rnn.weight_ih_l0_reverse");
-        int D = bidirectional ? 2 : 1;
+        return (H, proj, inputSize, layers, bidirectional);
 
-        const string head = "head.weight";
-        if (!file.Contains(head))
-            throw new SafeTensorsFormatException(file.FilePath, head, "missing: the module's head nn.Linear(S·D, O) is needed.");
-        long[] headShape = Shape(file, head, rank: 2);
-        if (headShape[1] != S * D)
-            throw new SafeTensorsFormatException(file.FilePath, head,
-                $"has {headShape[1]} columns, expected {S}·{D} = {S * D} (state size × directions).");
-        int outputSize = checked((int)headShape[0]);
+    }
 
-        const string embedding = "embedding.weight";
-        bool hasEmbedding = file.Contains(embedding);
-        int E = 0;
-        string[] vocab = options.Vocab;
-        if (options.Task == "forecast" && hasEmbedding)
-            throw new SafeTensorsFormatException(file.FilePath, embedding, "unexpected tensor: a forecast model reads features directly.");
-        if (options.Task == "lm" && !hasEmbedding)
-            throw new SafeTensorsFormatException(file.FilePath, embedding,
-                "missing: a language model (task lm) needs nn.Embedding(V, E); a module without one is a forecast or classify model.");
-        if (hasEmbedding)
+    /// <summary>
+    /// Sizes of a minGRU / minLSTM stack named after lucidrains/minGRU-pytorch, as Baton writes it:
+    /// <c>rnn.layers[_reverse].{k}.to_hidden_and_gate</c> [2H, I] (minGRU) or <c>to_hidden_and_f_i_gate</c> [3H, I] (minLSTM).
+    /// </summary>
+    private static (int Hidden, int Proj, int InputSize, int Layers, bool Bidirectional) InferMinStack(SafeTensorsFile file, string cell)
+    {
+        int chunks = cell == "mingru" ? 2 : 3;
+        string linear = cell == "mingru" ? Layers.MinGru.LinearName : Layers.MinLstm.LinearName;
+        string first = $"rnn.layers.0.{linear}.weight";
+        if (!file.Contains(first))
         {
-            long[] table = Shape(file, embedding, rank: 2);
-            E = checked((int)table[1]);
-            if (E != inputSize)
-                throw new SafeTensorsFormatException(file.FilePath, embedding, $"has width {E}, but {ih0} reads {inputSize} inputs.");
-            if (options.Task == "lm" && table[0] != outputSize)
-                throw new SafeTensorsFormatException(file.FilePath, embedding,
-                    $"has {table[0]} rows, but {head} predicts {outputSize} tokens: a language model's vocabulary is both.");
-            CheckVocab(vocab, checked((int)table[0]), file.FilePath);
+            string found = string.Join(", ", file.Tensors.Take(5).Select(t => t.Name));
+            throw new SafeTensorsFormatException(file.FilePath, first,
+                $"missing: not the layout of a {cell} stack (rnn.layers.{{k}}.{linear}.weight|bias); the file holds {found}{(file.Tensors.Count > 5 ? ", ..." : "")}.");
         }
-
-        var config = new ModelConfig
-        {
-            Task = options.Task,
-            Cell = cell,
-            Layers = layers,
-            Hidden = H,
-            Embedding = E,
-            Bidirectional = bidirectional,
-            ProjSize = proj,
-            InputSize = hasEmbedding ? 0 : inputSize,
-            OutputSize = outputSize,
-            Tokens = hasEmbedding ? "chars" : "",
-            Vocab = hasEmbedding ? vocab : [],
-        };
-        try
-        {
-            config.Validate();
-        }
-        catch (ModelConfigException e)
-        {
-            throw new SafeTensorsFormatException(file.FilePath, null, $"the tensors describe a model Baton cannot hold: {e.Message}");
-        }
-        return config;
+        long[] shape = Shape(file, first, rank: 2);
+        if (shape[0] % chunks != 0)
+            throw new SafeTensorsFormatException(file.FilePath, first, $"has {shape[0]} rows, not a multiple of the {chunks} chunks of a {cell} layer.");
+        int layers = 0;
+        while (file.Contains($"rnn.layers.{layers}.{linear}.weight"))
+            layers++;
+        return (checked((int)(shape[0] / chunks)), 0, checked((int)shape[1]), layers, file.Contains($"rnn.layers_reverse.0.{linear}.weight"));
     }
 
     /// <summary>Reads a vocabulary file: a JSON array of token strings by id, one Unicode character each.</summary>

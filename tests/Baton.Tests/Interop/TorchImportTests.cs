@@ -79,6 +79,29 @@ public sealed class TorchImportTests
         Directory.Delete(dir, recursive: true);
     }
 
+    [Theory]
+    [InlineData("lm", "mingru", 2, false)]
+    [InlineData("classify", "minlstm", 2, true)]
+    [InlineData("forecast", "mingru", 1, true)]
+    public void Min_cell_state_dict_without_metadata_imports_to_the_same_model(string task, string cell, int layers, bool bidirectional)
+    {
+        var model = OnnxExportTests.NewModel(task, cell, layers, bidirectional, seed: 41);
+        string dir = Path.Combine(Path.GetTempPath(), "baton-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "state.safetensors");
+        var writer = new SafeTensorsWriter();        // a bare state dict: tensors only, no baton.config
+        foreach (var tensor in model.Parameters.Tensors)
+            writer.AddFloat32(tensor.Name, tensor.Shape, model.Parameters.Value(tensor));
+        writer.Save(path);
+
+        var imported = TorchImport.Import(path, new TorchImportOptions { Cell = cell, Task = task, Vocab = model.Config.Vocab });
+        var (expected, actual) = (model.Config, imported.Config);
+        Assert.Equal((expected.Cell, expected.Layers, expected.Hidden, expected.Bidirectional, expected.Embedding, expected.InputSize, expected.OutputSize),
+            (actual.Cell, actual.Layers, actual.Hidden, actual.Bidirectional, actual.Embedding, actual.InputSize, actual.OutputSize));
+        Assert.Equal(model.Parameters.Data, imported.Parameters.Data);
+        Directory.Delete(dir, recursive: true);
+    }
+
     /// <summary>Argmax continuation of <paramref name="prime"/>, one token at a time, carrying the state.</summary>
     internal static string Greedy(SequenceModel model, Vocabulary vocab, string prime, int steps)
     {
