@@ -26,6 +26,7 @@ internal static class CommandCatalog
         Commands.LabMemoryCommand.Create(),
         Commands.LabGradientsCommand.Create(),
         Commands.LabLengthsCommand.Create(),
+        Commands.LabGatesCommand.Create(),
         Commands.LabParallelCommand.Create(),
     ];
 
