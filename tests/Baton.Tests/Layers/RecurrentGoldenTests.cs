@@ -1,10 +1,11 @@
 using System.Text.Json;
+using Xunit.Abstractions;
 using Baton.Layers;
 
 namespace Baton.Tests.Layers;
 
 /// <summary>RecurrentStack against PyTorch fixtures written by tools/golden/layers.py.</summary>
-public sealed class RecurrentGoldenTests
+public sealed class RecurrentGoldenTests(ITestOutputHelper output)
 {
     private const double ForwardTolerance = 1e-5;
     private const double GradientTolerance = 1e-4;
@@ -59,6 +60,7 @@ public sealed class RecurrentGoldenTests
         var hn = new float[L * D * B * stack.StateSize];
         var cn = new float[stack.HasCellState ? L * D * B * stack.Options.HiddenSize : 0];
         stack.Forward(ws, f.Floats("x"), T, B, lengths, Opt(f, "h0"), Opt(f, "c0"), y, hn, cn);
+        output.WriteLine($"{name}: forward error y {Compare.RelativeError(y, f.Floats("y")):E2}, hn {Compare.RelativeError(hn, f.Floats("hn")):E2}");
         Compare.Close("y", y, f.Floats("y"), ForwardTolerance);
         Compare.Close("hn", hn, f.Floats("hn"), ForwardTolerance);
         if (stack.HasCellState)
@@ -74,6 +76,10 @@ public sealed class RecurrentGoldenTests
             Compare.Close("grad.h0", dh0, f.Floats("grad.h0"), GradientTolerance);
         if (f.Has("grad.c0"))
             Compare.Close("grad.c0", dc0, f.Floats("grad.c0"), GradientTolerance);
+        double worst = Compare.RelativeError(dx, f.Floats("grad.x"));
+        foreach (var t in p.Tensors)
+            worst = Math.Max(worst, Compare.RelativeError(p.Gradient(t), f.Floats("grad." + t.Name)));
+        output.WriteLine($"{name}: worst gradient error {worst:E2}");
         foreach (var t in p.Tensors)
             Compare.Close("grad." + t.Name, p.Gradient(t), f.Floats("grad." + t.Name), GradientTolerance);
     }
