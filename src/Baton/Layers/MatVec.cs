@@ -35,7 +35,7 @@ internal static unsafe class MatVec
     }
 
     /// <summary>Multiply-adds below which a product runs on the calling thread alone.</summary>
-    private const long ParallelThreshold = 1 << 16;
+    private const long ParallelThreshold = 1 << 18;
 
     [ThreadStatic] private static Work? work;
 

@@ -101,7 +101,7 @@ public sealed class RecurrentStackTests
     [MemberData(nameof(Cells))]
     public void Streaming_with_one_and_two_threads_is_bit_identical(CellKind cell, int proj)
     {
-        var o = new RecurrentOptions(cell, 96, 128, 2, ProjSize: proj);
+        var o = new RecurrentOptions(cell, 256, 256, 2, ProjSize: proj);
         var stack = NewStack(o, 34, out _);
         var x = Random(2 * o.InputSize, 35);
         float[] Run(int threads)
