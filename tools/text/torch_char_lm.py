@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """PyTorch twin of `baton train` for the README's real-text comparison.
 
 Same model (embedding -> L-layer LSTM -> linear head), same data layout (the text's last
@@ -6,7 +6,7 @@ val-fraction held out; the rest cut into B contiguous streams read in TBPTT chun
 the state carried and detached between chunks), Adam, global-norm clipping, for a wall-clock budget.
 Prints one JSON line: steps, validation cross-entropy (nats/char) and bits per character.
 
-    python3 tools/text/torch_char_lm.py samples/kjv.txt --minutes 10 --threads 2
+    /usr/bin/python3 tools/text/torch_char_lm.py samples/kjv.txt --minutes 10 --threads 2
 """
 import argparse, json, math, time
 import torch

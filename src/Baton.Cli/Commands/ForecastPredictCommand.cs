@@ -36,8 +36,8 @@ internal static class ForecastPredictCommand
         command.SetAction(parse =>
         {
             var output = new Output(parse);
-            return Run(parse.GetValue(modelOption)!, parse.GetValue(csv)!, parse.GetValue(outFile), parse.GetValue(follow),
-                parse.GetValue(time), ForecastCommand.Fill(parse.GetValue(fill)), output);
+            return ForecastCommand.OneThreadUnlessAsked(parse, () => Run(parse.GetValue(modelOption)!, parse.GetValue(csv)!,
+                parse.GetValue(outFile), parse.GetValue(follow), parse.GetValue(time), ForecastCommand.Fill(parse.GetValue(fill)), output));
         });
         return command;
     }

@@ -58,7 +58,7 @@ internal static class ForecastTrainCommand
                 LearningRate = parse.GetValue(rate),
                 Seed = (ulong)parse.GetValue(seed),
             };
-            return Run(settings, options, output);
+            return ForecastCommand.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
         });
         return command;
     }

@@ -1,32 +1,36 @@
+using System.Runtime.ExceptionServices;
+
 namespace Baton.Numerics;
 
 /// <summary>
-/// A persistent pool of worker threads. <see cref="Run"/> executes parts 0..count-1 of a work item,
-/// the caller's thread taking part 0, and returns when all parts are done. Workers spin briefly
-/// before sleeping so that the per-time-step barrier of a recurrent layer costs microseconds.
+/// A persistent pool of worker threads. <see cref="Run"/> executes parts 0..count-1 of a work item and
+/// returns when all are done. The calling thread and the workers claim parts from a shared counter, so a
+/// worker that the operating system has not scheduled yet never holds the caller up: the caller runs the
+/// parts nobody has claimed. Which thread runs a part never changes what the part computes.
+/// Workers spin briefly before sleeping so that the per-time-step fork-join of a recurrent layer costs
+/// microseconds.
 /// </summary>
 public sealed class WorkerPool
 {
     /// <summary>The pool shared by all of Baton; its width follows <see cref="Threads.Count"/>.</summary>
     public static WorkerPool Shared { get; } = new();
 
-    private const int SpinsBeforeSleep = 20_000;
+    /// <summary>Idle polls (each about a microsecond) before a worker blocks: about 3 ms of spinning.</summary>
+    private const int SpinsBeforeSleep = 3_000;
 
     /// <summary>True on a pool worker thread: a Run from inside a part runs its parts inline.</summary>
     [ThreadStatic] private static bool isWorker;
 
     private readonly object gate = new();
-    private Worker[] workers = [];
+    private readonly object sleepLock = new();
+    private int workerCount;
     private IParallelWork? current;
     private int currentCount;
-    private int pending;
+    private int generation;
+    private long claim; // (generation << 32) | next unclaimed part
+    private int done;
+    private int sleepers;
     private Exception? failure;
-
-    private sealed class Worker
-    {
-        public int Assigned; // 1 while a part is waiting for this worker
-        public Thread? Thread;
-    }
 
     /// <summary>Runs <paramref name="work"/> split into <paramref name="count"/> parts (count ≤ 1 runs inline).</summary>
     public void Run(IParallelWork work, int count)
@@ -45,61 +49,85 @@ public sealed class WorkerPool
             current = work;
             currentCount = count;
             failure = null;
-            Volatile.Write(ref pending, count - 1);
-            for (int i = 0; i < count - 1; i++)
-                Volatile.Write(ref workers[i].Assigned, 1);
+            Volatile.Write(ref done, 0);
+            int gen = generation + 1;
+            Interlocked.Exchange(ref claim, (long)gen << 32);
+            Interlocked.Exchange(ref generation, gen); // full fence: published before sleepers is read
+            if (Volatile.Read(ref sleepers) > 0)
+            {
+                lock (sleepLock)
+                    Monitor.PulseAll(sleepLock);
+            }
+            Participate(gen, work, count);
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref done) < count)
+                spinner.SpinOnce(sleep1Threshold: -1);
+            current = null;
+            if (failure is { } f)
+                ExceptionDispatchInfo.Throw(f);
+        }
+    }
+
+    /// <summary>Claims and runs parts of run <paramref name="gen"/> until none is left.</summary>
+    private void Participate(int gen, IParallelWork? work, int count)
+    {
+        while (true)
+        {
+            long c = Volatile.Read(ref claim);
+            if ((int)(c >> 32) != gen || (int)c >= count)
+                return;
+            if (Interlocked.CompareExchange(ref claim, c + 1, c) != c)
+                continue;
             try
             {
-                work.Execute(0, count);
+                work!.Execute((int)c, count);
             }
-            finally
+            catch (Exception e)
             {
-                var spinner = new SpinWait();
-                while (Volatile.Read(ref pending) != 0)
-                    spinner.SpinOnce(sleep1Threshold: -1);
-                current = null;
+                Interlocked.CompareExchange(ref failure, e, null);
             }
-            if (failure is { } f)
-                throw new AggregateException(f);
+            Interlocked.Increment(ref done);
         }
     }
 
     private void EnsureWorkers(int needed)
     {
-        if (workers.Length >= needed)
-            return;
-        var grown = new Worker[needed];
-        Array.Copy(workers, grown, workers.Length);
-        for (int i = workers.Length; i < needed; i++)
+        while (workerCount < needed)
         {
-            var worker = new Worker();
-            int part = i + 1;
-            worker.Thread = new Thread(() => WorkerLoop(worker, part)) { IsBackground = true, Name = $"baton-worker-{part}" };
-            grown[i] = worker;
-            worker.Thread.Start();
+            var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"baton-worker-{workerCount + 1}" };
+            thread.Start();
+            workerCount++;
         }
-        workers = grown;
     }
 
-    private void WorkerLoop(Worker self, int part)
+    private void WorkerLoop()
     {
         isWorker = true;
+        int seen = Volatile.Read(ref generation);
         while (true)
         {
             int spins = 0;
-            while (Volatile.Read(ref self.Assigned) == 0)
+            int gen;
+            while ((gen = Volatile.Read(ref generation)) == seen)
             {
-                if (++spins > SpinsBeforeSleep)
-                    Thread.Sleep(1);
-                else
+                if (++spins <= SpinsBeforeSleep)
+                {
                     Thread.SpinWait(20);
+                    continue;
+                }
+                lock (sleepLock)
+                {
+                    Interlocked.Increment(ref sleepers); // full fence: counted before generation is re-read
+                    if (Volatile.Read(ref generation) == seen)
+                        Monitor.Wait(sleepLock);
+                    Interlocked.Decrement(ref sleepers);
+                }
+                spins = 0;
             }
-            var work = current!;
-            int count = currentCount;
-            try { work.Execute(part, count); }
-            catch (Exception e) { failure = e; }
-            Volatile.Write(ref self.Assigned, 0);
-            Interlocked.Decrement(ref pending);
+            seen = gen;
+            // The work read here belongs to run gen or a later one; a part is only run after claiming it
+            // under gen's tag, which fails once that run is over.
+            Participate(gen, Volatile.Read(ref current), Volatile.Read(ref currentCount));
         }
     }
 }

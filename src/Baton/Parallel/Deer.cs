@@ -4,44 +4,6 @@ using Baton.Numerics;
 
 namespace Baton.Parallel;
 
-/// <summary>Which linear system each DEER iteration solves.</summary>
-public enum DeerVariant
-{
-    /// <summary>
-    /// DEER (Lim et al., ICLR 2024): the full D×D Jacobian J_t; the linearised recurrence
-    /// s_t = J_t s_{t−1} + (f(s̄_{t−1}, x_t) − J_t s̄_{t−1}) is solved by a matrix recurrence (D² per row and step).
-    /// Newton's method: quadratic convergence, at most T iterations in exact arithmetic.
-    /// </summary>
-    Full,
-
-    /// <summary>Quasi-DEER: only diag(J_t), so each iteration is one elementwise <see cref="LinearScan"/> over N = B·D channels.</summary>
-    Quasi,
-
-    /// <summary>
-    /// Quasi-DEER with an ELK-style trust region (after Gonzalez et al. 2024): the Newton step Δ is scaled to
-    /// α·Δ with max|α·Δ| ≤ ρ; a step that does not lower the residual is rejected and ρ shrinks fourfold, an
-    /// accepted one doubles it. Costs one more evaluation of f per rejected step; survives guesses where the
-    /// undamped iteration overflows.
-    /// </summary>
-    Damped,
-}
-
-/// <summary>Options of <see cref="Deer.Evaluate"/>.</summary>
-/// <param name="Variant">The linear solve of each iteration.</param>
-/// <param name="MaxIterations">Newton iterations before falling back to the sequential loop (0 = T, DEER's exact bound).</param>
-/// <param name="Tolerance">Converged when max_t |s_t − f(s_{t−1}, x_t)| ≤ this (the residual of the fixed-point equations).</param>
-/// <param name="InitialRadius">Damped only: the first trust radius ρ (max-abs change of any state per step).</param>
-public sealed record DeerOptions(DeerVariant Variant = DeerVariant.Quasi, int MaxIterations = 0, float Tolerance = 1e-6f,
-    float InitialRadius = 1f);
-
-/// <summary>What <see cref="Deer.Evaluate"/> did.</summary>
-/// <param name="Iterations">Newton updates applied (including rejected damped trials).</param>
-/// <param name="Evaluations">Evaluations of f over all T·B rows (each one GEMM of T·B × H by H × G·H).</param>
-/// <param name="Converged">True when the residual reached the tolerance.</param>
-/// <param name="FellBack">True when it did not and the sequential loop produced the output.</param>
-/// <param name="Residual">The last max-abs residual of the iteration.</param>
-public sealed record DeerResult(int Iterations, int Evaluations, bool Converged, bool FellBack, float Residual);
-
 /// <summary>
 /// Evaluates a trained single-layer, single-direction GRU or LSTM (PyTorch equations and tensor names, as in
 /// <see cref="RecurrentStack"/>) over a whole sequence by Newton iterations on all states at once (DEER, Lim et al.

@@ -57,32 +57,13 @@ public sealed class ForecastPredictor
                 for (int b = 0; b < B; b++)
                 {
                     int row = first + b - W + 1 + t;
-                    Standardise(rows.Slice(row * I, I), x.AsSpan((t * B + b) * I, I));
+                    ForecastScaling.Standardise(model.Config, rows.Slice(row * I, I), x.AsSpan((t * B + b) * I, I));
                 }
             }
             var output = model.ForwardFeatures(workspace, x.AsSpan(0, W * B * I), W, B);
             for (int b = 0; b < B; b++)
-                Restore(output.Slice(b * O, O), result.AsSpan((first - start + b) * O, O));
+                ForecastScaling.Restore(model.Config, output.Slice(b * O, O), result.AsSpan((first - start + b) * O, O));
         }
         return result;
-    }
-
-    /// <summary>Standardises one raw row with the model's feature statistics.</summary>
-    public void Standardise(ReadOnlySpan<double> row, Span<float> destination)
-    {
-        var mean = model.Config.FeatureMean;
-        var std = model.Config.FeatureStd;
-        for (int i = 0; i < row.Length; i++)
-            destination[i] = ForecastScaling.Scale(row[i], mean[i], std[i]);
-    }
-
-    /// <summary>Maps one head output [K, targets] back to the targets' units.</summary>
-    public void Restore(ReadOnlySpan<float> output, Span<double> destination)
-    {
-        var mean = model.Config.TargetMean;
-        var std = model.Config.TargetStd;
-        int targets = model.Config.Targets.Length;
-        for (int i = 0; i < output.Length; i++)
-            destination[i] = ForecastScaling.Unscale(output[i], mean[i % targets], std[i % targets]);
     }
 }

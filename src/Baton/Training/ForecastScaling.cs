@@ -1,3 +1,5 @@
+using Baton.Models;
+
 namespace Baton.Training;
 
 /// <summary>
@@ -11,4 +13,25 @@ public static class ForecastScaling
 
     /// <summary>output * std + mean, computed in double.</summary>
     public static double Unscale(float output, float mean, float std) => (double)output * std + mean;
+
+    /// <summary>Standardises one raw row [I] with the feature statistics of <paramref name="config"/>.</summary>
+    public static void Standardise(ModelConfig config, ReadOnlySpan<double> row, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var mean = config.FeatureMean;
+        var std = config.FeatureStd;
+        for (int i = 0; i < row.Length; i++)
+            destination[i] = Scale(row[i], mean[i], std[i]);
+    }
+
+    /// <summary>Maps one head output [K, targets] back to the targets' units with the statistics of <paramref name="config"/>.</summary>
+    public static void Restore(ModelConfig config, ReadOnlySpan<float> output, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var mean = config.TargetMean;
+        var std = config.TargetStd;
+        int targets = config.Targets.Length;
+        for (int i = 0; i < output.Length; i++)
+            destination[i] = Unscale(output[i], mean[i % targets], std[i % targets]);
+    }
 }

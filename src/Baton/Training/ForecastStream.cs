@@ -12,7 +12,6 @@ namespace Baton.Training;
 public sealed class ForecastStream
 {
     private readonly SequenceModel model;
-    private readonly ForecastPredictor scaling;
     private readonly SequenceStream stream;
     private readonly float[] x;       // [W, I]: the current row, once per slot
     private readonly int window;
@@ -21,8 +20,9 @@ public sealed class ForecastStream
     public ForecastStream(SequenceModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Config.Task != "forecast")
+            throw new ArgumentException($"The model's task is '{model.Config.Task}', not 'forecast'.", nameof(model));
         this.model = model;
-        scaling = new ForecastPredictor(model, batch: 1);
         window = model.Config.Window;
         stream = model.CreateStream(window);
         x = new float[window * model.Config.InputSize];
@@ -47,7 +47,7 @@ public sealed class ForecastStream
             throw new ArgumentException($"forecast holds {forecast.Length} values, {OutputSize} expected.", nameof(forecast));
         int starting = (int)(Rows % window);
         ResetSlot(starting);
-        scaling.Standardise(row, x.AsSpan(0, I));
+        ForecastScaling.Standardise(model.Config, row, x.AsSpan(0, I));
         for (int slot = 1; slot < window; slot++)
             x.AsSpan(0, I).CopyTo(x.AsSpan(slot * I, I));
         var output = model.Step(stream, x);
@@ -55,7 +55,7 @@ public sealed class ForecastStream
         if (Rows < window)
             return false;
         int finishing = (int)((Rows - window) % window);
-        scaling.Restore(output.Slice(finishing * OutputSize, OutputSize), forecast);
+        ForecastScaling.Restore(model.Config, output.Slice(finishing * OutputSize, OutputSize), forecast);
         return true;
     }
 

@@ -182,6 +182,9 @@ public sealed class Trainer
         lastCheckpointStep = step;
     }
 
+    // A run bounded by time rather than steps has an astronomically large MaxSteps: cap the estimate.
+    private const double MaxRemainingSeconds = 1e9;
+
     /// <summary>Runs until <see cref="TrainerOptions.MaxSteps"/>, early stopping, divergence or cancellation.</summary>
     public TrainingResult Run(CancellationToken cancellationToken = default)
     {
@@ -253,7 +256,7 @@ public sealed class Trainer
                 double perStep = done > 0 ? seconds / done : 0;
                 Progress(new TrainingProgress(step, Options.MaxSteps, loss, validation, rate, norm,
                     seconds > 0 ? (tokens - startTokens) / seconds : 0, TimeSpan.FromSeconds(Elapsed()),
-                    TimeSpan.FromSeconds(perStep * (Options.MaxSteps - step))));
+                    TimeSpan.FromSeconds(Math.Min(perStep * (Options.MaxSteps - step), MaxRemainingSeconds))));
             }
             if (stopEarly)
                 return Finish(StopReason.EarlyStopped,
