@@ -88,12 +88,12 @@ internal static class LabGatesCommand
             var files = new JsonArray(csv, png);
             WriteCsv(csv, record, names, tokens);
             var gateNames = names.Where(n => n != "c").ToArray();
-            Plots.Heatmap(png, $"{config.Cell} gates {string.Join(", ", gateNames)} (rows: units by gate, top to bottom) over \"{Shorten(input)}\"",
+            Plots.Heatmap(png, $"{config.Cell} gates, rows top to bottom: {string.Join(", ", gateNames)} × {H} units, over {Shorten(input)}",
                 "step", string.Join(" | ", gateNames), Stack(record, gateNames, H, T));
             if (config.Cell == "lstm")
             {
                 string cellPng = Path.Combine(dir, "gates_cell.png");
-                Plots.Heatmap(cellPng, $"LSTM cell state c (rows: units) over \"{Shorten(input)}\"", "step", "unit", Stack(record, ["c"], H, T));
+                Plots.Heatmap(cellPng, $"LSTM cell state c (rows: units) over {Shorten(input)}", "step", "unit", Stack(record, ["c"], H, T));
                 files.Add(cellPng);
             }
             output.Status($"wrote {string.Join(", ", files.Select(f => f!.GetValue<string>()))}");
@@ -142,8 +142,11 @@ internal static class LabGatesCommand
 
     private static string Printable(string token) => token switch { "\n" => "\\n", "\t" => "\\t", "\r" => "\\r", _ => token };
 
+    /// <summary>The text for a chart title; the chart font has no CJK glyphs, so non-ASCII text is described instead.</summary>
     private static string Shorten(string text)
     {
+        if (text.Any(ch => ch > '\u007f'))
+            return $"{text.Length} characters of text";
         string oneLine = text.ReplaceLineEndings(" ");
         return oneLine.Length <= 40 ? oneLine : oneLine[..37] + "...";
     }

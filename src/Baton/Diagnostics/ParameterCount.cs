@@ -56,13 +56,19 @@ public static class ParameterCount
             int I = k == 0 ? shape.Input : S * D;
             for (int d = 0; d < D; d++)
             {
+                if (!recurrentGates)
+                {
+                    // minGRU / minLSTM: one Linear to G·H named after the reference implementation (lucidrains/minGRU-pytorch).
+                    string module = $"{prefix}layers{(d == 1 ? "_reverse" : "")}.{k}.{(shape.Cell == "mingru" ? "to_hidden_and_gate" : "to_hidden_and_f_i_gate")}";
+                    tensors.Add(new TensorCount($"{module}.weight", [G * H, I]));
+                    tensors.Add(new TensorCount($"{module}.bias", [G * H]));
+                    continue;
+                }
                 string suffix = $"_l{k}" + (d == 1 ? "_reverse" : "");
                 tensors.Add(new TensorCount($"{prefix}weight_ih{suffix}", [G * H, I]));
-                if (recurrentGates)
-                    tensors.Add(new TensorCount($"{prefix}weight_hh{suffix}", [G * H, S]));
+                tensors.Add(new TensorCount($"{prefix}weight_hh{suffix}", [G * H, S]));
                 tensors.Add(new TensorCount($"{prefix}bias_ih{suffix}", [G * H]));
-                if (recurrentGates)
-                    tensors.Add(new TensorCount($"{prefix}bias_hh{suffix}", [G * H]));
+                tensors.Add(new TensorCount($"{prefix}bias_hh{suffix}", [G * H]));
                 if (shape.Proj > 0)
                     tensors.Add(new TensorCount($"{prefix}weight_hr{suffix}", [shape.Proj, H]));
             }

@@ -61,6 +61,30 @@ public class ParameterCountTests
         Assert.Equal(expected, perLayer);
     }
 
+    [Theory]
+    [InlineData("rnn", 3, 5, 2, true, 0)]
+    [InlineData("rnn_relu", 4, 6, 1, false, 0)]
+    [InlineData("lstm", 5, 16, 2, true, 8)]
+    [InlineData("gru", 7, 5, 3, false, 0)]
+    [InlineData("mingru", 4, 8, 2, true, 0)]
+    [InlineData("minlstm", 4, 8, 2, false, 0)]
+    public void Counts_equal_the_tensors_a_recurrent_stack_registers(string cell, int input, int hidden, int layers, bool bidirectional, int proj)
+    {
+        var shape = new RecurrentShape(cell, input, hidden, layers, bidirectional, proj);
+        var parameters = new Baton.Layers.Parameters();
+        var kind = cell switch
+        {
+            "lstm" => Baton.Layers.CellKind.Lstm, "gru" => Baton.Layers.CellKind.Gru, "mingru" => Baton.Layers.CellKind.MinGru,
+            "minlstm" => Baton.Layers.CellKind.MinLstm, _ => Baton.Layers.CellKind.Rnn,
+        };
+        _ = new Baton.Layers.RecurrentStack(new Baton.Layers.RecurrentOptions(kind, input, hidden, layers, bidirectional, proj), parameters);
+        var expected = ParameterCount.Recurrent(shape);
+        Assert.Equal(parameters.Tensors.Select(t => t.Name).Order(), expected.Select(t => t.Name).Order());
+        foreach (var t in expected)
+            Assert.Equal(parameters[t.Name].Shape, t.Shape);
+        Assert.Equal(parameters.Count, ParameterCount.Total(expected));
+    }
+
     [Fact]
     public void Lstm_projection_adds_weight_hr_and_narrows_the_state()
     {
