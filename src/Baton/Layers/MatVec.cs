@@ -22,24 +22,71 @@ internal static unsafe class MatVec
             throw new ArgumentException("MatVec operand too short.");
         fixed (float* pw = w, px = x, py = y)
         {
-            switch (SimdPaths.Best)
+            int parts = (long)rows * cols * batch >= ParallelThreshold ? Math.Min(Threads.Count, Math.Max(1, rows / 4)) : 1;
+            if (parts == 1)
             {
-                case SimdPath.Vector512: Kernel<Simd512, Vector512<float>>(pw, rows, cols, px, batch, py, ldy, accumulate); break;
-                case SimdPath.Vector256: Kernel<Simd256, Vector256<float>>(pw, rows, cols, px, batch, py, ldy, accumulate); break;
-                case SimdPath.Vector128: Kernel<Simd128, Vector128<float>>(pw, rows, cols, px, batch, py, ldy, accumulate); break;
-                default: Kernel<SimdScalar, float>(pw, rows, cols, px, batch, py, ldy, accumulate); break;
+                Rows(pw, 0, rows, cols, px, batch, py, ldy, accumulate);
+                return;
             }
+            var job = work ??= new Work();
+            job.Set(pw, rows, cols, px, batch, py, ldy, accumulate);
+            WorkerPool.Shared.Run(job, parts);
         }
     }
 
-    private static void Kernel<TOps, TVec>(float* w, int rows, int cols, float* x, int batch, float* y, int ldy, bool accumulate)
+    /// <summary>Multiply-adds below which a product runs on the calling thread alone.</summary>
+    private const long ParallelThreshold = 1 << 18;
+
+    [ThreadStatic] private static Work? work;
+
+    /// <summary>Splits the weight rows into contiguous ranges (multiples of 4), one per thread.</summary>
+    private sealed class Work : IParallelWork
+    {
+        private float* w, x, y;
+        private int rows, cols, batch, ldy;
+        private bool accumulate;
+
+        public void Set(float* w, int rows, int cols, float* x, int batch, float* y, int ldy, bool accumulate)
+        {
+            this.w = w;
+            this.x = x;
+            this.y = y;
+            this.rows = rows;
+            this.cols = cols;
+            this.batch = batch;
+            this.ldy = ldy;
+            this.accumulate = accumulate;
+        }
+
+        public void Execute(int index, int count)
+        {
+            int groups = (rows + 3) / 4;
+            int r0 = Math.Min(rows, (int)((long)groups * index / count) * 4);
+            int r1 = Math.Min(rows, (int)((long)groups * (index + 1) / count) * 4);
+            Rows(w, r0, r1, cols, x, batch, y, ldy, accumulate);
+        }
+    }
+
+    private static void Rows(float* w, int r0, int r1, int cols, float* x, int batch, float* y, int ldy, bool accumulate)
+    {
+        switch (SimdPaths.Best)
+        {
+            case SimdPath.Vector512: Kernel<Simd512, Vector512<float>>(w, r0, r1, cols, x, batch, y, ldy, accumulate); break;
+            case SimdPath.Vector256: Kernel<Simd256, Vector256<float>>(w, r0, r1, cols, x, batch, y, ldy, accumulate); break;
+            case SimdPath.Vector128: Kernel<Simd128, Vector128<float>>(w, r0, r1, cols, x, batch, y, ldy, accumulate); break;
+            default: Kernel<SimdScalar, float>(w, r0, r1, cols, x, batch, y, ldy, accumulate); break;
+        }
+    }
+
+    /// <summary>Weight rows [r0, end) of the product.</summary>
+    private static void Kernel<TOps, TVec>(float* w, int r0, int end, int cols, float* x, int batch, float* y, int ldy, bool accumulate)
         where TOps : ISimdOps<TVec>
         where TVec : struct
     {
         int V = TOps.Count;
         int kv = cols - cols % V;
-        int r = 0;
-        for (; r + 4 <= rows; r += 4)
+        int r = r0;
+        for (; r + 4 <= end; r += 4)
         {
             float* w0 = w + (long)r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
             for (int b = 0; b < batch; b++)
@@ -73,7 +120,7 @@ internal static unsafe class MatVec
                 }
             }
         }
-        for (; r < rows; r++)
+        for (; r < end; r++)
         {
             float* w0 = w + (long)r * cols;
             for (int b = 0; b < batch; b++)

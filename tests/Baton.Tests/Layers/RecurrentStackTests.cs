@@ -97,6 +97,33 @@ public sealed class RecurrentStackTests
         Assert.All(state.H.ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void Streaming_with_one_and_two_threads_is_bit_identical(CellKind cell, int proj)
+    {
+        var o = new RecurrentOptions(cell, 256, 256, 2, ProjSize: proj);
+        var stack = NewStack(o, 34, out _);
+        var x = Random(2 * o.InputSize, 35);
+        float[] Run(int threads)
+        {
+            int saved = Threads.Count;
+            try
+            {
+                Threads.Count = threads;
+                var state = stack.CreateStreamState(2);
+                var y = new float[2 * stack.OutputSize];
+                for (int t = 0; t < 4; t++)
+                    stack.Step(state, x, y);
+                return y;
+            }
+            finally
+            {
+                Threads.Count = saved;
+            }
+        }
+        Assert.Equal(Run(1), Run(2));
+    }
+
     [Fact]
     public void Streaming_from_several_threads_on_one_stack_matches_single_threaded_streaming()
     {
