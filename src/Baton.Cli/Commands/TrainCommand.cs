@@ -31,8 +31,8 @@ internal static class TrainCommand
     private static readonly Option<int> EmbeddingSize = CliOptions.Int("--embedding", "Embedding width", 64);
     private static readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional layers (rejected for next-token prediction, which must not see the future)." };
     private static readonly Option<float> Dropout = CliOptions.Float("--dropout", "Dropout between layers and before the head", 0f, 0f, 0.95f);
-    private static readonly Option<int> SeqLength = CliOptions.Int("--seq-length", "Tokens per training sequence (truncated BPTT length)", 50);
-    private static readonly Option<int> Batch = CliOptions.Int("--batch", "Parallel streams per batch", 50);
+    private static readonly Option<int> SeqLength = CliOptions.Int("--seq-length", "Tokens per training sequence (truncated BPTT length)", 100);
+    private static readonly Option<int> Batch = CliOptions.Int("--batch", "Parallel streams per batch", 25);
     private static readonly Option<int?> Steps = new("--steps") { Description = $"Optimizer steps from the start of the run, resumed or not (default {DefaultSteps})." };
     private static readonly Option<int?> Epochs = new("--epochs") { Description = "Passes over the training text (instead of --steps)." };
     private static readonly Option<double?> Minutes = new("--minutes") { Description = "Train for this many minutes (instead of --steps)." };
@@ -237,7 +237,7 @@ internal static class TrainCommand
     {
         var generator = new TextGenerator(model);
         int maxDistance = fillers + 2;
-        var probes = MemoryCorpus.Probes(maxDistance, perDistance: 12, seed: 99);
+        var probes = MemoryCorpus.Probes(maxDistance, perDistance: 30, seed: 99);
         var byDistance = new JsonObject();
         output.Line();
         output.Line("  recall of the cause at each distance (filler clauses between cause and completion; greedy completion, held-out fillers):");
