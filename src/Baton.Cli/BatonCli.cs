@@ -26,6 +26,7 @@ public static class BatonCli
             err.WriteLine($"baton: error: {OneLine(error.Message)} (see '{CommandPath(parse)} --help')");
             return ExitCodes.BadInput;
         }
+        int previousThreads = Baton.Numerics.Threads.Count;
         try
         {
             if (parse.GetResult(GlobalOptions.Threads) is not null)
@@ -49,6 +50,7 @@ public static class BatonCli
         }
         finally
         {
+            Baton.Numerics.Threads.Count = previousThreads;
             CliContext.Out.Flush();
             err.Flush();
         }
