@@ -5,7 +5,8 @@ namespace Baton.Bench.Rows;
 
 /// <summary>
 /// DESIGN.md's recurrent rows. Training rows: one step = Forward over T, loss = mean(y²) over the stack's output,
-/// Backward (no input gradient), one SGD update; GFLOP/s counts 3 · Σ_layers 2·B·T·G·H·(I_l + H).
+/// Backward (no input gradient), one SGD update; GFLOP/s counts 3 · Σ_layers 2·B·T·G·H·(I_l + H)
+/// (minGRU / minLSTM: 3 · Σ_layers 2·B·T·G·H·I_l, their only products; mingru-512 is the parallel-in-time twin of gru-512).
 /// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step).
 /// </summary>
 internal sealed class RecurrentRows : IBenchRowFamily
@@ -20,12 +21,23 @@ internal sealed class RecurrentRows : IBenchRowFamily
         new TrainRow("lstm-b1", CellKind.Lstm, B: 1, T: 512, I: 128, H: 128, L: 1),
         new TrainRow("lstm-long", CellKind.Lstm, B: 16, T: 1024, I: 64, H: 64, L: 1),
         new TrainRow("gru-512", CellKind.Gru, B: 64, T: 512, I: 256, H: 256, L: 1),
+        new TrainRow("mingru-512", CellKind.MinGru, B: 64, T: 512, I: 256, H: 256, L: 1),
         new StreamRow("stream-lstm-128", CellKind.Lstm, I: 128, H: 128, L: 1),
         new StreamRow("stream-lstm-512x2", CellKind.Lstm, I: 512, H: 512, L: 2),
         new StreamRow("stream-gru-512x2", CellKind.Gru, I: 512, H: 512, L: 2),
     ];
 
-    private static int Gates(CellKind cell) => cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+    private static int Gates(CellKind cell) => cell switch
+    {
+        CellKind.Lstm => 4,
+        CellKind.Gru or CellKind.MinLstm => 3,
+        CellKind.MinGru => 2,
+        _ => 1,
+    };
+
+    /// <summary>Multiply-adds ×2 of one layer's products per token: minGRU / minLSTM have no recurrent product.</summary>
+    private static double FlopsPerToken(CellKind cell, int inputs, int H) =>
+        2.0 * Gates(cell) * H * (cell is CellKind.MinGru or CellKind.MinLstm ? inputs : inputs + H);
 
     private sealed class TrainRow(string name, CellKind cell, int B, int T, int I, int H, int L) : IBenchRow
     {
@@ -59,7 +71,7 @@ internal sealed class RecurrentRows : IBenchRowFamily
             }
             double flops = 0;
             for (int l = 0; l < L; l++)
-                flops += 2.0 * B * T * Gates(cell) * H * ((l == 0 ? I : H) + H);
+                flops += (double)B * T * FlopsPerToken(cell, l == 0 ? I : H, H);
             return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T);
         }
     }
