@@ -100,7 +100,6 @@ internal sealed class Gru : RecurrentLayer
     {
         var k = (Cache)cache;
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize, G3 = 3 * H;
-        ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [3H, I]
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         Span<float> tmp = k.Tmp;
@@ -141,12 +140,7 @@ internal sealed class Gru : RecurrentLayer
         dh.CopyTo(dh0);
 
         // Weight gradients of all steps, one GEMM each.
-        Gemm.Sgemm(true, false, G3, I, N, 1f, k.DGatesX, G3, x, I, 1f, Parameters.Gradient(weightIh), I);
-        Gemm.Sgemm(true, false, G3, H, N, 1f, k.DGatesH, G3, k.HPrev, H, 1f, Parameters.Gradient(weightHh), H);
-        RowMath.AddColumnSums(k.DGatesX, N, Parameters.Gradient(biasIh));
-        RowMath.AddColumnSums(k.DGatesH, N, Parameters.Gradient(biasHh));
-        if (!dx.IsEmpty)
-            Gemm.Sgemm(false, false, N, I, G3, 1f, k.DGatesX, G3, wIh, I, 1f, dx, I);
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DGatesX, k.DGatesH, x, k.HPrev, dx);
     }
 
     /// <summary>One row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H] hidden-side

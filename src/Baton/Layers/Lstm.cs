@@ -201,14 +201,9 @@ internal sealed class Lstm : RecurrentLayer
         dc.CopyTo(dc0);
 
         // Weight gradients of all steps, one GEMM each.
-        Gemm.Sgemm(true, false, G4, I, N, 1f, k.DGates, G4, x, I, 1f, Parameters.Gradient(weightIh), I);
-        Gemm.Sgemm(true, false, G4, S, N, 1f, k.DGates, G4, k.HPrev, S, 1f, Parameters.Gradient(weightHh), S);
-        RowMath.AddColumnSums(k.DGates, N, Parameters.Gradient(biasIh));
-        RowMath.AddColumnSums(k.DGates, N, Parameters.Gradient(biasHh));
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DGates, k.DGates, x, k.HPrev, dx);
         if (P > 0)
             Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
-        if (!dx.IsEmpty)
-            Gemm.Sgemm(false, false, N, I, G4, 1f, k.DGates, G4, Parameters.Value(weightIh), I, 1f, dx, I);
     }
 
     public override int StepScratchSize(int batch) => batch * 4 * H + 2 * batch * H + 5 * H;

@@ -1,3 +1,5 @@
+using Baton.Numerics;
+
 namespace Baton.Layers;
 
 /// <summary>
@@ -71,6 +73,26 @@ internal abstract class RecurrentLayer(Parameters parameters, int inputSize, int
     /// new h; scratch: at least <see cref="StepScratchSize"/> floats. Must give the same values as Forward.
     /// </summary>
     public abstract void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch);
+
+    /// <summary>
+    /// The gradients of all steps at once, one GEMM each (the same for every gated cell): with
+    /// dGatesX, dGatesH [N, G] the gate-preactivation gradients of the input and recurrent parts
+    /// (the same buffer where the two biases add alike), x [N, I] and hPrev [N, S]:
+    /// dW_ih += dGatesXᵀ·x, dW_hh += dGatesHᵀ·hPrev, db_ih += Σ_rows dGatesX, db_hh += Σ_rows dGatesH,
+    /// and, unless <paramref name="dx"/> is empty, dx += dGatesX·W_ih.
+    /// </summary>
+    protected void AccumulateWeightGradients(ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh,
+        ParameterTensor biasHh, int rows, ReadOnlySpan<float> dGatesX, ReadOnlySpan<float> dGatesH,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, Span<float> dx)
+    {
+        int G = weightIh.Shape[0], I = weightIh.Shape[1], S = weightHh.Shape[1];
+        Gemm.Sgemm(true, false, G, I, rows, 1f, dGatesX, G, x, I, 1f, Parameters.Gradient(weightIh), I);
+        Gemm.Sgemm(true, false, G, S, rows, 1f, dGatesH, G, hPrev, S, 1f, Parameters.Gradient(weightHh), S);
+        RowMath.AddColumnSums(dGatesX, rows, Parameters.Gradient(biasIh));
+        RowMath.AddColumnSums(dGatesH, rows, Parameters.Gradient(biasHh));
+        if (!dx.IsEmpty)
+            Gemm.Sgemm(false, false, rows, I, G, 1f, dGatesX, G, Parameters.Value(weightIh), I, 1f, dx, I);
+    }
 
     /// <summary>Whether the state link leaving step <paramref name="t"/> toward earlier-processed steps is cut by
     /// truncation: forward direction at t = truncateBefore, reverse direction at t = truncateBefore - 1.</summary>

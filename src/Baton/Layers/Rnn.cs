@@ -121,12 +121,8 @@ internal sealed class Rnn : RecurrentLayer
         }
         dh.CopyTo(dh0);
 
-        Gemm.Sgemm(true, false, H, I, N, 1f, k.DPre, H, x, I, 1f, Parameters.Gradient(weightIh), I);
-        Gemm.Sgemm(true, false, H, H, N, 1f, k.DPre, H, k.HPrev, H, 1f, Parameters.Gradient(weightHh), H);
-        RowMath.AddColumnSums(k.DPre, N, Parameters.Gradient(biasIh));
-        RowMath.AddColumnSums(k.DPre, N, Parameters.Gradient(biasHh));
-        if (!dx.IsEmpty)
-            Gemm.Sgemm(false, false, N, I, H, 1f, k.DPre, H, Parameters.Value(weightIh), I, 1f, dx, I);
+        // Weight gradients of all steps, one GEMM each.
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DPre, k.DPre, x, k.HPrev, dx);
     }
 
     public override int StepScratchSize(int batch) => batch * H + H;
