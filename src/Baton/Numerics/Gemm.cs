@@ -88,7 +88,8 @@ public static unsafe class Gemm
         int nr = PanelWidth(path);
         int columnUnits = (n + nr - 1) / nr;
         int rowUnits = (m + GemmKernel<SimdScalar, float>.MR - 1) / GemmKernel<SimdScalar, float>.MR;
-        bool splitColumns = columnUnits >= Math.Min(threads, rowUnits);
+        // Each part packs all of the operand it does not split: split the longer side so the shorter is the one repacked.
+        bool splitColumns = m > n && rowUnits >= threads ? false : columnUnits >= Math.Min(threads, rowUnits);
         int parts = Math.Min(threads, splitColumns ? columnUnits : rowUnits);
         if ((long)m * n * k < ParallelThreshold)
             parts = 1;

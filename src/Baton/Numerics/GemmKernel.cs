@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Baton.Numerics;
@@ -206,7 +207,22 @@ internal static unsafe class GemmKernel<TOps, TVec>
         {
             int rows = Math.Min(MR, mc - q);
             float* dst = ap + q * kc;
-            if (transA)
+            if (transA && rows == MR)
+            {
+                // op(A)[i, p] = a[p·lda + i]: each p copies 6 contiguous values, as 4 + 2.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * lda + i0 + q;
+                    float* d = dst + p * MR;
+                    Vector128.Store(Vector128.Load(src), d);
+                    *(long*)(d + 4) = *(long*)(src + 4);
+                }
+            }
+            else if (!transA && rows == MR && Sse.IsSupported)
+            {
+                PackSixRows(a + (long)(i0 + q) * lda + p0, lda, kc, dst);
+            }
+            else if (transA)
             {
                 // op(A)[i, p] = a[p·lda + i]: each p reads R contiguous values.
                 for (int p = 0; p < kc; p++)
@@ -225,6 +241,45 @@ internal static unsafe class GemmKernel<TOps, TVec>
                         dst[p * rows + r] = src[p];
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Interleaves six rows (stride lda) into a panel, element (p, r) at p·6 + r: four columns at a time,
+    /// a 4×4 transpose of rows 0..3 plus pairs of rows 4 and 5.
+    /// </summary>
+    private static void PackSixRows(float* src, int lda, int kc, float* dst)
+    {
+        float* s0 = src, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            var r0 = Sse.LoadVector128(s0 + p);
+            var r1 = Sse.LoadVector128(s1 + p);
+            var r2 = Sse.LoadVector128(s2 + p);
+            var r3 = Sse.LoadVector128(s3 + p);
+            var r4 = Sse.LoadVector128(s4 + p);
+            var r5 = Sse.LoadVector128(s5 + p);
+            var t0 = Sse.UnpackLow(r0, r1);    // r0[0] r1[0] r0[1] r1[1]
+            var t1 = Sse.UnpackLow(r2, r3);    // r2[0] r3[0] r2[1] r3[1]
+            var t2 = Sse.UnpackHigh(r0, r1);   // r0[2] r1[2] r0[3] r1[3]
+            var t3 = Sse.UnpackHigh(r2, r3);   // r2[2] r3[2] r2[3] r3[3]
+            var lo45 = Sse.UnpackLow(r4, r5);  // r4[0] r5[0] r4[1] r5[1]
+            var hi45 = Sse.UnpackHigh(r4, r5); // r4[2] r5[2] r4[3] r5[3]
+            float* d = dst + p * 6;
+            Sse.Store(d, Sse.MoveLowToHigh(t0, t1));
+            Sse.StoreLow(d + 4, lo45);
+            Sse.Store(d + 6, Sse.MoveHighToLow(t1, t0));
+            Sse.StoreHigh(d + 10, lo45);
+            Sse.Store(d + 12, Sse.MoveLowToHigh(t2, t3));
+            Sse.StoreLow(d + 16, hi45);
+            Sse.Store(d + 18, Sse.MoveHighToLow(t3, t2));
+            Sse.StoreHigh(d + 22, hi45);
+        }
+        for (; p < kc; p++)
+        {
+            float* d = dst + p * 6;
+            d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p];
         }
     }
 
