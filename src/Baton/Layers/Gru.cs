@@ -9,7 +9,7 @@ namespace Baton.Layers;
 /// n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
 /// Tensors: weight_ih [3H, I], weight_hh [3H, H], bias_ih [3H], bias_hh [3H].
 /// </summary>
-internal sealed class Gru : RecurrentLayer
+internal sealed unsafe class Gru : RecurrentLayer
 {
     private readonly int H;
     private readonly ParameterTensor weightIh, weightHh, biasIh, biasHh;
@@ -41,6 +41,7 @@ internal sealed class Gru : RecurrentLayer
         public readonly float[] Tmp = new float[h];       // [H] scratch of one row
         public readonly PackedMatrix HhT = new(h, 3 * h);  // W_hhᵀ [H, 3H], forward recurrent product
         public readonly PackedMatrix Hh = new(3 * h, h);   // W_hh [3H, H], backward recurrent product
+        public StepWork? Work;                             // the fused step of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -74,6 +75,8 @@ internal sealed class Gru : RecurrentLayer
         RowMath.AddBias(k.Gates, N, k.Bias);
 
         h0[..(B * H)].CopyTo(k.HState);
+        var work = k.Work ??= new StepWork(this, k);
+        work.Backward = false;
         for (int s = 0; s < T; s++)
         {
             int t = Reverse ? T - 1 - s : s;
@@ -82,16 +85,87 @@ internal sealed class Gru : RecurrentLayer
                 continue;
             int o = batch.Offsets[t];
             k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
-            // Recurrent GEMM for this step: GH[bs, 3H] = HPrev · W_hhᵀ.
-            Gemm.Sgemm(bs, 1f, k.HPrev.AsSpan(o * H), H, k.HhT, 0f, k.GH, G3);
-            for (int b = 0; b < bs; b++)
-            {
-                int row = o + b;
-                CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), bHn, k.HnPre.AsSpan(row * H, H), k.HState.AsSpan(b * H, H), k.Tmp);
-            }
+            // GH[bs, 3H] = HPrev · W_hhᵀ and the cell, split by units over threads.
+            (work.O, work.Bs) = (o, bs);
+            WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G3 * H));
             k.HState.AsSpan(0, bs * H).CopyTo(y.Slice(o * H));
         }
         k.HState.AsSpan(0, B * H).CopyTo(hn);
+    }
+
+    /// <summary>
+    /// One time step split by hidden units over threads (see Lstm.StepWork). Forward: the three gate slices of
+    /// HPrev · W_hhᵀ, then the cell. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
+    /// there), its truncation cut, then dy and the cell backward.
+    /// </summary>
+    private sealed unsafe class StepWork(Gru layer, Cache k) : IParallelWork
+    {
+        public bool Backward;
+        public int O, Bs;                  // this step's first packed row and running rows
+        public int PrevO, PrevBs, PrevCut; // backward: the step whose dGatesH feed dh (PrevBs = 0: none), rows to cut
+        public float* Dy;                  // backward: dy [N, H]
+
+        public void Execute(int index, int count)
+        {
+            var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
+            if (j0 >= j1)
+                return;
+            if (Backward)
+                layer.BackwardUnits(k, this, j0, j1 - j0);
+            else
+                layer.ForwardUnits(k, this, j0, j1 - j0);
+        }
+    }
+
+    private void ForwardUnits(Cache k, StepWork w, int j0, int n)
+    {
+        int G3 = 3 * H;
+        for (int gate = 0; gate < 3; gate++)
+            Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * H), H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
+        ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H + j0, n);
+        for (int b = 0; b < w.Bs; b++)
+        {
+            int row = w.O + b;
+            CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), j0, n, bHn, k.HnPre.AsSpan(row * H + j0, n),
+                k.HState.AsSpan(b * H + j0, n), k.Tmp.AsSpan(j0, n));
+        }
+    }
+
+    private void BackwardUnits(Cache k, StepWork w, int j0, int n)
+    {
+        int G3 = 3 * H;
+        Span<float> dh = k.HState;
+        if (w.PrevBs > 0)
+        {
+            // dh_prev = dh * z (left there by the previous step) + dGatesH · W_hh.
+            Gemm.Sgemm(w.PrevBs, 1f, k.DGatesH.AsSpan(w.PrevO * G3), G3, k.Hh, 1f, dh, H, j0, n);
+            for (int r = 0; r < w.PrevCut; r++)
+                dh.Slice(r * H + j0, n).Clear();
+        }
+        Span<float> tmp = k.Tmp.AsSpan(j0, n);
+        for (int b = 0; b < w.Bs; b++)
+        {
+            int row = w.O + b;
+            ReadOnlySpan<float> g = k.Gates.AsSpan(row * G3, G3);
+            ReadOnlySpan<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
+            Span<float> dGx = k.DGatesX.AsSpan(row * G3, G3);
+            Span<float> dGh = k.DGatesH.AsSpan(row * G3, G3);
+            Span<float> dhRow = dh.Slice(b * H + j0, n);
+            TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Dy + (long)row * H + j0, n), dhRow);
+            Span<float> dn = dGx.Slice(2 * H + j0, n);
+            TensorPrimitives.Multiply(dhRow, z, tmp);
+            TensorPrimitives.Subtract(dhRow, tmp, tmp);
+            Activations.TanhBackward(nn, tmp, dn);                                        // d n_pre = dh * (1 - z) * (1 - n²)
+            TensorPrimitives.Multiply(dn, r, dGh.Slice(2 * H + j0, n));                   // d (W_hn h + b_hn) = d n_pre * r
+            TensorPrimitives.Multiply(dn, k.HnPre.AsSpan(row * H + j0, n), tmp);
+            Activations.SigmoidBackward(r, tmp, dGx.Slice(j0, n));                        // d r_pre
+            TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H + j0, n), nn, tmp);
+            TensorPrimitives.Multiply(tmp, dhRow, tmp);
+            Activations.SigmoidBackward(z, tmp, dGx.Slice(H + j0, n));                    // d z_pre = dh * (h - n) * σ'
+            dGx.Slice(j0, n).CopyTo(dGh.Slice(j0, n));
+            dGx.Slice(H + j0, n).CopyTo(dGh.Slice(H + j0, n));
+            TensorPrimitives.Multiply(dhRow, z, dhRow);                                   // direct path: dh * z
+        }
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
@@ -102,40 +176,31 @@ internal sealed class Gru : RecurrentLayer
         int N = batch.N, B = batch.B, T = batch.T, I = InputSize, G3 = 3 * H;
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
-        Span<float> tmp = k.Tmp;
         dhn[..(B * H)].CopyTo(dh);
-        for (int s = T - 1; s >= 0; s--)
+        var work = k.Work ??= new StepWork(this, k);
+        work.Backward = true;
+        work.PrevBs = 0;
+        fixed (float* pdy = dy)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t];
-            TensorPrimitives.Add(dh[..(bs * H)], dy.Slice(o * H, bs * H), dh[..(bs * H)]);
-            for (int b = 0; b < bs; b++)
+            work.Dy = pdy;
+            for (int s = T - 1; s >= 0; s--)
             {
-                int row = o + b;
-                ReadOnlySpan<float> g = k.Gates.AsSpan(row * G3, G3);
-                ReadOnlySpan<float> r = g[..H], z = g.Slice(H, H), n = g.Slice(2 * H, H);
-                Span<float> dGx = k.DGatesX.AsSpan(row * G3, G3);
-                Span<float> dGh = k.DGatesH.AsSpan(row * G3, G3);
-                Span<float> dhRow = dh.Slice(b * H, H);
-                TensorPrimitives.Multiply(dhRow, z, tmp);
-                TensorPrimitives.Subtract(dhRow, tmp, tmp);
-                Activations.TanhBackward(n, tmp, dGx.Slice(2 * H, H));                // d n_pre = dh * (1 - z) * (1 - n²)
-                TensorPrimitives.Multiply(dGx.Slice(2 * H, H), r, dGh.Slice(2 * H, H)); // d (W_hn h + b_hn) = d n_pre * r
-                TensorPrimitives.Multiply(dGx.Slice(2 * H, H), k.HnPre.AsSpan(row * H, H), tmp);
-                Activations.SigmoidBackward(r, tmp, dGx[..H]);                         // d r_pre
-                TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H, H), n, tmp);
-                TensorPrimitives.Multiply(tmp, dhRow, tmp);
-                Activations.SigmoidBackward(z, tmp, dGx.Slice(H, H));                  // d z_pre = dh * (h - n) * σ'
-                dGx[..(2 * H)].CopyTo(dGh);
-                TensorPrimitives.Multiply(dhRow, z, dhRow);                            // direct path: dh * z
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                (work.O, work.Bs) = (batch.Offsets[t], bs);
+                WorkerPool.Shared.Run(work, StepParts(H, k.Hh.PanelWidth, (long)Math.Max(bs, work.PrevBs) * G3 * H));
+                (work.PrevO, work.PrevBs) = (work.O, bs);
+                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
             }
-            // dh_prev = dh * z + dGatesH · W_hh  ([bs, 3H] · [3H, H]).
-            Gemm.Sgemm(bs, 1f, k.DGatesH.AsSpan(o * G3), G3, k.Hh, 1f, dh, H);
-            if (IsCut(t, truncateBefore))
-                dh[..(CutRows(batch, t, Reverse) * H)].Clear();
+            work.Dy = null;
+        }
+        if (work.PrevBs > 0)
+        {
+            // dh_prev of the last step visited, then its cut.
+            Gemm.Sgemm(work.PrevBs, 1f, k.DGatesH.AsSpan(work.PrevO * G3), G3, k.Hh, 1f, dh, H);
+            dh[..(work.PrevCut * H)].Clear();
         }
         dh.CopyTo(dh0);
 
@@ -145,16 +210,23 @@ internal sealed class Gru : RecurrentLayer
 
     /// <summary>One row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H] hidden-side
     /// products W_hh h (no bias); hnPre [H] out = W_hn h + b_hn; h [H] updated.</summary>
-    private void CellForward(Span<float> g, ReadOnlySpan<float> gh, ReadOnlySpan<float> bHn, Span<float> hnPre, Span<float> h, Span<float> tmp)
+    private void CellForward(Span<float> g, ReadOnlySpan<float> gh, ReadOnlySpan<float> bHn, Span<float> hnPre, Span<float> h, Span<float> tmp) =>
+        CellForward(g, gh, 0, H, bHn, hnPre, h, tmp);
+
+    /// <summary>Units [j0, j0 + n) of one row of the cell: g, gh are whole [3H] rows; bHn, hnPre, h, tmp the n-wide slices.</summary>
+    private void CellForward(Span<float> g, ReadOnlySpan<float> gh, int j0, int n, ReadOnlySpan<float> bHn, Span<float> hnPre,
+        Span<float> h, Span<float> tmp)
     {
-        Span<float> rz = g[..(2 * H)], r = g[..H], z = g.Slice(H, H), n = g.Slice(2 * H, H);
-        TensorPrimitives.Add(rz, gh[..(2 * H)], rz);
-        Activations.Sigmoid(rz, rz);
-        TensorPrimitives.Add(gh.Slice(2 * H, H), bHn, hnPre);
-        TensorPrimitives.FusedMultiplyAdd(r, hnPre, n, n);
-        Activations.Tanh(n, n);
-        TensorPrimitives.Subtract(h, n, tmp);
-        TensorPrimitives.FusedMultiplyAdd(z, tmp, n, h);                          // h' = n + z * (h - n)
+        Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
+        TensorPrimitives.Add(r, gh.Slice(j0, n), r);
+        TensorPrimitives.Add(z, gh.Slice(H + j0, n), z);
+        Activations.Sigmoid(r, r);
+        Activations.Sigmoid(z, z);
+        TensorPrimitives.Add(gh.Slice(2 * H + j0, n), bHn, hnPre);
+        TensorPrimitives.FusedMultiplyAdd(r, hnPre, nn, nn);
+        Activations.Tanh(nn, nn);
+        TensorPrimitives.Subtract(h, nn, tmp);
+        TensorPrimitives.FusedMultiplyAdd(z, tmp, nn, h);                         // h' = n + z * (h - n)
     }
 
     public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H + 2 * H;

@@ -9,7 +9,7 @@ namespace Baton.Layers;
 /// c' = f * c + i * g, m = o * tanh(c'), h' = m, or h' = W_hr m when proj_size P &gt; 0.
 /// Tensors: weight_ih [4H, I], weight_hh [4H, S], bias_ih [4H], bias_hh [4H], weight_hr [P, H]; S = P or H.
 /// </summary>
-internal sealed class Lstm : RecurrentLayer
+internal sealed unsafe class Lstm : RecurrentLayer
 {
     private readonly int H; // hidden (cell) width
     private readonly int P; // projection width, 0 = none
@@ -58,6 +58,7 @@ internal sealed class Lstm : RecurrentLayer
         public readonly PackedMatrix Hh = new(4 * h, s);   // W_hh [4H, S], backward recurrent product
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
+        public StepWork? Work;                                          // the fused step of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -80,16 +81,108 @@ internal sealed class Lstm : RecurrentLayer
     public override LayerCache CreateCache() => new Cache(H, StateSize, P);
 
     /// <summary>One row of the cell: g [4H] pre-activations in, activated out; c [H] updated; tanhC, m [H] out.</summary>
-    private void CellForward(Span<float> g, Span<float> c, Span<float> tanhC, Span<float> m, Span<float> tmp)
+    private void CellForward(Span<float> g, Span<float> c, Span<float> tanhC, Span<float> m, Span<float> tmp) =>
+        CellForward(g, 0, H, c, tanhC, m, tmp);
+
+    /// <summary>
+    /// Units [j0, j0 + n) of one row of the cell: the four gate slices of g [4H] activated in place; c, tanhC, m, tmp
+    /// are the n-wide slices of those units.
+    /// </summary>
+    private void CellForward(Span<float> g, int j0, int n, Span<float> c, Span<float> tanhC, Span<float> m, Span<float> tmp)
     {
-        Span<float> i = g[..H], f = g.Slice(H, H), gg = g.Slice(2 * H, H), o = g.Slice(3 * H, H);
-        Activations.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
+        Span<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), o = g.Slice(3 * H + j0, n);
+        Activations.Sigmoid(i, i);
+        Activations.Sigmoid(f, f);
         Activations.Tanh(gg, gg);
         Activations.Sigmoid(o, o);
         TensorPrimitives.Multiply(i, gg, tmp);
         TensorPrimitives.FusedMultiplyAdd(f, c, tmp, c);
         Activations.Tanh(c, tanhC);
         TensorPrimitives.Multiply(o, tanhC, m);
+    }
+
+    /// <summary>
+    /// Units [j0, j0 + n) of one row of the cell's backward: dm, dc (updated to the gradient of c before the step) and
+    /// tmp are n-wide slices; g, dG the [4H] rows of activated gates and their pre-activation gradients.
+    /// </summary>
+    private void CellBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dm,
+        Span<float> dG, Span<float> dc, Span<float> tmp, int j0, int n)
+    {
+        ReadOnlySpan<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), og = g.Slice(3 * H + j0, n);
+        TensorPrimitives.Multiply(dm, og, tmp);
+        Activations.TanhBackward(tanhC, tmp, tmp);
+        TensorPrimitives.Add(dc, tmp, dc);                                      // dc = dc_next + dm * o * (1 - tanh²c)
+        TensorPrimitives.Multiply(dm, tanhC, tmp);
+        Activations.SigmoidBackward(og, tmp, dG.Slice(3 * H + j0, n));          // d o
+        TensorPrimitives.Multiply(dc, gg, tmp);
+        Activations.SigmoidBackward(i, tmp, dG.Slice(j0, n));                   // d i
+        TensorPrimitives.Multiply(dc, cPrev, tmp);
+        Activations.SigmoidBackward(f, tmp, dG.Slice(H + j0, n));               // d f
+        TensorPrimitives.Multiply(dc, i, tmp);
+        Activations.TanhBackward(gg, tmp, dG.Slice(2 * H + j0, n));             // d g
+        TensorPrimitives.Multiply(dc, f, dc);                                   // dc_prev = dc * f
+    }
+
+    /// <summary>
+    /// One time step split by hidden units over threads, so the recurrent product's output never leaves the core
+    /// that applies the gates to it. Forward: the four gate slices of HPrev · W_hhᵀ, then the cell. Backward: the
+    /// previous step's dGates · W_hh for these units of dh (deferred there, since every unit of it needs all of
+    /// dGates), the truncation cut, then dy and the cell backward.
+    /// </summary>
+    private sealed unsafe class StepWork(Lstm layer, Cache k) : IParallelWork
+    {
+        public bool Backward;
+        public int O, Bs;                  // this step's first packed row and running rows
+        public int PrevO, PrevBs, PrevCut; // backward: the step whose dGates feed dh (PrevBs = 0: none), rows to cut
+        public float* Out;                 // forward: y [N, S] (no projection) ; backward: dy [N, S]
+
+        public void Execute(int index, int count)
+        {
+            var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
+            if (j0 >= j1)
+                return;
+            if (Backward)
+                layer.BackwardUnits(k, this, j0, j1 - j0);
+            else
+                layer.ForwardUnits(k, this, j0, j1 - j0);
+        }
+    }
+
+    private void ForwardUnits(Cache k, StepWork w, int j0, int n)
+    {
+        int S = StateSize, G4 = 4 * H;
+        for (int gate = 0; gate < 4; gate++)
+            Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * S), S, k.HhT, 1f, k.Gates.AsSpan(w.O * G4), G4, gate * H + j0, n);
+        for (int b = 0; b < w.Bs; b++)
+        {
+            int row = w.O + b;
+            Span<float> m = P > 0 ? k.M.AsSpan(row * H + j0, n) : new Span<float>(w.Out + (long)row * S + j0, n);
+            CellForward(k.Gates.AsSpan(row * G4, G4), j0, n, k.CState.AsSpan(b * H + j0, n), k.TanhC.AsSpan(row * H + j0, n),
+                m, k.Tmp.AsSpan(j0, n));
+        }
+    }
+
+    private void BackwardUnits(Cache k, StepWork w, int j0, int n)
+    {
+        int G4 = 4 * H;                                              // no projection here: S = H
+        Span<float> dh = k.HState, dc = k.CState;
+        if (w.PrevBs > 0)
+        {
+            Gemm.Sgemm(w.PrevBs, 1f, k.DGates.AsSpan(w.PrevO * G4), G4, k.Hh, 0f, dh, H, j0, n);
+            for (int r = 0; r < w.PrevCut; r++)
+            {
+                dh.Slice(r * H + j0, n).Clear();
+                dc.Slice(r * H + j0, n).Clear();
+            }
+        }
+        for (int b = 0; b < w.Bs; b++)
+        {
+            int row = w.O + b;
+            Span<float> dhRow = dh.Slice(b * H + j0, n);
+            TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Out + (long)row * H + j0, n), dhRow);
+            CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H + j0, n), k.CPrev.AsSpan(row * H + j0, n), dhRow,
+                k.DGates.AsSpan(row * G4, G4), dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), j0, n);
+        }
     }
 
     public override void Forward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x,
@@ -110,27 +203,29 @@ internal sealed class Lstm : RecurrentLayer
 
         h0[..(B * S)].CopyTo(k.HState);
         c0[..(B * H)].CopyTo(k.CState);
-        for (int s = 0; s < T; s++)
+        var work = k.Work ??= new StepWork(this, k);
+        work.Backward = false;
+        fixed (float* py = y)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t];
-            k.HState.AsSpan(0, bs * S).CopyTo(k.HPrev.AsSpan(o * S));
-            k.CState.AsSpan(0, bs * H).CopyTo(k.CPrev.AsSpan(o * H));
-            // Recurrent GEMM for this step: Gates[o.., :] += HPrev · W_hhᵀ.
-            Gemm.Sgemm(bs, 1f, k.HPrev.AsSpan(o * S), S, k.HhT, 1f, k.Gates.AsSpan(o * G4), G4);
-            for (int b = 0; b < bs; b++)
+            work.Out = py;
+            for (int s = 0; s < T; s++)
             {
-                int row = o + b;
-                Span<float> m = P > 0 ? k.M.AsSpan(row * H, H) : y.Slice(row * S, S);
-                CellForward(k.Gates.AsSpan(row * G4, G4), k.CState.AsSpan(b * H, H), k.TanhC.AsSpan(row * H, H), m, k.Tmp);
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                int o = batch.Offsets[t];
+                k.HState.AsSpan(0, bs * S).CopyTo(k.HPrev.AsSpan(o * S));
+                k.CState.AsSpan(0, bs * H).CopyTo(k.CPrev.AsSpan(o * H));
+                // Gates[o.., :] += HPrev · W_hhᵀ and the cell, split by units over threads; m goes to y or M.
+                (work.O, work.Bs) = (o, bs);
+                WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G4 * S));
+                // h = m, or m · W_hrᵀ, for the running rows.
+                if (P > 0)
+                    Gemm.Sgemm(bs, 1f, k.M.AsSpan(o * H), H, k.HrT!, 0f, y.Slice(o * S), S);
+                y.Slice(o * S, bs * S).CopyTo(k.HState);
             }
-            // h = m, or m · W_hrᵀ, for the running rows.
-            if (P > 0)
-                Gemm.Sgemm(bs, 1f, k.M.AsSpan(o * H), H, k.HrT!, 0f, y.Slice(o * S), S);
-            y.Slice(o * S, bs * S).CopyTo(k.HState);
+            work.Out = null;
         }
         k.HState.AsSpan(0, B * S).CopyTo(hn);
         k.CState.AsSpan(0, B * H).CopyTo(cn);
@@ -147,9 +242,62 @@ internal sealed class Lstm : RecurrentLayer
             k.Hr!.Pack(Parameters.Value(weightHr!), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * S);               // [B, S] gradient of the running h
         Span<float> dc = k.CState.AsSpan(0, B * H);               // [B, H] gradient of the running c
-        Span<float> tmp = k.Tmp;
         dhn[..(B * S)].CopyTo(dh);
         dcn[..(B * H)].CopyTo(dc);
+        if (P == 0)
+        {
+            BackwardSteps(k, batch, dy, truncateBefore);
+        }
+        else
+        {
+            BackwardStepsProjected(k, batch, dy, truncateBefore);
+        }
+        dh.CopyTo(dh0);
+        dc.CopyTo(dc0);
+
+        // Weight gradients of all steps, one GEMM each.
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DGates, k.DGates, x, k.HPrev, dx);
+        if (P > 0)
+            Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
+    }
+
+    /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="StepWork"/>).</summary>
+    private unsafe void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
+    {
+        int T = batch.T, G4 = 4 * H;
+        var work = k.Work ??= new StepWork(this, k);
+        work.Backward = true;
+        work.PrevBs = 0;
+        fixed (float* pdy = dy)
+        {
+            work.Out = pdy;
+            for (int s = T - 1; s >= 0; s--)
+            {
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                (work.O, work.Bs) = (batch.Offsets[t], bs);
+                WorkerPool.Shared.Run(work, StepParts(H, k.Hh.PanelWidth, (long)Math.Max(bs, work.PrevBs) * G4 * H));
+                (work.PrevO, work.PrevBs) = (work.O, bs);
+                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+            }
+            work.Out = null;
+        }
+        if (work.PrevBs == 0)
+            return;
+        // dh_prev of the last step visited: dGates · W_hh, then its cut.
+        Gemm.Sgemm(work.PrevBs, 1f, k.DGates.AsSpan(work.PrevO * G4), G4, k.Hh, 0f, k.HState, H);
+        k.HState.AsSpan(0, work.PrevCut * H).Clear();
+        k.CState.AsSpan(0, work.PrevCut * H).Clear();
+    }
+
+    /// <summary>The backward loop with projection: dm = dh · W_hr needs every unit of dh, so each step runs whole.</summary>
+    private void BackwardStepsProjected(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
+    {
+        int B = batch.B, T = batch.T, S = StateSize, G4 = 4 * H;
+        Span<float> dh = k.HState.AsSpan(0, B * S);
+        Span<float> dc = k.CState.AsSpan(0, B * H);
         for (int s = T - 1; s >= 0; s--)
         {
             int t = Reverse ? T - 1 - s : s;
@@ -158,35 +306,14 @@ internal sealed class Lstm : RecurrentLayer
                 continue;
             int o = batch.Offsets[t];
             TensorPrimitives.Add(dh[..(bs * S)], dy.Slice(o * S, bs * S), dh[..(bs * S)]);
-            ReadOnlySpan<float> dmAll = dh;
-            if (P > 0)
-            {
-                dh[..(bs * S)].CopyTo(k.DH.AsSpan(o * S));
-                // dm = dh · W_hr  ([bs, P] · [P, H]).
-                Gemm.Sgemm(bs, 1f, dh, S, k.Hr!, 0f, k.DM, H);
-                dmAll = k.DM;
-            }
+            dh[..(bs * S)].CopyTo(k.DH.AsSpan(o * S));
+            // dm = dh · W_hr  ([bs, P] · [P, H]).
+            Gemm.Sgemm(bs, 1f, dh, S, k.Hr!, 0f, k.DM, H);
             for (int b = 0; b < bs; b++)
             {
                 int row = o + b;
-                ReadOnlySpan<float> g = k.Gates.AsSpan(row * G4, G4);
-                ReadOnlySpan<float> i = g[..H], f = g.Slice(H, H), gg = g.Slice(2 * H, H), og = g.Slice(3 * H, H);
-                ReadOnlySpan<float> tc = k.TanhC.AsSpan(row * H, H);
-                ReadOnlySpan<float> dm = dmAll.Slice(b * H, H);
-                Span<float> dG = k.DGates.AsSpan(row * G4, G4);
-                Span<float> dcRow = dc.Slice(b * H, H);
-                TensorPrimitives.Multiply(dm, og, tmp);
-                Activations.TanhBackward(tc, tmp, tmp);
-                TensorPrimitives.Add(dcRow, tmp, dcRow);                          // dc = dc_next + dm * o * (1 - tanh²c)
-                TensorPrimitives.Multiply(dm, tc, tmp);
-                Activations.SigmoidBackward(og, tmp, dG.Slice(3 * H, H));          // d o
-                TensorPrimitives.Multiply(dcRow, gg, tmp);
-                Activations.SigmoidBackward(i, tmp, dG[..H]);                      // d i
-                TensorPrimitives.Multiply(dcRow, k.CPrev.AsSpan(row * H, H), tmp);
-                Activations.SigmoidBackward(f, tmp, dG.Slice(H, H));               // d f
-                TensorPrimitives.Multiply(dcRow, i, tmp);
-                Activations.TanhBackward(gg, tmp, dG.Slice(2 * H, H));             // d g
-                TensorPrimitives.Multiply(dcRow, f, dcRow);                        // dc_prev = dc * f
+                CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H, H), k.CPrev.AsSpan(row * H, H),
+                    k.DM.AsSpan(b * H, H), k.DGates.AsSpan(row * G4, G4), dc.Slice(b * H, H), k.Tmp, 0, H);
             }
             // dh_prev = dGates · W_hh  ([bs, 4H] · [4H, S]).
             Gemm.Sgemm(bs, 1f, k.DGates.AsSpan(o * G4), G4, k.Hh, 0f, dh, S);
@@ -197,13 +324,6 @@ internal sealed class Lstm : RecurrentLayer
                 dc[..(rows * H)].Clear();
             }
         }
-        dh.CopyTo(dh0);
-        dc.CopyTo(dc0);
-
-        // Weight gradients of all steps, one GEMM each.
-        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DGates, k.DGates, x, k.HPrev, dx);
-        if (P > 0)
-            Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
     }
 
     public override int StepScratchSize(int batch) => batch * 4 * H + 2 * batch * H + 5 * H;

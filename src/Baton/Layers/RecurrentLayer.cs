@@ -94,6 +94,27 @@ internal abstract class RecurrentLayer(Parameters parameters, int inputSize, int
             Gemm.Sgemm(false, false, rows, I, G, 1f, dGatesX, G, Parameters.Value(weightIh), I, 1f, dx, I);
     }
 
+    /// <summary>Multiply-adds of one step's recurrent product below which a fused step runs on the calling thread alone.</summary>
+    private const long StepParallelThreshold = 1 << 16;
+
+    /// <summary>
+    /// Parts of a fused time step (recurrent product + cell math, split by hidden units): one per thread, at most one
+    /// per packed panel of <paramref name="panelWidth"/> units, and one when the step's product is too small to share.
+    /// </summary>
+    protected static int StepParts(int units, int panelWidth, long multiplyAdds) =>
+        multiplyAdds < StepParallelThreshold ? 1 : Math.Max(1, Math.Min(Threads.Count, (units + panelWidth - 1) / panelWidth));
+
+    /// <summary>
+    /// The hidden units [Start, End) of part <paramref name="index"/> of <paramref name="count"/>: whole panels, so every
+    /// gate's column slice of the packed recurrent weight starts on a panel edge (except where H is not a multiple of it).
+    /// </summary>
+    protected static (int Start, int End) PartUnits(int units, int panelWidth, int index, int count)
+    {
+        int blocks = (units + panelWidth - 1) / panelWidth;
+        int b0 = (int)((long)blocks * index / count), b1 = (int)((long)blocks * (index + 1) / count);
+        return (Math.Min(units, b0 * panelWidth), Math.Min(units, b1 * panelWidth));
+    }
+
     /// <summary>Whether the state link leaving step <paramref name="t"/> toward earlier-processed steps is cut by
     /// truncation: forward direction at t = truncateBefore, reverse direction at t = truncateBefore - 1.</summary>
     protected bool IsCut(int t, int truncateBefore) =>

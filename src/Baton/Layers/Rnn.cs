@@ -7,7 +7,7 @@ namespace Baton.Layers;
 /// One Elman RNN layer-direction: h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu.
 /// Tensors: weight_ih [H, I], weight_hh [H, H], bias_ih [H], bias_hh [H].
 /// </summary>
-internal sealed class Rnn : RecurrentLayer
+internal sealed unsafe class Rnn : RecurrentLayer
 {
     private readonly int H;
     private readonly bool relu;
@@ -36,6 +36,7 @@ internal sealed class Rnn : RecurrentLayer
         public readonly float[] Bias = new float[h];     // [H] b_ih + b_hh
         public readonly PackedMatrix HhT = new(h, h);     // W_hhᵀ, forward recurrent product
         public readonly PackedMatrix Hh = new(h, h);      // W_hh, backward recurrent product
+        public StepWork? Work;                            // the fused step of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -69,20 +70,87 @@ internal sealed class Rnn : RecurrentLayer
         RowMath.AddBias(y, N, k.Bias);
 
         h0[..(B * H)].CopyTo(k.HState);
-        for (int s = 0; s < T; s++)
+        var work = k.Work ??= new StepWork(this, k);
+        work.Backward = false;
+        fixed (float* py = y)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t];
-            k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
-            Span<float> yt = y.Slice(o * H, bs * H);
-            Gemm.Sgemm(bs, 1f, k.HPrev.AsSpan(o * H), H, k.HhT, 1f, yt, H);
-            Activate(yt);
-            yt.CopyTo(k.HState);
+            work.Out = py;
+            for (int s = 0; s < T; s++)
+            {
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                int o = batch.Offsets[t];
+                k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
+                // y[o.., :] = act(y + HPrev · W_hhᵀ), split by units over threads.
+                (work.O, work.Bs) = (o, bs);
+                WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * H * H));
+                y.Slice(o * H, bs * H).CopyTo(k.HState);
+            }
+            work.Out = null;
         }
         k.HState.AsSpan(0, B * H).CopyTo(hn);
+    }
+
+    /// <summary>
+    /// One time step split by hidden units over threads (see Lstm.StepWork). Forward: these units of
+    /// HPrev · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
+    /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
+    /// </summary>
+    private sealed unsafe class StepWork(Rnn layer, Cache k) : IParallelWork
+    {
+        public bool Backward;
+        public int O, Bs;                  // this step's first packed row and running rows
+        public int PrevO, PrevBs, PrevCut; // backward: the step whose dPre feeds dh (PrevBs = 0: none), rows to cut
+        public float* Out;                 // forward: y [N, H]; backward: dy [N, H]
+        public float* Y;                   // backward: y [N, H]
+
+        public void Execute(int index, int count)
+        {
+            var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
+            if (j0 >= j1)
+                return;
+            if (Backward)
+                layer.BackwardUnits(k, this, j0, j1 - j0);
+            else
+                layer.ForwardUnits(k, this, j0, j1 - j0);
+        }
+    }
+
+    private void ForwardUnits(Cache k, StepWork w, int j0, int n)
+    {
+        var y = new Span<float>(w.Out + (long)w.O * H, w.Bs * H);
+        Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * H), H, k.HhT, 1f, y, H, j0, n);
+        for (int b = 0; b < w.Bs; b++)
+            Activate(y.Slice(b * H + j0, n));
+    }
+
+    private void BackwardUnits(Cache k, StepWork w, int j0, int n)
+    {
+        Span<float> dh = k.HState;
+        if (w.PrevBs > 0)
+        {
+            Gemm.Sgemm(w.PrevBs, 1f, k.DPre.AsSpan(w.PrevO * H), H, k.Hh, 0f, dh, H, j0, n);
+            for (int r = 0; r < w.PrevCut; r++)
+                dh.Slice(r * H + j0, n).Clear();
+        }
+        for (int b = 0; b < w.Bs; b++)
+        {
+            long row = w.O + b;
+            var yRow = new ReadOnlySpan<float>(w.Y + row * H + j0, n);
+            Span<float> dPre = k.DPre.AsSpan((int)row * H + j0, n);
+            TensorPrimitives.Add(dh.Slice(b * H + j0, n), new ReadOnlySpan<float>(w.Out + row * H + j0, n), dPre);
+            if (relu)
+            {
+                for (int e = 0; e < n; e++)
+                    dPre[e] = yRow[e] > 0f ? dPre[e] : 0f;
+            }
+            else
+            {
+                Activations.TanhBackward(yRow, dPre, dPre);
+            }
+        }
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
@@ -94,30 +162,32 @@ internal sealed class Rnn : RecurrentLayer
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
-        for (int s = T - 1; s >= 0; s--)
+        var work = k.Work ??= new StepWork(this, k);
+        work.Backward = true;
+        work.PrevBs = 0;
+        fixed (float* pdy = dy, py = y)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t];
-            ReadOnlySpan<float> yt = y.Slice(o * H, bs * H);
-            ReadOnlySpan<float> dyt = dy.Slice(o * H, bs * H);
-            Span<float> dPre = k.DPre.AsSpan(o * H, bs * H);
-            TensorPrimitives.Add(dh[..(bs * H)], dyt, dPre);
-            if (relu)
+            work.Out = pdy;
+            work.Y = py;
+            for (int s = T - 1; s >= 0; s--)
             {
-                for (int e = 0; e < bs * H; e++)
-                    dPre[e] = yt[e] > 0f ? dPre[e] : 0f;
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                (work.O, work.Bs) = (batch.Offsets[t], bs);
+                WorkerPool.Shared.Run(work, StepParts(H, k.Hh.PanelWidth, (long)Math.Max(bs, work.PrevBs) * H * H));
+                (work.PrevO, work.PrevBs) = (work.O, bs);
+                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
             }
-            else
-            {
-                Activations.TanhBackward(yt, dPre, dPre);
-            }
-            // dh_prev = dPre · W_hh  ([bs, H] · [H, H]).
-            Gemm.Sgemm(bs, 1f, dPre, H, k.Hh, 0f, dh, H);
-            if (IsCut(t, truncateBefore))
-                dh[..(CutRows(batch, t, Reverse) * H)].Clear();
+            work.Out = null;
+            work.Y = null;
+        }
+        if (work.PrevBs > 0)
+        {
+            // dh_prev of the last step visited, then its cut.
+            Gemm.Sgemm(work.PrevBs, 1f, k.DPre.AsSpan(work.PrevO * H), H, k.Hh, 0f, dh, H);
+            dh[..(work.PrevCut * H)].Clear();
         }
         dh.CopyTo(dh0);
 

@@ -35,9 +35,24 @@ public sealed class RecurrentStackTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void One_and_two_threads_give_bit_identical_outputs_and_gradients(CellKind cell, int proj)
+    public void One_and_two_threads_give_bit_identical_outputs_and_gradients(CellKind cell, int proj) =>
+        AssertThreadCountsAgree(new RecurrentOptions(cell, 40, 48, 2, Bidirectional: true, ProjSize: proj), 2, 0);
+
+    /// <summary>H = 130 spans three 64-wide panels (the last one partial), so each time step is split by units between threads.</summary>
+    [Theory]
+    [InlineData(CellKind.Rnn, 0, 2)]
+    [InlineData(CellKind.Gru, 0, 3)]
+    [InlineData(CellKind.Lstm, 0, 2)]
+    [InlineData(CellKind.Lstm, 0, 3)]
+    [InlineData(CellKind.Lstm, 24, 2)]
+    public void Steps_split_by_units_over_threads_match_one_thread(CellKind cell, int proj, int threads)
     {
-        var o = new RecurrentOptions(cell, 40, 48, 2, Bidirectional: true, ProjSize: proj);
+        AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, Bidirectional: true, ProjSize: proj), threads, 0);
+        AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, Bidirectional: true, ProjSize: proj), threads, 4);
+    }
+
+    private static void AssertThreadCountsAgree(RecurrentOptions o, int threads, int truncateBefore)
+    {
         int T = 9, B = 6;
         int[] lengths = [9, 3, 7, 9, 1, 5];
         var x = Random(T * B * o.InputSize, 1);
@@ -52,7 +67,7 @@ public sealed class RecurrentStackTests
                 var y = new float[T * B * stack.OutputSize];
                 stack.Forward(ws, x, T, B, lengths, [], [], y, [], []);
                 var dx = new float[x.Length];
-                stack.Backward(ws, y, [], [], dx, [], []);
+                stack.Backward(ws, y, [], [], dx, [], [], truncateBefore);
                 return (y, p.Grad.ToArray(), dx);
             }
             finally
@@ -61,7 +76,7 @@ public sealed class RecurrentStackTests
             }
         }
         var one = Run(1);
-        var two = Run(2);
+        var two = Run(threads);
         Assert.Equal(one.Y, two.Y);
         Assert.Equal(one.Grad, two.Grad);
         Assert.Equal(one.Dx, two.Dx);
