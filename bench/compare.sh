@@ -2,10 +2,11 @@
 # Baton beside PyTorch / OpenBLAS, row by row, at the same thread count.
 #
 # usage: bench/compare.sh [ROW...] [--threads N] [--repeat N] [--rounds N]
-#   ROW: Baton.Bench row names or families (default: the sgemm rows and DESIGN.md's standard set)
+#   ROW: Baton.Bench row names or families (default: the sgemm rows, DESIGN.md's standard set and the
+#        ONNX Runtime twins of the stream rows, NAME-ort, shown in the ORT column of their Baton row)
 #   --rounds N: run both sides N times, alternating, and keep each row's median round (default 1)
 # Needs the .NET SDK and Debian's python3-torch / python3-numpy (/usr/bin/python3).
-# Prints a table: medians, PyTorch time / Baton time, GFLOP/s, and Baton's GFLOP/s as a fraction
+# Prints a table: medians, PyTorch (and ONNX Runtime) time / Baton time, GFLOP/s, and Baton's GFLOP/s as a fraction
 # of OpenBLAS's (numpy) at the same size for the sgemm rows and of its n=2048 peak for every row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,14 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#rows[@]} -eq 0 ]; then
   rows=(sgemm-512 sgemm-1024 sgemm-2048 lstm-small gru-small rnn-small lstm-2x512 lstm-1024 lstm-b1 lstm-long
-        stream-lstm-128 stream-lstm-512x2 stream-gru-512x2 mingru-512 gru-512)
+        stream-lstm-128 stream-lstm-512x2 stream-gru-512x2 mingru-512 gru-512
+        stream-lstm-128-ort stream-lstm-512x2-ort stream-gru-512x2-ort)
 fi
+# The ONNX Runtime rows are Baton.Bench's own; torch_reference.py refuses names it does not know.
+torch_rows=()
+for row in "${rows[@]}"; do
+  [[ "$row" == *-ort ]] || torch_rows+=("$row")
+done
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
@@ -40,7 +47,7 @@ for ((round = 1; round <= rounds; round++)); do
   echo "round $round/$rounds: Baton" >&2
   dotnet "$bench_dll" "${rows[@]}" --json --threads "$threads" --repeat "$repeat" | grep '^{' >> "$work/baton.jsonl" || true
   echo "round $round/$rounds: PyTorch / OpenBLAS" >&2
-  "$python" bench/torch_reference.py "${rows[@]}" numpy-sgemm-512 numpy-sgemm-1024 numpy-sgemm-2048 \
+  "$python" bench/torch_reference.py ${torch_rows[@]+"${torch_rows[@]}"} numpy-sgemm-512 numpy-sgemm-1024 numpy-sgemm-2048 \
     --json --threads "$threads" --repeat "$repeat" | grep '^{' >> "$work/torch.jsonl" || true
 done
 
@@ -65,11 +72,19 @@ core = (torch.get("numpy-sgemm-2048") or {}).get("core", "?")
 def f(x, spec):
     return format(x, spec) if isinstance(x, (int, float)) else "-"
 
-header = f"{'row':<26}{'Baton ms':>12}{'torch ms':>12}{'torch/Baton':>12}{'Baton GF/s':>12}{'torch GF/s':>12}{'BLAS GF/s':>11}{'vs BLAS':>9}{'vs peak':>9}"
+# A NAME-ort row (ONNX Runtime running Baton's export of the same model) fills the ORT columns of row NAME.
+ort = {name[:-len("-ort")]: r for name, r in baton.items() if name.endswith("-ort")}
+
+header = f"{'row':<26}{'Baton ms':>12}{'torch ms':>12}{'torch/Baton':>12}{'ORT':>10}{'ORT/Baton':>10}{'Baton GF/s':>12}{'torch GF/s':>12}{'BLAS GF/s':>11}{'vs BLAS':>9}{'vs peak':>9}"
 print(header)
 print("-" * len(header))
 for name, b in baton.items():
+    if name.endswith("-ort") and name[:-len("-ort")] in baton:
+        continue
     t = torch.get(name, {})
+    o = ort.get(name, {})
+    om = f"{o['us_per_step']:.1f}us" if o.get("us_per_step") is not None else ("error" if o.get("error") else "-")
+    ort_speed = o["us_per_step"] / b["us_per_step"] if o.get("us_per_step") and b.get("us_per_step") else None
     blas = torch.get("numpy-" + name, {}).get("gflops") if name.startswith("sgemm-") else None
     speed = t["median_ms"] / b["median_ms"] if t.get("median_ms") and b.get("median_ms") else None
     if b.get("us_per_step") is not None and b.get("gflops") is None:
@@ -79,6 +94,6 @@ for name, b in baton.items():
     vs_blas = f(b["gflops"] / blas, ".0%") if blas and b.get("gflops") else "-"
     vs_peak = f(b["gflops"] / peak, ".0%") if peak and b.get("gflops") else "-"
     note = f"  ({b['error']})" if b.get("error") else ""
-    print(f"{name:<26}{bm:>12}{tm:>12}{f(speed, '.2f'):>12}{f(b.get('gflops'), '.1f'):>12}{f(t.get('gflops'), '.1f'):>12}{f(blas, '.1f'):>11}{vs_blas:>9}{vs_peak:>9}{note}")
+    print(f"{name:<26}{bm:>12}{tm:>12}{f(speed, '.2f'):>12}{om:>10}{f(ort_speed, '.2f'):>10}{f(b.get('gflops'), '.1f'):>12}{f(t.get('gflops'), '.1f'):>12}{f(blas, '.1f'):>11}{vs_blas:>9}{vs_peak:>9}{note}")
 print(f"\nOpenBLAS peak (numpy sgemm n=2048, core {core}): {f(peak, '.1f')} GFLOP/s; threads {next(iter(baton.values()))['threads'] if baton else '?'}")
 PY

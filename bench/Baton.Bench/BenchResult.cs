@@ -3,13 +3,15 @@ using System.Text;
 
 namespace Baton.Bench;
 
-/// <summary>One measured (or failed) row: the fields of the JSON line.</summary>
+/// <summary>One measured (or failed) row: the fields of the JSON line. Megabytes are 10⁶ bytes.</summary>
 public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, double? TokensPerSecond,
-    double? MicrosecondsPerStep, int Threads, double? GigabytesPerSecond = null, string? Error = null)
+    double? MicrosecondsPerStep, int Threads, double? GigabytesPerSecond = null, string? Error = null,
+    double? PeakMegabytes = null, double? MinimumMegabytes = null)
 {
     /// <summary>
     /// <c>{"name","median_ms","gflops","tok_s","us_per_step","threads"}</c> (null where a field does not apply),
-    /// plus <c>"gb_s"</c> for rows that count bytes and <c>"error"</c> for rows that could not run.
+    /// plus <c>"gb_s"</c> for rows that count bytes, <c>"peak_mb"</c> and <c>"min_mb"</c> for rows that measure the memory
+    /// their work holds (training rows), and <c>"error"</c> for rows that could not run.
     /// </summary>
     public string ToJson()
     {
@@ -22,6 +24,10 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
         s.Append(",\"threads\":").Append(Threads.ToString(CultureInfo.InvariantCulture));
         if (GigabytesPerSecond is not null)
             s.Append(",\"gb_s\":").Append(Number(GigabytesPerSecond));
+        if (PeakMegabytes is not null)
+            s.Append(",\"peak_mb\":").Append(Number(PeakMegabytes));
+        if (MinimumMegabytes is not null)
+            s.Append(",\"min_mb\":").Append(Number(MinimumMegabytes));
         if (Error is not null)
             s.Append(",\"error\":").Append(Quote(Error));
         return s.Append('}').ToString();
@@ -37,6 +43,8 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
         if (TokensPerSecond is { } t) s.Append($"  {t,12:F0} tok/s");
         if (MicrosecondsPerStep is { } u) s.Append($"  {u,10:F2} us/step");
         if (GigabytesPerSecond is { } b) s.Append($"  {b,8:F1} GB/s");
+        if (PeakMegabytes is { } peak) s.Append($"  peak {peak,8:F2} MB");
+        if (MinimumMegabytes is { } min) s.Append($" (min {min:F2} MB)");
         return s.Append($"  threads={Threads}").ToString();
     }
 

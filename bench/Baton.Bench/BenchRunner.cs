@@ -33,6 +33,18 @@ public static class BenchRunner
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
         var work = row.Prepare();
+        try
+        {
+            return Time(row.Name, work, repeat);
+        }
+        finally
+        {
+            work.Resources?.Dispose();
+        }
+    }
+
+    private static BenchResult Time(string name, BenchWork work, int repeat)
+    {
         var clock = Stopwatch.StartNew();
         int warmups = 0;
         while (warmups < 2 || clock.Elapsed.TotalMilliseconds < WarmupMs)
@@ -53,11 +65,13 @@ public static class BenchRunner
         Array.Sort(samples);
         double median = repeat % 2 == 1 ? samples[repeat / 2] : 0.5 * (samples[repeat / 2 - 1] + samples[repeat / 2]);
         double seconds = median / 1000;
-        return new BenchResult(row.Name, median,
+        return new BenchResult(name, median,
             work.Flops / seconds / 1e9,
             work.Tokens / seconds,
             work.Steps is { } steps ? median * 1000 / steps : null,
             Threads.Count,
-            work.Bytes / seconds / 1e9);
+            work.Bytes / seconds / 1e9,
+            PeakMegabytes: work.HeldBytes / 1e6,
+            MinimumMegabytes: work.MinimumBytes / 1e6);
     }
 }

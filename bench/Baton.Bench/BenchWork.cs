@@ -9,4 +9,8 @@ namespace Baton.Bench;
 /// <param name="Tokens">Tokens (time steps × batch) per repetition (gives <c>tok_s</c>).</param>
 /// <param name="Steps">Recurrent time steps per repetition (gives <c>us_per_step</c>).</param>
 /// <param name="Bytes">Bytes read per repetition (gives <c>gb_s</c>).</param>
-public sealed record BenchWork(Action Run, double? Flops = null, double? Tokens = null, double? Steps = null, double? Bytes = null);
+/// <param name="HeldBytes">Managed bytes the timed work holds once warm (gives <c>peak_mb</c>); see <see cref="BenchMemory"/>.</param>
+/// <param name="MinimumBytes">The fewest bytes the same work could hold (gives <c>min_mb</c>).</param>
+/// <param name="Resources">Native resources of the work (an ONNX Runtime session, ...), disposed once the row is measured.</param>
+public sealed record BenchWork(Action Run, double? Flops = null, double? Tokens = null, double? Steps = null, double? Bytes = null,
+    long? HeldBytes = null, long? MinimumBytes = null, IDisposable? Resources = null);

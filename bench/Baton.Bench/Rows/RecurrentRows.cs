@@ -1,5 +1,8 @@
+using Baton.IO;
 using Baton.Layers;
+using Baton.Models;
 using Baton.Numerics;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Baton.Bench.Rows;
 
@@ -7,7 +10,10 @@ namespace Baton.Bench.Rows;
 /// DESIGN.md's recurrent rows. Training rows: one step = Forward over T, loss = mean(y²) over the stack's output,
 /// Backward (no input gradient), one SGD update; GFLOP/s counts 3 · Σ_layers 2·B·T·G·H·(I_l + H)
 /// (minGRU / minLSTM: 3 · Σ_layers 2·B·T·G·H·I_l, their only products; mingru-512 is the parallel-in-time twin of gru-512).
-/// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step).
+/// Training rows also report the managed bytes the step holds (<c>peak_mb</c>, see <see cref="BenchMemory"/>) beside the
+/// least BPTT needs (<c>min_mb</c>, see <see cref="MinimumBytes"/>).
+/// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step); each has a twin, name-ort, that
+/// runs the same model exported by <see cref="OnnxExport"/> in ONNX Runtime.
 /// </summary>
 internal sealed class RecurrentRows : IBenchRowFamily
 {
@@ -25,6 +31,9 @@ internal sealed class RecurrentRows : IBenchRowFamily
         new StreamRow("stream-lstm-128", CellKind.Lstm, I: 128, H: 128, L: 1),
         new StreamRow("stream-lstm-512x2", CellKind.Lstm, I: 512, H: 512, L: 2),
         new StreamRow("stream-gru-512x2", CellKind.Gru, I: 512, H: 512, L: 2),
+        new OrtStreamRow("stream-lstm-128-ort", CellKind.Lstm, I: 128, H: 128, L: 1),
+        new OrtStreamRow("stream-lstm-512x2-ort", CellKind.Lstm, I: 512, H: 512, L: 2),
+        new OrtStreamRow("stream-gru-512x2-ort", CellKind.Gru, I: 512, H: 512, L: 2),
     ];
 
     private static int Gates(CellKind cell) => cell switch
@@ -39,7 +48,29 @@ internal sealed class RecurrentRows : IBenchRowFamily
     private static double FlopsPerToken(CellKind cell, int inputs, int H) =>
         2.0 * Gates(cell) * H * (cell is CellKind.MinGru or CellKind.MinLstm ? inputs : inputs + H);
 
-    private sealed class TrainRow(string name, CellKind cell, int B, int T, int I, int H, int L) : IBenchRow
+    /// <summary>
+    /// Floats per token and layer that BPTT must keep from Forward for Backward: the layer's output h (W_hh's gradient reads
+    /// h_{t-1}, and the next layer reads it as input) and what the cell's derivative reads. Elman: h alone (tanh' = 1 − h²).
+    /// LSTM: i, f, g, o and c. GRU: r, z, n and W_hn·h + b_hn. minGRU: k and z. minLSTM: k, f and i.
+    /// </summary>
+    private static int KeptPerToken(CellKind cell) => cell switch
+    {
+        CellKind.Lstm => 6,
+        CellKind.Gru => 5,
+        CellKind.MinGru => 3,
+        CellKind.MinLstm => 4,
+        _ => 1,
+    };
+
+    /// <summary>
+    /// The least a training step of an L-layer stack with <paramref name="parameterCount"/> parameters can hold:
+    /// parameters and gradients (SGD keeps no state) and <see cref="KeptPerToken"/> floats per token and layer;
+    /// the caller's x, y and dy are not counted.
+    /// </summary>
+    internal static long MinimumBytes(CellKind cell, int parameterCount, int B, int T, int H, int L) =>
+        sizeof(float) * (2L * parameterCount + (long)T * B * L * KeptPerToken(cell) * H);
+
+    internal sealed class TrainRow(string name, CellKind cell, int B, int T, int I, int H, int L) : IBenchRow
     {
         private const float LearningRate = 1e-3f;
 
@@ -49,17 +80,19 @@ internal sealed class RecurrentRows : IBenchRowFamily
 
         public BenchWork Prepare()
         {
+            // The harness's x, y and dy belong to the caller, not to the training step: allocated before the baseline.
+            var x = new float[T * B * I];
+            var y = new float[T * B * H];
+            var dy = new float[y.Length];
+            long baseline = BenchMemory.Live();
             var p = new Parameters();
             var stack = new RecurrentStack(new RecurrentOptions(cell, I, H, L), p);
             p.Freeze();
             var rng = new Rng(1);
             stack.ResetParameters(rng);
-            var x = new float[T * B * I];
             for (int i = 0; i < x.Length; i++)
                 x[i] = rng.Uniform(-1, 1);
             var ws = stack.CreateWorkspace(T, B);
-            var y = new float[T * B * H];
-            var dy = new float[y.Length];
             float scale = 2f / y.Length;
             void Step()
             {
@@ -69,11 +102,37 @@ internal sealed class RecurrentRows : IBenchRowFamily
                 stack.Backward(ws, dy, [], [], [], [], []);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(p.Grad, -LearningRate, p.Data, p.Data);
             }
+            Step();
+            long held = BenchMemory.Live() - baseline;
             double flops = 0;
             for (int l = 0; l < L; l++)
                 flops += (double)B * T * FlopsPerToken(cell, l == 0 ? I : H, H);
-            return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T);
+            return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T,
+                HeldBytes: held, MinimumBytes: MinimumBytes(cell, p.Count, B, T, H, L));
         }
+    }
+
+    /// <summary>
+    /// The stream rows' model: features in (no embedding), the recurrent stack initialised from Rng(2) exactly as a bare
+    /// stack would be, then the input x from the same generator; the one-output head on the final state exists because
+    /// <see cref="OnnxExport"/> writes whole models, and costs H multiply-adds per step in ONNX Runtime.
+    /// </summary>
+    private static (SequenceModel Model, float[] X) StreamModel(CellKind cell, int I, int H, int L)
+    {
+        string cellName = cell switch
+        {
+            CellKind.Lstm => "lstm",
+            CellKind.Gru => "gru",
+            _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "The stream rows run LSTM and GRU stacks."),
+        };
+        var model = new SequenceModel(new ModelConfig { Task = "forecast", Cell = cellName, Layers = L, Hidden = H, InputSize = I, OutputSize = 1 });
+        var rng = new Rng(2);
+        model.Rnn.ResetParameters(rng);
+        var x = new float[I];
+        for (int i = 0; i < I; i++)
+            x[i] = rng.Uniform(-1, 1);
+        model.Head.ResetParameters(new Rng(3));
+        return (model, x);
     }
 
     private sealed class StreamRow(string name, CellKind cell, int I, int H, int L) : IBenchRow
@@ -84,17 +143,123 @@ internal sealed class RecurrentRows : IBenchRowFamily
 
         public BenchWork Prepare()
         {
-            var p = new Parameters();
-            var stack = new RecurrentStack(new RecurrentOptions(cell, I, H, L), p);
-            p.Freeze();
-            var rng = new Rng(2);
-            stack.ResetParameters(rng);
+            var (model, x) = StreamModel(cell, I, H, L);
+            var stack = model.Rnn;
             var state = stack.CreateStreamState(1);
-            var x = new float[I];
-            for (int i = 0; i < I; i++)
-                x[i] = rng.Uniform(-1, 1);
             var y = new float[H];
             return new BenchWork(() => stack.Step(state, x, y), Tokens: 1, Steps: 1);
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="StreamRow"/> of the same name without -ort, in ONNX Runtime: the model exported by <see cref="OnnxExport"/>,
+    /// run at T = 1 in one session (intra-op threads = <see cref="Threads.Count"/>, inter-op 1, every graph optimisation),
+    /// through two pre-made IO bindings over pinned arrays: step k reads h0 (c0) from one pair of state buffers and writes hn (cn)
+    /// into the other, step k + 1 the other way round, so nothing is allocated or copied by the caller per step.
+    /// Prepare checks that a few steps leave ONNX Runtime's state equal to Baton's.
+    /// </summary>
+    internal sealed class OrtStreamRow(string name, CellKind cell, int I, int H, int L) : IBenchRow
+    {
+        /// <summary>Largest |ort − baton| / (1 + |baton|) of the states after <see cref="CheckSteps"/> steps.</summary>
+        private const double Tolerance = 1e-4;
+
+        private const int CheckSteps = 4;
+
+        public string Name => name;
+
+        public string Description =>
+            $"stream {cell} I={I} H={H} L={L} in ONNX Runtime, batch 1, one step: Baton's ONNX export (forecast model, 1-output head), states fed back";
+
+        public BenchWork Prepare()
+        {
+            var (model, x) = StreamModel(cell, I, H, L);
+            bool lstm = cell == CellKind.Lstm;
+            var resources = new Resources();
+            try
+            {
+                var options = resources.Add(new SessionOptions
+                {
+                    IntraOpNumThreads = Threads.Count,
+                    InterOpNumThreads = 1,
+                    ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                    GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                    // The exporter's optional h0 / c0 are overridable initializers, which ONNX Runtime warns about on every load.
+                    LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                });
+                var session = resources.Add(new InferenceSession(OnnxExport.ToBytes(model), options));
+                var runOptions = resources.Add(new RunOptions());
+                var features = resources.Add(OrtValue.CreateTensorValueFromMemory(x, [1, 1, I]));   // [T=1, B=1, I]
+                float[][] h = [new float[L * H], new float[L * H]];                                // [L, 1, H] each
+                float[][] c = [new float[L * H], new float[L * H]];
+                OrtValue State(float[] buffer) => resources.Add(OrtValue.CreateTensorValueFromMemory(buffer, [L, 1, H]));
+                OrtValue[] hValues = [State(h[0]), State(h[1])];
+                OrtValue[] cValues = lstm ? [State(c[0]), State(c[1])] : [];
+                OrtIoBinding Bind(int from)
+                {
+                    var binding = resources.Add(session.CreateIoBinding());
+                    binding.BindInput("features", features);
+                    binding.BindInput("h0", hValues[from]);
+                    binding.BindOutput("hn", hValues[1 - from]);
+                    if (lstm)
+                    {
+                        binding.BindInput("c0", cValues[from]);
+                        binding.BindOutput("cn", cValues[1 - from]);
+                    }
+                    return binding;
+                }
+                OrtIoBinding[] bindings = [Bind(0), Bind(1)];
+                int current = 0;   // the buffers holding the state
+                void Step()
+                {
+                    session.RunWithBinding(runOptions, bindings[current]);
+                    current = 1 - current;
+                }
+
+                var state = model.Rnn.CreateStreamState(1);
+                var y = new float[H];
+                for (int s = 0; s < CheckSteps; s++)
+                {
+                    model.Rnn.Step(state, x, y);
+                    Step();
+                }
+                CheckSame("hn", h[current], state.H);
+                if (lstm)
+                    CheckSame("cn", c[current], state.C);
+                return new BenchWork(Step, Tokens: 1, Steps: 1, Resources: resources);
+            }
+            catch
+            {
+                resources.Dispose();
+                throw;
+            }
+        }
+
+        private static void CheckSame(string what, ReadOnlySpan<float> ort, ReadOnlySpan<float> baton)
+        {
+            double worst = 0;
+            for (int i = 0; i < baton.Length; i++)
+                worst = Math.Max(worst, Math.Abs(ort[i] - baton[i]) / (1 + Math.Abs(baton[i])));
+            if (!(worst <= Tolerance))
+                throw new InvalidOperationException($"ONNX Runtime's {what} differs from Baton's by {worst:E2} (> {Tolerance:E0}): not the same model.");
+        }
+    }
+
+    /// <summary>Native handles of a row, disposed in reverse order of creation.</summary>
+    private sealed class Resources : IDisposable
+    {
+        private readonly List<IDisposable> owned = [];
+
+        public T Add<T>(T resource) where T : IDisposable
+        {
+            owned.Add(resource);
+            return resource;
+        }
+
+        public void Dispose()
+        {
+            for (int i = owned.Count - 1; i >= 0; i--)
+                owned[i].Dispose();
+            owned.Clear();
         }
     }
 }

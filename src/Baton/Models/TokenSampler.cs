@@ -12,7 +12,7 @@ public sealed class TokenSampler
 {
     private readonly float[] probs;
     private readonly int[] order;
-    private readonly Comparer<int> mostLikelyFirst;
+    private readonly Comparison<int> mostLikelyFirst;
 
     /// <summary>A sampler for a vocabulary of <paramref name="vocabulary"/> tokens.</summary>
     public TokenSampler(int vocabulary)
@@ -20,8 +20,9 @@ public sealed class TokenSampler
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabulary, 1, nameof(vocabulary));
         probs = new float[vocabulary];
         order = new int[vocabulary];
-        // Ties keep the lower id first so that the result is deterministic.
-        mostLikelyFirst = Comparer<int>.Create((a, b) => probs[b] != probs[a] ? probs[b].CompareTo(probs[a]) : a.CompareTo(b));
+        // Ties keep the lower id first so that the result is deterministic. A Comparison sorted through Span.Sort,
+        // not an IComparer through Array.Sort, which wraps the comparer in a new delegate on every call.
+        mostLikelyFirst = (a, b) => probs[b] != probs[a] ? probs[b].CompareTo(probs[a]) : a.CompareTo(b);
     }
 
     /// <summary>Returns the id of the chosen token.</summary>
@@ -50,7 +51,7 @@ public sealed class TokenSampler
         int kept = n;
         if (topK > 0 || topP < 1)
         {
-            Array.Sort(order, 0, n, mostLikelyFirst);
+            order.AsSpan(0, n).Sort(mostLikelyFirst);
             if (topK > 0)
                 kept = Math.Min(kept, topK);
             if (topP < 1)

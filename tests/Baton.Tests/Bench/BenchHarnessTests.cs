@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Baton.Bench;
+using Baton.Bench.Rows;
+using Baton.Layers;
 
 namespace Baton.Tests.Bench;
 
@@ -66,5 +68,49 @@ public class BenchHarnessTests
         Assert.Equal(2, exit);
         Assert.Equal("", output);
         Assert.NotEqual("", error);
+    }
+
+    [Fact]
+    public void A_training_row_reports_the_memory_its_step_holds_beside_the_least_bptt_needs()
+    {
+        const int B = 3, T = 16, I = 8, H = 12, L = 2;
+        var result = BenchRunner.Measure(new RecurrentRows.TrainRow("tiny-lstm", CellKind.Lstm, B, T, I, H, L), 1);
+        using var doc = JsonDocument.Parse(result.ToJson());
+        var root = doc.RootElement;
+        Assert.False(root.TryGetProperty("error", out _));
+
+        // Parameters and gradients: per layer 4H·(I_l + H) weights and 2·4H biases; BPTT keeps i, f, g, o, c and h per token and layer.
+        long parameters = 4 * H * (I + H) + 8 * H + 4 * H * (H + H) + 8 * H;
+        long minimum = sizeof(float) * (2 * parameters + (long)T * B * L * 6 * H);
+        Assert.Equal(minimum / 1e6, root.GetProperty("min_mb").GetDouble(), 6);
+        double peak = root.GetProperty("peak_mb").GetDouble();
+        // The step holds at least its parameters and gradients, and far less than a gigabyte.
+        Assert.InRange(peak, 2 * sizeof(float) * parameters / 1e6, 1000);
+        Assert.Contains("peak", result.ToText());
+    }
+
+    [Fact]
+    public void Stream_and_sgemm_rows_leave_the_memory_fields_out()
+    {
+        var (exit, output, _) = Run("sgemm-512", "--json", "--repeat", "1", "--threads", "1");
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("peak_mb", output);
+        Assert.DoesNotContain("min_mb", output);
+    }
+
+    [Fact]
+    public void The_onnx_runtime_twin_of_a_stream_row_runs_the_same_model_and_reports_microseconds_per_step()
+    {
+        // Prepare refuses to time the row unless a few ONNX Runtime steps leave the state Baton's steps leave.
+        var (exit, output, error) = Run("stream-lstm-128-ort", "--json", "--repeat", "1", "--threads", "1");
+        Assert.True(exit == 0, error + output);
+        using var doc = JsonDocument.Parse(output.Trim());
+        var root = doc.RootElement;
+        Assert.Equal("stream-lstm-128-ort", root.GetProperty("name").GetString());
+        Assert.True(root.GetProperty("us_per_step").GetDouble() > 0);
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        Assert.False(root.TryGetProperty("error", out _));
+        Assert.NotNull(BenchRegistry.Find("stream-lstm-512x2-ort"));
+        Assert.NotNull(BenchRegistry.Find("stream-gru-512x2-ort"));
     }
 }
