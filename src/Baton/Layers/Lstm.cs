@@ -42,18 +42,18 @@ internal sealed unsafe class Lstm : RecurrentLayer
 
     private sealed class Cache(int h, int s, int p) : LayerCache
     {
-        public float[] Gates = [];   // [N, 4H] activated gates i, f, g, o
+        public float[] Gates = [];   // [N, 4H] activated gates i, f, g, o; Backward overwrites each row with its gradient
         public float[] TanhC = [];   // [N, H] tanh(c) after each step
         public float[] CPrev = [];   // [N, H] c before each step
         public float[] HPrev = [];   // [N, S] h before each step (input of the recurrent GEMM)
         public float[] M = [];       // [N, H] o * tanh(c), only with projection
-        public float[] DGates = [];  // [N, 4H] gradient of the gate pre-activations (backward)
         public float[] DH = [];      // [N, P] total gradient of h per step, only with projection (backward)
         public float[] HState = [];  // [B, S] running h (dh in backward)
         public float[] CState = [];  // [B, H] running c (dc in backward)
         public float[] DM = [];      // [B, H] gradient of m at one step, only with projection
         public readonly float[] Bias = new float[4 * h];  // [4H] bias_ih + bias_hh
         public readonly float[] Tmp = new float[h];       // [H] scratch of one row
+        public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
         public readonly PackedMatrix HhT = new(s, 4 * h);  // W_hhᵀ [S, 4H], forward recurrent product
         public readonly PackedMatrix Hh = new(4 * h, s);   // W_hh [4H, S], backward recurrent product
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
@@ -66,7 +66,6 @@ internal sealed unsafe class Lstm : RecurrentLayer
             TanhC = new float[rows * h];
             CPrev = new float[rows * h];
             HPrev = new float[rows * s];
-            DGates = new float[rows * 4 * h];
             if (p > 0)
             {
                 M = new float[rows * h];
@@ -102,25 +101,27 @@ internal sealed unsafe class Lstm : RecurrentLayer
     }
 
     /// <summary>
-    /// Units [j0, j0 + n) of one row of the cell's backward: dm, dc (updated to the gradient of c before the step) and
-    /// tmp are n-wide slices; g, dG the [4H] rows of activated gates and their pre-activation gradients.
+    /// Units [j0, j0 + n) of one row of the cell's backward, in place: g [4H] holds the activated gates and receives
+    /// their pre-activation gradients (nothing reads the gates of a step after its backward, so BPTT keeps one
+    /// [N, 4H] buffer instead of two). dm, dc (updated to the gradient of c before the step), tanhC, cPrev and the two
+    /// scratch rows are n-wide slices.
     /// </summary>
-    private void CellBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dm,
-        Span<float> dG, Span<float> dc, Span<float> tmp, int j0, int n)
+    private void CellBackward(Span<float> g, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dm,
+        Span<float> dc, Span<float> tmp, Span<float> tmp2, int j0, int n)
     {
-        ReadOnlySpan<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), og = g.Slice(3 * H + j0, n);
+        Span<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), og = g.Slice(3 * H + j0, n);
         TensorPrimitives.Multiply(dm, og, tmp);
         Activations.TanhBackward(tanhC, tmp, tmp);
-        TensorPrimitives.Add(dc, tmp, dc);                                      // dc = dc_next + dm * o * (1 - tanh²c)
+        TensorPrimitives.Add(dc, tmp, dc);                 // dc = dc_next + dm * o * (1 - tanh²c)
         TensorPrimitives.Multiply(dm, tanhC, tmp);
-        Activations.SigmoidBackward(og, tmp, dG.Slice(3 * H + j0, n));          // d o
+        Activations.SigmoidBackward(og, tmp, og);          // d o
         TensorPrimitives.Multiply(dc, gg, tmp);
-        Activations.SigmoidBackward(i, tmp, dG.Slice(j0, n));                   // d i
+        TensorPrimitives.Multiply(dc, i, tmp2);
+        Activations.SigmoidBackward(i, tmp, i);            // d i = dc * g * σ'
+        Activations.TanhBackward(gg, tmp2, gg);            // d g = dc * i * tanh'
         TensorPrimitives.Multiply(dc, cPrev, tmp);
-        Activations.SigmoidBackward(f, tmp, dG.Slice(H + j0, n));               // d f
-        TensorPrimitives.Multiply(dc, i, tmp);
-        Activations.TanhBackward(gg, tmp, dG.Slice(2 * H + j0, n));             // d g
-        TensorPrimitives.Multiply(dc, f, dc);                                   // dc_prev = dc * f
+        TensorPrimitives.Multiply(dc, f, dc);              // dc_prev = dc * f
+        Activations.SigmoidBackward(f, tmp, f);            // d f = dc * c_prev * σ'
     }
 
     /// <summary>
@@ -168,7 +169,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Span<float> dh = k.HState, dc = k.CState;
         if (w.PrevBs > 0)
         {
-            Gemm.Sgemm(w.PrevBs, 1f, k.DGates.AsSpan(w.PrevO * G4), G4, k.Hh, 0f, dh, H, j0, n);
+            Gemm.Sgemm(w.PrevBs, 1f, k.Gates.AsSpan(w.PrevO * G4), G4, k.Hh, 0f, dh, H, j0, n);
             for (int r = 0; r < w.PrevCut; r++)
             {
                 dh.Slice(r * H + j0, n).Clear();
@@ -181,7 +182,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             Span<float> dhRow = dh.Slice(b * H + j0, n);
             TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Out + (long)row * H + j0, n), dhRow);
             CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H + j0, n), k.CPrev.AsSpan(row * H + j0, n), dhRow,
-                k.DGates.AsSpan(row * G4, G4), dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), j0, n);
+                dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n), j0, n);
         }
     }
 
@@ -256,7 +257,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         dc.CopyTo(dc0);
 
         // Weight gradients of all steps, one GEMM each.
-        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DGates, k.DGates, x, k.HPrev, dx);
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.Gates, k.Gates, x, k.HPrev, dx);
         if (P > 0)
             Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
     }
@@ -287,7 +288,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         if (work.PrevBs == 0)
             return;
         // dh_prev of the last step visited: dGates · W_hh, then its cut.
-        Gemm.Sgemm(work.PrevBs, 1f, k.DGates.AsSpan(work.PrevO * G4), G4, k.Hh, 0f, k.HState, H);
+        Gemm.Sgemm(work.PrevBs, 1f, k.Gates.AsSpan(work.PrevO * G4), G4, k.Hh, 0f, k.HState, H);
         k.HState.AsSpan(0, work.PrevCut * H).Clear();
         k.CState.AsSpan(0, work.PrevCut * H).Clear();
     }
@@ -313,10 +314,10 @@ internal sealed unsafe class Lstm : RecurrentLayer
             {
                 int row = o + b;
                 CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H, H), k.CPrev.AsSpan(row * H, H),
-                    k.DM.AsSpan(b * H, H), k.DGates.AsSpan(row * G4, G4), dc.Slice(b * H, H), k.Tmp, 0, H);
+                    k.DM.AsSpan(b * H, H), dc.Slice(b * H, H), k.Tmp, k.Tmp2, 0, H);
             }
             // dh_prev = dGates · W_hh  ([bs, 4H] · [4H, S]).
-            Gemm.Sgemm(bs, 1f, k.DGates.AsSpan(o * G4), G4, k.Hh, 0f, dh, S);
+            Gemm.Sgemm(bs, 1f, k.Gates.AsSpan(o * G4), G4, k.Hh, 0f, dh, S);
             if (IsCut(t, truncateBefore))
             {
                 int rows = CutRows(batch, t, Reverse);

@@ -183,6 +183,8 @@ public sealed class RecurrentStack
     /// gradient into Parameters.Grad; dx [T, B, I] (zero past each length), dh0, dc0 are overwritten; pass empty to skip.
     /// truncateBefore: the state handed between step truncateBefore-1 and step truncateBefore is treated as a constant
     /// (like h.detach() there), so no gradient flows through the recurrence across that boundary; 0 = full BPTT.
+    /// Each Forward serves one Backward: Backward reuses the cached activations as gradient buffers, so a second call
+    /// needs a new Forward.
     /// </summary>
     public void Backward(RecurrentWorkspace ws, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore = 0)
@@ -191,7 +193,7 @@ public sealed class RecurrentStack
         if (ws.Stack != this)
             throw new ArgumentException("The workspace belongs to another stack.", nameof(ws));
         if (!ws.HasForward)
-            throw new InvalidOperationException("Backward needs a Forward on the same workspace first.");
+            throw new InvalidOperationException("Backward needs a Forward on the same workspace first (each Forward serves one Backward).");
         var batch = ws.Batch;
         int T = batch.T, B = batch.B, N = batch.N;
         int I = Options.InputSize, L = Options.Layers, D = Directions, S = StateSize, Hc = CellSize, O = OutputSize;
@@ -238,6 +240,8 @@ public sealed class RecurrentStack
             dx.Clear();
             Unpack(ws.DInput, batch, I, 0, I, dx);
         }
+        // The layers overwrite what Forward kept (gates become their gradients), like autograd freeing its graph.
+        ws.HasForward = false;
     }
 
     /// <summary>

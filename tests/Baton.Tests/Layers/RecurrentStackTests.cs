@@ -425,4 +425,25 @@ public sealed class RecurrentStackTests
         Assert.All(p.Data, v => Assert.InRange(v, -bound, bound));
         Assert.True(p.Data.Max() > 0.9f * bound && p.Data.Min() < -0.9f * bound);
     }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void Each_forward_serves_one_backward(CellKind cell, int proj)
+    {
+        var stack = NewStack(new RecurrentOptions(cell, 6, 32, 1, ProjSize: proj), 3, out var p);
+        int T = 4, B = 2;
+        var ws = stack.CreateWorkspace(T, B);
+        var x = Random(T * B * 6, 5);
+        var y = new float[T * B * stack.OutputSize];
+        Assert.Throws<InvalidOperationException>(() => stack.Backward(ws, y, [], [], [], [], []));
+        stack.Forward(ws, x, T, B, [], [], [], y, [], []);
+        stack.Backward(ws, y, [], [], [], [], []);
+        var first = p.Grad.ToArray();
+        var error = Assert.Throws<InvalidOperationException>(() => stack.Backward(ws, y, [], [], [], [], []));
+        Assert.Contains("each Forward serves one Backward", error.Message);
+        p.ZeroGrad();
+        stack.Forward(ws, x, T, B, [], [], [], y, [], []);
+        stack.Backward(ws, y, [], [], [], [], []);
+        Assert.Equal(first, p.Grad.ToArray());
+    }
 }
