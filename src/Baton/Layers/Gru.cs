@@ -30,11 +30,12 @@ internal sealed unsafe class Gru : RecurrentLayer
 
     private sealed class Cache(int h) : LayerCache
     {
+        // Backward overwrites Gates with the hidden-side pre-activation gradients [dr, dz, dn·r] and HnPre with the
+        // input-side dn, so BPTT keeps 5H floats per row (the r and z gradients are the same on both sides).
         public float[] Gates = [];   // [N, 3H] activated r, z, n
         public float[] HnPre = [];   // [N, H] W_hn h + b_hn
         public float[] HPrev = [];   // [N, H] h before each step
-        public float[] DGatesX = []; // [N, 3H] gradient of the input-side pre-activations (backward)
-        public float[] DGatesH = []; // [N, 3H] gradient of the hidden-side pre-activations (backward)
+        public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
         public float[] GH = [];      // [B, 3H] hidden-side pre-activations of one step
         public float[] HState = [];  // [B, H] running h (dh in backward)
         public readonly float[] Bias = new float[3 * h];  // [3H] b_ih + b_hh for r, z; b_ih for n
@@ -48,8 +49,6 @@ internal sealed unsafe class Gru : RecurrentLayer
             Gates = new float[rows * 3 * h];
             HnPre = new float[rows * h];
             HPrev = new float[rows * h];
-            DGatesX = new float[rows * 3 * h];
-            DGatesH = new float[rows * 3 * h];
             GH = new float[batch * 3 * h];
             HState = new float[batch * h];
         }
@@ -138,33 +137,30 @@ internal sealed unsafe class Gru : RecurrentLayer
         if (w.PrevBs > 0)
         {
             // dh_prev = dh * z (left there by the previous step) + dGatesH · W_hh.
-            Gemm.Sgemm(w.PrevBs, 1f, k.DGatesH.AsSpan(w.PrevO * G3), G3, k.Hh, 1f, dh, H, j0, n);
+            Gemm.Sgemm(w.PrevBs, 1f, k.Gates.AsSpan(w.PrevO * G3), G3, k.Hh, 1f, dh, H, j0, n);
             for (int r = 0; r < w.PrevCut; r++)
                 dh.Slice(r * H + j0, n).Clear();
         }
-        Span<float> tmp = k.Tmp.AsSpan(j0, n);
+        Span<float> tmp = k.Tmp.AsSpan(j0, n), dnx = k.Tmp2.AsSpan(j0, n);
         for (int b = 0; b < w.Bs; b++)
         {
             int row = w.O + b;
-            ReadOnlySpan<float> g = k.Gates.AsSpan(row * G3, G3);
-            ReadOnlySpan<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
-            Span<float> dGx = k.DGatesX.AsSpan(row * G3, G3);
-            Span<float> dGh = k.DGatesH.AsSpan(row * G3, G3);
+            Span<float> g = k.Gates.AsSpan(row * G3, G3);
+            Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
+            Span<float> hnPre = k.HnPre.AsSpan(row * H + j0, n);
             Span<float> dhRow = dh.Slice(b * H + j0, n);
             TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Dy + (long)row * H + j0, n), dhRow);
-            Span<float> dn = dGx.Slice(2 * H + j0, n);
             TensorPrimitives.Multiply(dhRow, z, tmp);
             TensorPrimitives.Subtract(dhRow, tmp, tmp);
-            Activations.TanhBackward(nn, tmp, dn);                                        // d n_pre = dh * (1 - z) * (1 - n²)
-            TensorPrimitives.Multiply(dn, r, dGh.Slice(2 * H + j0, n));                   // d (W_hn h + b_hn) = d n_pre * r
-            TensorPrimitives.Multiply(dn, k.HnPre.AsSpan(row * H + j0, n), tmp);
-            Activations.SigmoidBackward(r, tmp, dGx.Slice(j0, n));                        // d r_pre
+            Activations.TanhBackward(nn, tmp, dnx);                 // d n_pre = dh * (1 - z) * (1 - n²)
             TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H + j0, n), nn, tmp);
             TensorPrimitives.Multiply(tmp, dhRow, tmp);
-            Activations.SigmoidBackward(z, tmp, dGx.Slice(H + j0, n));                    // d z_pre = dh * (h - n) * σ'
-            dGx.Slice(j0, n).CopyTo(dGh.Slice(j0, n));
-            dGx.Slice(H + j0, n).CopyTo(dGh.Slice(H + j0, n));
-            TensorPrimitives.Multiply(dhRow, z, dhRow);                                   // direct path: dh * z
+            TensorPrimitives.Multiply(dhRow, z, dhRow);             // direct path: dh * z
+            Activations.SigmoidBackward(z, tmp, z);                 // d z_pre = dh * (h - n) * σ'
+            TensorPrimitives.Multiply(dnx, r, nn);                  // d (W_hn h + b_hn) = d n_pre * r
+            TensorPrimitives.Multiply(dnx, hnPre, tmp);
+            dnx.CopyTo(hnPre);
+            Activations.SigmoidBackward(r, tmp, r);                 // d r_pre = d n_pre * (W_hn h + b_hn) * σ'
         }
     }
 
@@ -199,13 +195,34 @@ internal sealed unsafe class Gru : RecurrentLayer
         if (work.PrevBs > 0)
         {
             // dh_prev of the last step visited, then its cut.
-            Gemm.Sgemm(work.PrevBs, 1f, k.DGatesH.AsSpan(work.PrevO * G3), G3, k.Hh, 1f, dh, H);
+            Gemm.Sgemm(work.PrevBs, 1f, k.Gates.AsSpan(work.PrevO * G3), G3, k.Hh, 1f, dh, H);
             dh[..(work.PrevCut * H)].Clear();
         }
         dh.CopyTo(dh0);
 
         // Weight gradients of all steps, one GEMM each.
-        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DGatesX, k.DGatesH, x, k.HPrev, dx);
+        // Weight gradients of all steps: the hidden side in one GEMM from Gates; the input side is [dr, dz] from
+        // Gates and dn from HnPre, so its products split at row 2H of W_ih.
+        Span<float> gWih = Parameters.Gradient(weightIh), gBih = Parameters.Gradient(biasIh);
+        ReadOnlySpan<float> wIh = Parameters.Value(weightIh);
+        Gemm.Sgemm(true, false, G3, H, N, 1f, k.Gates, G3, k.HPrev, H, 1f, Parameters.Gradient(weightHh), H);
+        AddColumnSums(k.Gates, N, G3, G3, Parameters.Gradient(biasHh));
+        Gemm.Sgemm(true, false, 2 * H, I, N, 1f, k.Gates, G3, x, I, 1f, gWih, I);
+        Gemm.Sgemm(true, false, H, I, N, 1f, k.HnPre, H, x, I, 1f, gWih[(2 * H * I)..], I);
+        AddColumnSums(k.Gates, N, G3, 2 * H, gBih[..(2 * H)]);
+        AddColumnSums(k.HnPre, N, H, H, gBih[(2 * H)..]);
+        if (!dx.IsEmpty)
+        {
+            Gemm.Sgemm(false, false, N, I, 2 * H, 1f, k.Gates, G3, wIh, I, 1f, dx, I);
+            Gemm.Sgemm(false, false, N, I, H, 1f, k.HnPre, H, wIh[(2 * H * I)..], I, 1f, dx, I);
+        }
+    }
+
+    /// <summary>sums[c] += Σ_r m[r, c] for the first <paramref name="columns"/> columns of m [rows, ld], rows in order.</summary>
+    private static void AddColumnSums(ReadOnlySpan<float> m, int rows, int ld, int columns, Span<float> sums)
+    {
+        for (int r = 0; r < rows; r++)
+            TensorPrimitives.Add(sums, m.Slice(r * ld, columns), sums);
     }
 
     /// <summary>One row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H] hidden-side
