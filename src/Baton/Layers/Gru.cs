@@ -259,9 +259,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         ReadOnlySpan<float> bHh = Parameters.Value(biasHh);
         Parameters.Value(biasIh).CopyTo(bias);
         TensorPrimitives.Add(bias[..(2 * H)], bHh[..(2 * H)], bias[..(2 * H)]);
-        MatVec.Multiply(Parameters.Value(weightIh), G3, I, x, B, gx, G3, accumulate: false);
-        RowMath.AddBias(gx, B, bias);
-        MatVec.Multiply(Parameters.Value(weightHh), G3, H, h, B, gh, G3, accumulate: false);
+        MatVec.MultiplyPair(Parameters.Value(weightIh), I, x, bias, gx, Parameters.Value(weightHh), H, h, gh, G3, B);
         for (int b = 0; b < B; b++)
             CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), tmp);
         h[..(B * H)].CopyTo(y);

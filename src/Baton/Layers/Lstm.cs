@@ -338,9 +338,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Span<float> bias = scratch.Slice(B * G4 + 2 * B * H, G4);        // [4H]
         Span<float> tmp = scratch.Slice(B * G4 + 2 * B * H + G4, H);     // [H]
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
-        MatVec.Multiply(Parameters.Value(weightIh), G4, I, x, B, gates, G4, accumulate: false);
-        RowMath.AddBias(gates, B, bias);
-        MatVec.Multiply(Parameters.Value(weightHh), G4, S, h, B, gates, G4, accumulate: true);
+        MatVec.MultiplyAdd(Parameters.Value(weightIh), I, x, Parameters.Value(weightHh), S, h, bias, G4, B, gates, G4);
         for (int b = 0; b < B; b++)
             CellForward(gates.Slice(b * G4, G4), c.Slice(b * H, H), tanhC.Slice(b * H, H), mAll.Slice(b * H, H), tmp);
         if (P > 0)

@@ -203,9 +203,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         Span<float> pre = scratch[..(B * H)];                     // [B, H]
         Span<float> bias = scratch.Slice(B * H, H);               // [H]
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
-        MatVec.Multiply(Parameters.Value(weightIh), H, I, x, B, pre, H, accumulate: false);
-        RowMath.AddBias(pre, B, bias);
-        MatVec.Multiply(Parameters.Value(weightHh), H, H, h, B, pre, H, accumulate: true);
+        MatVec.MultiplyAdd(Parameters.Value(weightIh), I, x, Parameters.Value(weightHh), H, h, bias, H, B, pre, H);
         Activate(pre);
         pre.CopyTo(h);
         pre.CopyTo(y);
