@@ -1,4 +1,5 @@
 using System.Numerics;
+using Baton.Numerics;
 
 namespace Baton.Parallel;
 
@@ -57,5 +58,17 @@ public static class MinActivations
         }
         for (; i < x.Length; i++)
             y[i] = GDerivative(x[i]);
+    }
+
+    /// <summary>g(x) on one vector, with the same σ as the span kernels of <see cref="Activations"/>.</summary>
+    internal static TVec G<TOps, TVec>(TVec x) where TOps : struct, ISimdOps<TVec> where TVec : struct =>
+        TOps.SelectLessThan(x, TOps.Zero, VectorMath<TOps, TVec>.Sigmoid(x), TOps.Add(x, TOps.Broadcast(0.5f)));
+
+    /// <summary>g(x) and g'(x) on one vector from a single σ(x).</summary>
+    internal static TVec G<TOps, TVec>(TVec x, out TVec derivative) where TOps : struct, ISimdOps<TVec> where TVec : struct
+    {
+        var s = VectorMath<TOps, TVec>.Sigmoid(x);
+        derivative = TOps.SelectLessThan(x, TOps.Zero, VectorMath<TOps, TVec>.SigmoidDerivFromOutput(s), TOps.Broadcast(1f));
+        return TOps.SelectLessThan(x, TOps.Zero, s, TOps.Add(x, TOps.Broadcast(0.5f)));
     }
 }
