@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Baton.Numerics;
 using Baton.Parallel;
 
@@ -28,11 +29,12 @@ public sealed class MinGru : MinRecurrence
         public static int Chunks => 2;
 
         /// <summary>[k, u] = pre + bias; z = σ(u); a = 1 − z; b = z ⊙ g(k).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Coefficients<TOps, TVec>(float* pre, float* bias, int H, out TVec a, out TVec b)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var z = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var z = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
             a = TOps.Subtract(TOps.Broadcast(1f), z);
             b = TOps.Multiply(z, MinActivations.G<TOps, TVec>(k));
         }
@@ -40,11 +42,12 @@ public sealed class MinGru : MinRecurrence
         /// <summary>
         /// With da = g ⊙ h_{t−1}: ∂L/∂z = g h̃ − da = g (h̃ − h_{t−1}); ∂L/∂u = ∂L/∂z · z(1 − z); ∂L/∂k = g z g'(k).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVec Gradients<TOps, TVec>(float* pre, float* bias, int H, TVec g, TVec hPrev, float* dpre, float* sums)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var z = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var z = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
             var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
             var a = TOps.Subtract(TOps.Broadcast(1f), z);
             var gz = TOps.Multiply(g, z);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Baton.Numerics;
 using Baton.Parallel;
 
@@ -27,12 +28,13 @@ public sealed class MinLstm : MinRecurrence
         public static int Chunks => 3;
 
         /// <summary>[k, p, q] = pre + bias; f = σ(p), i = σ(q); a = f / (f + i); b = (1 − a) ⊙ g(k).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Coefficients<TOps, TVec>(float* pre, float* bias, int H, out TVec a, out TVec b)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var f = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var i = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
+            var f = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var i = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
             a = TOps.Divide(f, TOps.Add(f, i));
             b = TOps.Multiply(TOps.Subtract(TOps.Broadcast(1f), a), MinActivations.G<TOps, TVec>(k));
         }
@@ -41,13 +43,14 @@ public sealed class MinLstm : MinRecurrence
         /// With a = f', b = (1 − f') h̃ and da = g ⊙ h_{t−1}: ∂L/∂f' = da − g h̃ = g (h_{t−1} − h̃); ∂f'/∂p = f'(1 − f')(1 − f);
         /// ∂f'/∂q = −f'(1 − f')(1 − i); ∂L/∂k = g (1 − f') g'(k).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVec Gradients<TOps, TVec>(float* pre, float* bias, int H, TVec g, TVec hPrev, float* dpre, float* sums)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var one = TOps.Broadcast(1f);
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var f = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var i = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
+            var f = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var i = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
             var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
             var forget = TOps.Divide(f, TOps.Add(f, i));
             var keep = TOps.Subtract(one, forget);

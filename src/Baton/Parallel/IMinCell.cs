@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Baton.Numerics;
 
 namespace Baton.Parallel;
@@ -25,6 +26,7 @@ internal unsafe interface IMinCell
         where TOps : struct, ISimdOps<TVec> where TVec : struct;
 
     /// <summary>Stores one chunk of ∂L/∂pre and adds it to the column sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Emit<TOps, TVec>(float* dpre, float* sums, TVec v)
         where TOps : struct, ISimdOps<TVec> where TVec : struct
     {
