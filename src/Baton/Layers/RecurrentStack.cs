@@ -170,7 +170,8 @@ public sealed class RecurrentStack
                 UnsortRows(ws.Cn[ld], ld, B, Hc, order, cn);
             }
         }
-        y.Clear();
+        if (!batch.IsFull)
+            y.Clear();                               // a full batch's Unpack writes every entry
         for (int d = 0; d < D; d++)
             Unpack(ws.Outputs[(L - 1) * D + d], batch, S, d * S, O, y);
         ws.DropoutApplied = dropout;
@@ -235,7 +236,8 @@ public sealed class RecurrentStack
         }
         if (!dx.IsEmpty)
         {
-            dx.Clear();
+            if (!batch.IsFull)
+                dx.Clear();
             Unpack(ws.DInput, batch, I, 0, I, dx);
         }
     }

@@ -31,7 +31,10 @@ internal static class VectorMath<TOps, TVec>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec PolynomialExp(TVec x)
     {
-        x = TOps.Min(TOps.Max(x, TOps.Broadcast(-87.3f)), TOps.Broadcast(88f));
+        // Clamped by compare-and-select: Min / Max carry IEEE NaN and −0 rules that cost three instructions each.
+        var lo = TOps.Broadcast(-87.3f);
+        var hi = TOps.Broadcast(88f);
+        x = TOps.SelectLessThan(x, lo, lo, TOps.SelectLessThan(hi, x, hi, x));
         var n = TOps.Round(TOps.Multiply(x, TOps.Broadcast(1.44269504088896341f)));
         // r = x − n·ln 2, with ln 2 split in two so that n·ln2_hi is exact.
         var r = TOps.MultiplyAdd(n, TOps.Broadcast(-0.693359375f), x);
