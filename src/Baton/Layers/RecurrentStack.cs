@@ -336,6 +336,12 @@ public sealed class RecurrentStack
     private static void Pack(ReadOnlySpan<float> src, PackedBatch batch, int srcWidth, int col, int width, Span<float> packed)
     {
         int B = batch.B;
+        if (batch.IsFull && srcWidth == width)
+        {
+            // Every sequence runs all T steps in its own order (the sort is stable): packed is src.
+            ParallelCopy.Copy(src[..(batch.T * B * width)], packed);
+            return;
+        }
         for (int t = 0; t < batch.T; t++)
         {
             int o = batch.Offsets[t];
@@ -348,6 +354,11 @@ public sealed class RecurrentStack
     private static void Unpack(ReadOnlySpan<float> packed, PackedBatch batch, int width, int col, int dstWidth, Span<float> dst)
     {
         int B = batch.B;
+        if (batch.IsFull && dstWidth == width)
+        {
+            ParallelCopy.Copy(packed[..(batch.T * B * width)], dst);
+            return;
+        }
         for (int t = 0; t < batch.T; t++)
         {
             int o = batch.Offsets[t];
