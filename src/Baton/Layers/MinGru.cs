@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using Baton.Numerics;
 using Baton.Parallel;
 
 namespace Baton.Layers;
@@ -18,39 +19,41 @@ public sealed class MinGru : MinRecurrence
 
     /// <summary>Registers the projection under <paramref name="prefix"/> (e.g. <c>rnn.layers.0.</c>).</summary>
     public MinGru(int inputSize, int hiddenSize, Parameters parameters, string prefix)
-        : base(inputSize, hiddenSize, 2, parameters, prefix, LinearName)
+        : base(inputSize, hiddenSize, parameters, prefix, LinearName, MinKernels<Gates>.Instance)
     {
     }
 
-    /// <inheritdoc/>
-    protected override void Coefficients(ReadOnlySpan<float> pre, Span<float> a, Span<float> b)
+    /// <summary>The per-vector math of one step and its derivative.</summary>
+    internal readonly unsafe struct Gates : IMinCell
     {
-        int H = HiddenSize;
-        TensorPrimitives.Sigmoid(pre.Slice(H, H), a);          // z
-        MinActivations.G(pre[..H], b);                          // h̃
-        TensorPrimitives.Multiply(a, b, b);                     // b = z h̃
-        TensorPrimitives.Subtract(1f, a, a);                    // a = 1 − z
-    }
+        public static int Chunks => 2;
 
-    /// <inheritdoc/>
-    protected override void CoefficientGradients(ReadOnlySpan<float> pre, ReadOnlySpan<float> g, ReadOnlySpan<float> da,
-        Span<float> dpre, Span<float> scratch)
-    {
-        int H = HiddenSize;
-        var k = pre[..H];
-        var dk = dpre[..H];
-        var du = dpre.Slice(H, H);
-        var z = scratch[..H];
-        var tmp = scratch.Slice(H, H);
-        TensorPrimitives.Sigmoid(pre.Slice(H, H), z);
-        MinActivations.G(k, tmp);                                // h̃
-        TensorPrimitives.Multiply(g, tmp, du);                   // ∂L/∂z = g h̃ − da  (a = 1 − z, b = z h̃)
-        TensorPrimitives.Subtract(du, da, du);
-        MinActivations.GDerivative(k, tmp);
-        TensorPrimitives.Multiply(g, z, dk);                     // ∂L/∂k = g z g'(k)
-        TensorPrimitives.Multiply(dk, tmp, dk);
-        TensorPrimitives.Multiply(z, z, tmp);                    // ∂L/∂u = ∂L/∂z · z(1 − z)
-        TensorPrimitives.Subtract(z, tmp, tmp);
-        TensorPrimitives.Multiply(du, tmp, du);
+        /// <summary>[k, u] = pre + bias; z = σ(u); a = 1 − z; b = z ⊙ g(k).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Coefficients<TOps, TVec>(float* pre, float* bias, int H, out TVec a, out TVec b)
+            where TOps : struct, ISimdOps<TVec> where TVec : struct
+        {
+            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
+            var z = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            a = TOps.Subtract(TOps.Broadcast(1f), z);
+            b = TOps.Multiply(z, MinActivations.G<TOps, TVec>(k));
+        }
+
+        /// <summary>
+        /// With da = g ⊙ h_{t−1}: ∂L/∂z = g h̃ − da = g (h̃ − h_{t−1}); ∂L/∂u = ∂L/∂z · z(1 − z); ∂L/∂k = g z g'(k).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVec Gradients<TOps, TVec>(float* pre, float* bias, int H, TVec g, TVec hPrev, float* dpre, float* sums)
+            where TOps : struct, ISimdOps<TVec> where TVec : struct
+        {
+            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
+            var z = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
+            var a = TOps.Subtract(TOps.Broadcast(1f), z);
+            var gz = TOps.Multiply(g, z);
+            IMinCell.Emit<TOps, TVec>(dpre, sums, TOps.Multiply(gz, slope));
+            IMinCell.Emit<TOps, TVec>(dpre + H, sums + H, TOps.Multiply(TOps.Multiply(gz, a), TOps.Subtract(candidate, hPrev)));
+            return a;
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Baton.Numerics;
 using Baton.Parallel;
 
 namespace Baton.Layers;
@@ -16,44 +18,47 @@ public sealed class MinLstm : MinRecurrence
 
     /// <summary>Registers the projection under <paramref name="prefix"/> (e.g. <c>rnn.layers.0.</c>).</summary>
     public MinLstm(int inputSize, int hiddenSize, Parameters parameters, string prefix)
-        : base(inputSize, hiddenSize, 3, parameters, prefix, LinearName)
+        : base(inputSize, hiddenSize, parameters, prefix, LinearName, MinKernels<Gates>.Instance)
     {
     }
 
-    /// <inheritdoc/>
-    protected override void Coefficients(ReadOnlySpan<float> pre, Span<float> a, Span<float> b)
+    /// <summary>The per-vector math of one step and its derivative.</summary>
+    internal readonly unsafe struct Gates : IMinCell
     {
-        int H = HiddenSize;
-        for (int j = 0; j < H; j++)
+        public static int Chunks => 3;
+
+        /// <summary>[k, p, q] = pre + bias; f = σ(p), i = σ(q); a = f / (f + i); b = (1 − a) ⊙ g(k).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Coefficients<TOps, TVec>(float* pre, float* bias, int H, out TVec a, out TVec b)
+            where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
-            float f = Sigmoid(pre[H + j]);
-            float i = Sigmoid(pre[2 * H + j]);
-            float forget = f / (f + i);
-            a[j] = forget;
-            b[j] = (1f - forget) * MinActivations.G(pre[j]);
+            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
+            var f = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var i = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
+            a = TOps.Divide(f, TOps.Add(f, i));
+            b = TOps.Multiply(TOps.Subtract(TOps.Broadcast(1f), a), MinActivations.G<TOps, TVec>(k));
+        }
+
+        /// <summary>
+        /// With a = f', b = (1 − f') h̃ and da = g ⊙ h_{t−1}: ∂L/∂f' = da − g h̃ = g (h_{t−1} − h̃); ∂f'/∂p = f'(1 − f')(1 − f);
+        /// ∂f'/∂q = −f'(1 − f')(1 − i); ∂L/∂k = g (1 − f') g'(k).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVec Gradients<TOps, TVec>(float* pre, float* bias, int H, TVec g, TVec hPrev, float* dpre, float* sums)
+            where TOps : struct, ISimdOps<TVec> where TVec : struct
+        {
+            var one = TOps.Broadcast(1f);
+            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
+            var f = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var i = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
+            var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
+            var forget = TOps.Divide(f, TOps.Add(f, i));
+            var keep = TOps.Subtract(one, forget);
+            var dSpread = TOps.Multiply(TOps.Multiply(g, TOps.Subtract(hPrev, candidate)), TOps.Multiply(forget, keep));
+            IMinCell.Emit<TOps, TVec>(dpre, sums, TOps.Multiply(TOps.Multiply(g, keep), slope));
+            IMinCell.Emit<TOps, TVec>(dpre + H, sums + H, TOps.Multiply(dSpread, TOps.Subtract(one, f)));
+            IMinCell.Emit<TOps, TVec>(dpre + 2 * H, sums + 2 * H, TOps.Multiply(dSpread, TOps.Subtract(i, one)));
+            return forget;
         }
     }
-
-    /// <inheritdoc/>
-    protected override void CoefficientGradients(ReadOnlySpan<float> pre, ReadOnlySpan<float> g, ReadOnlySpan<float> da,
-        Span<float> dpre, Span<float> scratch)
-    {
-        int H = HiddenSize;
-        for (int j = 0; j < H; j++)
-        {
-            float k = pre[j];
-            float f = Sigmoid(pre[H + j]);
-            float i = Sigmoid(pre[2 * H + j]);
-            float forget = f / (f + i);
-            float candidate = MinActivations.G(k);
-            // a = f', b = (1 − f') h̃:  ∂L/∂f' = da − g h̃;  ∂f'/∂p = f'(1 − f')(1 − f);  ∂f'/∂q = −f'(1 − f')(1 − i).
-            float dForget = da[j] - g[j] * candidate;
-            float spread = forget * (1f - forget);
-            dpre[j] = g[j] * (1f - forget) * MinActivations.GDerivative(k);
-            dpre[H + j] = dForget * spread * (1f - f);
-            dpre[2 * H + j] = -dForget * spread * (1f - i);
-        }
-    }
-
-    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

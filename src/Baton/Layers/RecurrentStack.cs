@@ -170,7 +170,8 @@ public sealed class RecurrentStack
                 UnsortRows(ws.Cn[ld], ld, B, Hc, order, cn);
             }
         }
-        y.Clear();
+        if (!batch.IsFull)
+            y.Clear();                               // a full batch's Unpack writes every entry
         for (int d = 0; d < D; d++)
             Unpack(ws.Outputs[(L - 1) * D + d], batch, S, d * S, O, y);
         ws.DropoutApplied = dropout;
@@ -237,7 +238,8 @@ public sealed class RecurrentStack
         }
         if (!dx.IsEmpty)
         {
-            dx.Clear();
+            if (!batch.IsFull)
+                dx.Clear();
             Unpack(ws.DInput, batch, I, 0, I, dx);
         }
         // The layers overwrite what Forward kept (gates become their gradients), like autograd freeing its graph.
@@ -338,6 +340,12 @@ public sealed class RecurrentStack
     private static void Pack(ReadOnlySpan<float> src, PackedBatch batch, int srcWidth, int col, int width, Span<float> packed)
     {
         int B = batch.B;
+        if (batch.IsFull && srcWidth == width)
+        {
+            // Every sequence runs all T steps in its own order (the sort is stable): packed is src.
+            ParallelCopy.Copy(src[..(batch.T * B * width)], packed);
+            return;
+        }
         for (int t = 0; t < batch.T; t++)
         {
             int o = batch.Offsets[t];
@@ -350,6 +358,11 @@ public sealed class RecurrentStack
     private static void Unpack(ReadOnlySpan<float> packed, PackedBatch batch, int width, int col, int dstWidth, Span<float> dst)
     {
         int B = batch.B;
+        if (batch.IsFull && dstWidth == width)
+        {
+            ParallelCopy.Copy(packed[..(batch.T * B * width)], dst);
+            return;
+        }
         for (int t = 0; t < batch.T; t++)
         {
             int o = batch.Offsets[t];

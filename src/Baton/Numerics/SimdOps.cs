@@ -39,6 +39,19 @@ internal interface ISimdOps<TVec> where TVec : struct
     static abstract TVec SelectLessThan(TVec a, TVec b, TVec ifTrue, TVec ifFalse);
     /// <summary>Copies the sign bit of <paramref name="sign"/> onto <paramref name="magnitude"/>.</summary>
     static abstract TVec CopySign(TVec magnitude, TVec sign);
+    /// <summary>Rounds each lane to the nearest integer, ties to even.</summary>
+    static abstract TVec Round(TVec a);
+    /// <summary>2^n for lanes holding integers n in [−126, 127], assembled from the exponent bits.</summary>
+    static abstract TVec Pow2(TVec n);
+
+    /// <summary>
+    /// 1.5·2^23: adding it to an integral float n below 2^22 in magnitude leaves n in the low mantissa bits, so
+    /// <see cref="Pow2"/> needs an add and a shift rather than a (saturating, hence slower) float-to-int conversion.
+    /// </summary>
+    const float Pow2Bias = 12582912f;
+
+    /// <summary>127 − the bits of <see cref="Pow2Bias"/>: bits(n + bias) + this = n + 127, the biased exponent.</summary>
+    const int Pow2Exponent = 127 - 0x4B400000;
     static abstract float Sum(TVec a);
     static abstract float MaxAcross(TVec a);
 }
@@ -64,6 +77,8 @@ internal readonly struct Simd512 : ISimdOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> SelectLessThan(Vector512<float> a, Vector512<float> b, Vector512<float> t, Vector512<float> f) => Vector512.ConditionalSelect(Vector512.LessThan(a, b), t, f);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> CopySign(Vector512<float> m, Vector512<float> s) => Vector512.CopySign(m, s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Pow2(Vector512<float> n) => (((n + Vector512.Create(ISimdOps<float>.Pow2Bias)).AsInt32() + Vector512.Create(ISimdOps<float>.Pow2Exponent)) << 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector512<float> a) => Simd256.MaxAcross(Vector256.Max(a.GetLower(), a.GetUpper()));
 }
@@ -90,6 +105,8 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> SelectLessThan(Vector256<float> a, Vector256<float> b, Vector256<float> t, Vector256<float> f) => Vector256.ConditionalSelect(Vector256.LessThan(a, b), t, f);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> CopySign(Vector256<float> m, Vector256<float> s) => Vector256.CopySign(m, s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Pow2(Vector256<float> n) => (((n + Vector256.Create(ISimdOps<float>.Pow2Bias)).AsInt32() + Vector256.Create(ISimdOps<float>.Pow2Exponent)) << 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector256<float> a) => Simd128.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
 }
@@ -115,6 +132,8 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> SelectLessThan(Vector128<float> a, Vector128<float> b, Vector128<float> t, Vector128<float> f) => Vector128.ConditionalSelect(Vector128.LessThan(a, b), t, f);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> CopySign(Vector128<float> m, Vector128<float> s) => Vector128.CopySign(m, s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Pow2(Vector128<float> n) => (((n + Vector128.Create(ISimdOps<float>.Pow2Bias)).AsInt32() + Vector128.Create(ISimdOps<float>.Pow2Exponent)) << 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector128<float> a) => MathF.Max(MathF.Max(a.GetElement(0), a.GetElement(1)), MathF.Max(a.GetElement(2), a.GetElement(3)));
@@ -141,6 +160,8 @@ internal readonly struct SimdScalar : ISimdOps<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float a) => MathF.Exp(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SelectLessThan(float a, float b, float t, float f) => a < b ? t : f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float CopySign(float m, float s) => MathF.CopySign(m, s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Round(float a) => MathF.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Pow2(float n) => BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(n + ISimdOps<float>.Pow2Bias) + ISimdOps<float>.Pow2Exponent) << 23);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float a) => a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(float a) => a;
 }

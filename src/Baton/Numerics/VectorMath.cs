@@ -23,6 +23,40 @@ internal static class VectorMath<TOps, TVec>
     }
 
     /// <summary>
+    /// e^x by Cephes' expf: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r from a degree-6 polynomial, times 2^n; within
+    /// about 1 ulp. Several times faster than Vector512.Exp on .NET 10. x is clamped to [−87.3, 88], so the result
+    /// stays finite and normal: about 1.2e-38 for very negative x, 1.7e38 for very positive x (σ built on it still
+    /// saturates to 0 and 1 within 1e-38).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec PolynomialExp(TVec x)
+    {
+        // Clamped by compare-and-select: Min / Max carry IEEE NaN and −0 rules that cost three instructions each.
+        var lo = TOps.Broadcast(-87.3f);
+        var hi = TOps.Broadcast(88f);
+        x = TOps.SelectLessThan(x, lo, lo, TOps.SelectLessThan(hi, x, hi, x));
+        var n = TOps.Round(TOps.Multiply(x, TOps.Broadcast(1.44269504088896341f)));
+        // r = x − n·ln 2, with ln 2 split in two so that n·ln2_hi is exact.
+        var r = TOps.MultiplyAdd(n, TOps.Broadcast(-0.693359375f), x);
+        r = TOps.MultiplyAdd(n, TOps.Broadcast(2.12194440e-4f), r);
+        var p = TOps.MultiplyAdd(TOps.Broadcast(1.9875691500e-4f), r, TOps.Broadcast(1.3981999507e-3f));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(8.3334519073e-3f));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(4.1665795894e-2f));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(1.6666665459e-1f));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(5.0000001201e-1f));
+        p = TOps.MultiplyAdd(p, TOps.Multiply(r, r), TOps.Add(r, TOps.Broadcast(1f)));
+        return TOps.Multiply(p, TOps.Pow2(n));
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e^{−x}) on <see cref="PolynomialExp"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec PolynomialSigmoid(TVec x)
+    {
+        var one = TOps.Broadcast(1f);
+        return TOps.Divide(one, TOps.Add(one, PolynomialExp(TOps.Subtract(TOps.Zero, x))));
+    }
+
+    /// <summary>
     /// tanh(x): for |x| &lt; 0.625 the Cephes minimax polynomial x + x·z·P(z), z = x² (relative error about
     /// 1e-7); otherwise sign(x)·(1 − 2 / (e^{2|x|} + 1)), which saturates to ±1 without NaN.
     /// </summary>

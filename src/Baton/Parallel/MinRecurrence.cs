@@ -6,12 +6,14 @@ namespace Baton.Parallel;
 
 /// <summary>
 /// What minGRU and minLSTM share: the gates depend on x_t only, so one GEMM projects all T·B rows to
-/// <c>[T·B, G·H]</c> (chunks in the reference implementation's order: hidden first, then the gates), an
-/// elementwise pass turns each row into the coefficients of h_t = a_t ⊙ h_{t-1} + b_t, and one
-/// <see cref="LinearScan"/> over N = B·H channels gives every h_t. Backward is the reversed scan, an elementwise
-/// pass back to the projection, and two GEMMs. Subclasses supply the two elementwise passes.
+/// <c>[T·B, G·H]</c> (chunks in the reference implementation's order: hidden first, then the gates); one fused pass
+/// then turns each row into the coefficients of h_t = a_t ⊙ h_{t-1} + b_t and runs that recurrence over the N = B·H
+/// channels (the <see cref="LinearScan"/> loop, split over threads by channels). Backward is one fused pass too
+/// (the reversed scan and the elementwise derivatives, a recomputed rather than stored), then the weight-gradient
+/// GEMM and, when asked, the input-gradient GEMM. With <see cref="ScanMethod.TimeChunks"/> the scans run separately
+/// in <see cref="LinearScan"/>. The cells supply the per-vector math (<see cref="IMinCell"/>).
 /// </summary>
-public abstract class MinRecurrence
+public abstract unsafe class MinRecurrence
 {
     /// <summary>Projection weight <c>[G·H, I]</c> (PyTorch Linear layout).</summary>
     public ParameterTensor Weight { get; }
@@ -31,21 +33,34 @@ public abstract class MinRecurrence
     /// <summary>How the scan splits over threads (default <see cref="ScanMethod.Auto"/>).</summary>
     public ScanMethod ScanMethod { get; set; } = ScanMethod.Auto;
 
+    /// <summary>Below this many elements (T·B·H) the separate elementwise passes of TimeChunks stay on one thread.</summary>
+    private const int MinElementsPerThread = 16384;
+
     private readonly Parameters parameters;
-    private readonly RowWork rowWork = new();
+    private readonly MinKernels kernels;
+    private readonly MinPass pass;
 
     /// <summary>Registers <c>{prefix}{linearName}.weight</c> <c>[G·H, I]</c> and <c>{prefix}{linearName}.bias</c> <c>[G·H]</c>.</summary>
-    protected MinRecurrence(int inputSize, int hiddenSize, int chunks, Parameters parameters, string prefix, string linearName)
+    private protected MinRecurrence(int inputSize, int hiddenSize, Parameters parameters, string prefix, string linearName, MinKernels kernels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
         ArgumentNullException.ThrowIfNull(parameters);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
-        Chunks = chunks;
+        Chunks = kernels.Chunks;
         this.parameters = parameters;
-        Weight = parameters.Add($"{prefix}{linearName}.weight", chunks * hiddenSize, inputSize);
-        Bias = parameters.Add($"{prefix}{linearName}.bias", chunks * hiddenSize);
+        this.kernels = kernels;
+        pass = new MinPass(kernels);
+        Weight = parameters.Add($"{prefix}{linearName}.weight", Chunks * hiddenSize, inputSize);
+        Bias = parameters.Add($"{prefix}{linearName}.bias", Chunks * hiddenSize);
+    }
+
+    /// <summary>The SIMD path of the fused passes (tests pin it).</summary>
+    internal SimdPath Path
+    {
+        get => pass.Path;
+        set => pass.Path = value;
     }
 
     /// <summary>U(−1/√H, 1/√H) for the weight, then the bias (DESIGN.md's initialisation).</summary>
@@ -71,39 +86,35 @@ public abstract class MinRecurrence
     /// <summary>
     /// Whole-sequence forward. x: <c>[T, B, I]</c>; lengths: empty (all T) or <c>[B]</c>, each 1..T;
     /// h0: empty (zero) or <c>[B, H]</c>; y: <c>[T, B, H]</c>, zero past each length; hn: empty or <c>[B, H]</c>,
-    /// the state at each sequence's own last step. Caches x, the projection, a and h in <paramref name="cache"/>.
+    /// the state at each sequence's own last step. Caches x, the projection and h in <paramref name="cache"/>.
     /// </summary>
     public void Forward(MinRecurrenceCache cache, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> h0, Span<float> y, Span<float> hn)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        int I = InputSize, H = HiddenSize, G = Chunks, rows = T * B;
-        cache.Check(T, B);
-        CheckLengths(lengths, T, B);
-        if (x.Length < rows * I)
-            throw new ArgumentException($"x must hold T·B·I = {rows * I} elements.", nameof(x));
-        if (y.Length < rows * H)
-            throw new ArgumentException($"y must hold T·B·H = {rows * H} elements.", nameof(y));
-        if (!h0.IsEmpty && h0.Length != B * H)
-            throw new ArgumentException($"h0 must be empty or [B, H] = {B * H} elements.", nameof(h0));
-        if (!hn.IsEmpty && hn.Length != B * H)
-            throw new ArgumentException($"hn must be empty or [B, H] = {B * H} elements.", nameof(hn));
-        cache.T = T;
-        cache.B = B;
-        cache.Lengths = lengths.IsEmpty ? null : lengths.ToArray();
-        cache.HasH0 = !h0.IsEmpty;
-        if (!h0.IsEmpty)
-            h0.CopyTo(cache.H0);
+        int I = InputSize, H = HiddenSize, rows = T * B;
+        CheckForward(cache, x, T, B, lengths, h0, y, hn);
         x[..(rows * I)].CopyTo(cache.X);
+        var h = cache.H.AsSpan(0, rows * H);
+        ForwardCore(cache, x, T, B, lengths, h0, h);
+        cache.HoldsInputs = true;
+        h.CopyTo(y);
+        MaskAndGather(cache.Lengths, h, T, B, H, y, hn);
+    }
 
-        var pre = cache.Pre.AsSpan(0, rows * G * H);                               // [T·B, G·H]
-        Gemm.Sgemm(false, true, rows, G * H, I, 1f, x, I, parameters.Value(Weight), I, 0f, pre, G * H);
-        rowWork.Start(this, cache, RowWork.Pass.Forward, rows);
-        LinearScan.Forward(cache.A.AsSpan(0, rows * H), cache.H.AsSpan(0, rows * H),
-            cache.HasH0 ? cache.H0.AsSpan(0, B * H) : [], cache.H.AsSpan(0, rows * H), T, B * H, ScanMethod);
-
-        cache.H.AsSpan(0, rows * H).CopyTo(y);
-        MaskAndGather(cache.Lengths, cache.H, T, B, H, y, hn);
+    /// <summary>
+    /// <see cref="Forward"/> with every length T that caches neither x nor h: h goes straight to y, and the caller
+    /// hands the same x and y, unchanged, to <see cref="BackwardInPlace"/>.
+    /// </summary>
+    internal void ForwardInPlace(MinRecurrenceCache cache, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hn)
+    {
+        int H = HiddenSize, rows = T * B;
+        CheckForward(cache, x, T, B, [], h0, y, hn);
+        var h = y[..(rows * H)];
+        ForwardCore(cache, x, T, B, [], h0, h);
+        cache.HoldsInputs = false;
+        MaskAndGather(null, h, T, B, H, [], hn);
     }
 
     /// <summary>
@@ -133,6 +144,92 @@ public abstract class MinRecurrence
     internal void BackwardWithCuts(MinRecurrenceCache cache, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0,
         ReadOnlySpan<int> cuts)
     {
+        if (!cache.HoldsInputs)
+            throw new InvalidOperationException("The last forward on this cache did not keep x and h; backward needs the caller's copies.");
+        int rows = cache.T * cache.B;
+        BackwardCore(cache, cache.X.AsSpan(0, rows * InputSize), cache.H.AsSpan(0, rows * HiddenSize), dy, dhn, dx, dh0, cuts, accumulateDx: false);
+    }
+
+    /// <summary>
+    /// Backward of the last <see cref="ForwardInPlace"/>: x and y as handed to it; dx <c>[T, B, I]</c> is accumulated (+=)
+    /// rather than overwritten; otherwise as <see cref="BackwardWithCuts"/>.
+    /// </summary>
+    internal void BackwardInPlace(MinRecurrenceCache cache, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0, ReadOnlySpan<int> cuts)
+    {
+        int rows = cache.T * cache.B;
+        BackwardCore(cache, x[..(rows * InputSize)], y[..(rows * HiddenSize)], dy, dhn, dx, dh0, cuts, accumulateDx: true);
+    }
+
+    /// <summary>
+    /// One step for streaming inference: h ← a ⊙ h + b with the coefficients of x. x: <c>[B, I]</c>; h: <c>[B, H]</c>,
+    /// updated in place (it is also the output); scratch: at least <see cref="StepScratchSize"/>. No allocation.
+    /// Runs the same kernel as <see cref="Forward"/>'s pass, so a step equals the matching step of a whole sequence.
+    /// </summary>
+    public void Step(ReadOnlySpan<float> x, Span<float> h, Span<float> scratch, int B)
+    {
+        int I = InputSize, H = HiddenSize, G = Chunks;
+        if (scratch.Length < StepScratchSize(B))
+            throw new ArgumentException($"scratch must hold {StepScratchSize(B)} elements.", nameof(scratch));
+        if (h.Length < B * H)
+            throw new ArgumentException($"h must hold B·H = {B * H} elements.", nameof(h));
+        var pre = scratch[..(B * G * H)];
+        Gemm.Sgemm(false, true, B, G * H, I, 1f, x, I, parameters.Value(Weight), I, 0f, pre, G * H);
+        var path = pass.Path;
+        fixed (float* pPre = pre, pBias = parameters.Value(Bias), pH = h)
+        {
+            for (int r = 0; r < B; r++)
+                kernels.Forward(path, pPre + (long)r * G * H, pBias, pH + (long)r * H, pH + (long)r * H, null, H, 0, H);
+        }
+    }
+
+    private void CheckForward(MinRecurrenceCache cache, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> h0, Span<float> y, Span<float> hn)
+    {
+        int I = InputSize, H = HiddenSize, rows = T * B;
+        cache.Check(T, B);
+        CheckLengths(lengths, T, B);
+        if (x.Length < rows * I)
+            throw new ArgumentException($"x must hold T·B·I = {rows * I} elements.", nameof(x));
+        if (y.Length < rows * H)
+            throw new ArgumentException($"y must hold T·B·H = {rows * H} elements.", nameof(y));
+        if (!h0.IsEmpty && h0.Length != B * H)
+            throw new ArgumentException($"h0 must be empty or [B, H] = {B * H} elements.", nameof(h0));
+        if (!hn.IsEmpty && hn.Length != B * H)
+            throw new ArgumentException($"hn must be empty or [B, H] = {B * H} elements.", nameof(hn));
+    }
+
+    // The projection, then h [T, B, H] by the fused pass (or coefficients and a separate scan for TimeChunks).
+    private void ForwardCore(MinRecurrenceCache cache, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> h0, Span<float> h)
+    {
+        int I = InputSize, H = HiddenSize, G = Chunks, rows = T * B, N = B * H;
+        cache.T = T;
+        cache.B = B;
+        cache.Lengths = lengths.IsEmpty ? null : lengths.ToArray();
+        cache.Method = LinearScan.Resolve(ScanMethod, T, N);
+        var state0 = cache.H0.AsSpan(0, N);                                       // [B, H]
+        if (h0.IsEmpty)
+            state0.Clear();
+        else
+            h0.CopyTo(state0);
+
+        var pre = cache.Pre.AsSpan(0, rows * G * H);                               // [T·B, G·H]
+        Gemm.Sgemm(false, true, rows, G * H, I, 1f, x, I, parameters.Value(Weight), I, 0f, pre, G * H);
+        if (rows == 0)
+            return;
+        var a = cache.Method == ScanMethod.TimeChunks ? cache.A.AsSpan(0, rows * H) : [];
+        fixed (float* pPre = pre, pBias = parameters.Value(Bias), pH0 = state0, pH = h, pA = a)
+        {
+            pass.Forward(pPre, pBias, pH0, pH, pA, T, B, H, cache.Method == ScanMethod.TimeChunks ? ElementwiseParts(rows) : ScanParts(cache.Method));
+        }
+        if (cache.Method == ScanMethod.TimeChunks)
+            LinearScan.Forward(a, h, state0, h, T, N, ScanMethod.TimeChunks);
+    }
+
+    private void BackwardCore(MinRecurrenceCache cache, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0, ReadOnlySpan<int> cuts, bool accumulateDx)
+    {
         int T = cache.T, B = cache.B, I = InputSize, H = HiddenSize, G = Chunks, rows = T * B, N = B * H;
         if (dy.Length < rows * H)
             throw new ArgumentException($"dy must hold T·B·H = {rows * H} elements.", nameof(dy));
@@ -140,75 +237,89 @@ public abstract class MinRecurrence
             throw new ArgumentException($"dhn must be empty or [B, H] = {N} elements.", nameof(dhn));
         if (!dh0.IsEmpty && dh0.Length != N)
             throw new ArgumentException($"dh0 must be empty or [B, H] = {N} elements.", nameof(dh0));
+        if (T == 0)
+        {
+            dh0.Clear();
+            if (!dx.IsEmpty && !accumulateDx)
+                dx.Clear();
+            return;
+        }
+        bool separate = cache.Method == ScanMethod.TimeChunks;
+        var gNext = cache.GNext.AsSpan(0, N);                                      // [B, H]
+        var aNext = cache.ANext.AsSpan(0, N);                                      // [B, H]
+        var sums = cache.Sums.AsSpan(0, B * G * H);                                // [B, G·H]
+        sums.Clear();
 
-        // dL/dh_t from outside the recurrence: dy inside each sequence, plus dhn at its last step.
-        var g = cache.G.AsSpan(0, rows * H);                                        // [T, B, H]
-        dy[..(rows * H)].CopyTo(g);
-        ScatterFinal(cache.Lengths, T, B, H, g, dhn);
+        // dL/dh_t from outside the recurrence: dy inside each sequence, plus dhn at its last step. With every length T
+        // the fused scan reads dy as it is and starts from the carry g = dhn, a = 1: g_{T−1} = dy_{T−1} + dhn.
+        ReadOnlySpan<float> dh = dy[..(rows * H)];
+        gNext.Clear();
+        aNext.Clear();
+        if (cache.Lengths != null || separate)
+        {
+            var g = cache.G.AsSpan(0, rows * H);                                    // [T, B, H]
+            dh.CopyTo(g);
+            ScatterFinal(cache.Lengths, T, B, H, g, dhn);
+            dh = g;
+        }
+        else if (!dhn.IsEmpty)
+        {
+            dhn.CopyTo(gNext);
+            aNext.Fill(1f);
+        }
 
-        // A cut detaches h_{cut−1} → h_cut: the reversed scan must not carry g_cut back through a_cut, while
-        // da_cut = g_cut ⊙ h_{cut−1} still holds. So the scan runs on a copy of a with those entries zeroed
-        // (in DPre, which is free until the elementwise backward pass).
-        ReadOnlySpan<float> a = cache.A.AsSpan(0, rows * H);
+        var dpre = cache.DPre.AsSpan(0, rows * G * H);                              // [T·B, G·H]
+        var state0 = cache.H0.AsSpan(0, N);
         bool anyCut = false;
         foreach (int cut in cuts)
             anyCut |= cut > 0;
-        if (anyCut)
+        if (separate)
+            ScanSeparately(cache, h, anyCut ? cuts : [], dh0);
+        fixed (float* pPre = cache.Pre, pBias = parameters.Value(Bias), pH0 = state0, pH = h, pDh = dh, pGNext = gNext,
+            pANext = aNext, pDPre = dpre, pSums = sums)
+        fixed (int* pCuts = cuts)
         {
-            var aCut = cache.DPre.AsSpan(0, rows * H);
+            if (separate)
+                pass.Backward(pPre, pBias, pH0, pH, pDh, null, null, null, pDPre, pSums, T, B, H, ElementwiseParts(rows));
+            else
+                pass.Backward(pPre, pBias, pH0, pH, pDh, pGNext, pANext, anyCut ? pCuts : null, pDPre, pSums, T, B, H, ScanParts(cache.Method));
+        }
+        if (!separate && !dh0.IsEmpty)
+            TensorPrimitives.Multiply(aNext, gNext, dh0);                          // dh0 = a_0 ⊙ g_0
+
+        var dBias = parameters.Gradient(Bias);
+        for (int b = 0; b < B; b++)
+            TensorPrimitives.Add(dBias, sums.Slice(b * G * H, G * H), dBias);
+        Gemm.Sgemm(true, false, G * H, I, rows, 1f, dpre, G * H, x, I, 1f, parameters.Gradient(Weight), I);
+        if (!dx.IsEmpty)
+            Gemm.Sgemm(false, false, rows, I, G * H, 1f, dpre, G * H, parameters.Value(Weight), I, accumulateDx ? 1f : 0f, dx, I);
+    }
+
+    // TimeChunks: the reversed scan in LinearScan turns cache.G into g_t in place. A cut detaches h_{cut−1} → h_cut: the
+    // scan must not carry g_cut back through a_cut, so it runs on a copy of a with those entries zeroed (in DPre, free
+    // until the elementwise pass).
+    private void ScanSeparately(MinRecurrenceCache cache, ReadOnlySpan<float> h, ReadOnlySpan<int> cuts, Span<float> dh0)
+    {
+        int T = cache.T, B = cache.B, H = HiddenSize, N = B * H;
+        ReadOnlySpan<float> a = cache.A.AsSpan(0, T * N);
+        if (!cuts.IsEmpty)
+        {
+            var aCut = cache.DPre.AsSpan(0, T * N);
             a.CopyTo(aCut);
             for (int b = 0; b < B; b++)
                 if (cuts[b] > 0)
                     aCut.Slice((cuts[b] * B + b) * H, H).Clear();
             a = aCut;
         }
-        LinearScan.Backward(a, cache.H.AsSpan(0, rows * H), cache.HasH0 ? cache.H0.AsSpan(0, N) : [], g, g,
-            cache.Da.AsSpan(0, rows * H), dh0, T, N, ScanMethod);
-
-        var dpre = cache.DPre.AsSpan(0, rows * G * H);                              // [T·B, G·H]
-        rowWork.Start(this, cache, RowWork.Pass.Backward, rows);
-        var x = cache.X.AsSpan(0, rows * I);
-        Gemm.Sgemm(true, false, G * H, I, rows, 1f, dpre, G * H, x, I, 1f, parameters.Gradient(Weight), I);
-        ColumnSums(dpre, rows, G * H, parameters.Gradient(Bias));
-        if (!dx.IsEmpty)
-            Gemm.Sgemm(false, false, rows, I, G * H, 1f, dpre, G * H, parameters.Value(Weight), I, 0f, dx, I);
+        var g = cache.G.AsSpan(0, T * N);
+        LinearScan.Backward(a, h, cache.H0.AsSpan(0, N), g, g, [], dh0, T, N, ScanMethod.TimeChunks);
     }
 
-    /// <summary>
-    /// One step for streaming inference: h ← a ⊙ h + b with the coefficients of x. x: <c>[B, I]</c>; h: <c>[B, H]</c>,
-    /// updated in place (it is also the output); scratch: at least <see cref="StepScratchSize"/>. No allocation.
-    /// </summary>
-    public void Step(ReadOnlySpan<float> x, Span<float> h, Span<float> scratch, int B)
-    {
-        int I = InputSize, H = HiddenSize, G = Chunks;
-        if (scratch.Length < StepScratchSize(B))
-            throw new ArgumentException($"scratch must hold {StepScratchSize(B)} elements.", nameof(scratch));
-        var pre = scratch[..(B * G * H)];
-        var a = scratch.Slice(B * G * H, H);
-        var b = scratch.Slice(B * G * H + H, H);
-        Gemm.Sgemm(false, true, B, G * H, I, 1f, x, I, parameters.Value(Weight), I, 0f, pre, G * H);
-        var bias = parameters.Value(Bias);
-        for (int r = 0; r < B; r++)
-        {
-            var preRow = pre.Slice(r * G * H, G * H);
-            TensorPrimitives.Add(preRow, bias, preRow);
-            Coefficients(preRow, a, b);
-            var hRow = h.Slice(r * H, H);
-            TensorPrimitives.MultiplyAdd(a, hRow, b, hRow);
-        }
-    }
+    // The fused passes: one thread per channel group when the scan would split channels, else one.
+    private static int ScanParts(ScanMethod method) => method == ScanMethod.Channels ? Threads.Count : 1;
 
-    /// <summary>
-    /// Forward elementwise pass of one row: from the projection <c>[G·H]</c> (bias added) to the scan's a <c>[H]</c> and b <c>[H]</c>.
-    /// </summary>
-    protected abstract void Coefficients(ReadOnlySpan<float> pre, Span<float> a, Span<float> b);
-
-    /// <summary>
-    /// Backward elementwise pass of one row: from the scan gradients g = ∂L/∂b <c>[H]</c> and da = ∂L/∂a <c>[H]</c>
-    /// to ∂L/∂pre <c>[G·H]</c> (overwritten). <paramref name="scratch"/> holds 2·H floats.
-    /// </summary>
-    protected abstract void CoefficientGradients(ReadOnlySpan<float> pre, ReadOnlySpan<float> g, ReadOnlySpan<float> da,
-        Span<float> dpre, Span<float> scratch);
+    // The elementwise passes around a separate scan: any split, once there is enough work.
+    private int ElementwiseParts(int rows) => Math.Clamp(rows * HiddenSize / MinElementsPerThread, 1, Threads.Count);
 
     private static void CheckLengths(ReadOnlySpan<int> lengths, int T, int B)
     {
@@ -252,69 +363,6 @@ public abstract class MinRecurrence
                 var last = g.Slice(((length - 1) * B + b) * H, H);
                 TensorPrimitives.Add(last, dhn.Slice(b * H, H), last);
             }
-        }
-    }
-
-    // sums[c] += Σ_r m[r, c], rows in order.
-    private static void ColumnSums(ReadOnlySpan<float> m, int rows, int cols, Span<float> sums)
-    {
-        for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(sums, m.Slice(r * cols, cols), sums);
-    }
-
-    /// <summary>The per-row elementwise passes, split over threads by rows.</summary>
-    private sealed class RowWork : IParallelWork
-    {
-        public enum Pass { Forward, Backward }
-
-        private MinRecurrence? layer;
-        private MinRecurrenceCache? cache;
-        private Pass pass;
-        private int rows;
-
-        public void Start(MinRecurrence layer, MinRecurrenceCache cache, Pass pass, int rows)
-        {
-            this.layer = layer;
-            this.cache = cache;
-            this.pass = pass;
-            this.rows = rows;
-            int parts = Math.Clamp(rows * layer.HiddenSize / MinElementsPerThread, 1, Threads.Count);
-            WorkerPool.Shared.Run(this, parts);
-            this.layer = null;
-            this.cache = null;
-        }
-
-        private const int MinElementsPerThread = 16384;
-
-        public void Execute(int index, int count)
-        {
-            var l = layer!;
-            var c = cache!;
-            int H = l.HiddenSize, GH = l.Chunks * H;
-            int r0 = (int)((long)rows * index / count), r1 = (int)((long)rows * (index + 1) / count);
-            var bias = l.parameters.Value(l.Bias);
-            Span<float> scratch = stackalloc float[2 * H <= 1024 ? 2 * H : 0];
-            float[]? rented = null;
-            if (scratch.IsEmpty)
-            {
-                rented = System.Buffers.ArrayPool<float>.Shared.Rent(2 * H);
-                scratch = rented.AsSpan(0, 2 * H);
-            }
-            for (int r = r0; r < r1; r++)
-            {
-                var pre = c.Pre.AsSpan(r * GH, GH);
-                if (pass == Pass.Forward)
-                {
-                    TensorPrimitives.Add(pre, bias, pre);
-                    l.Coefficients(pre, c.A.AsSpan(r * H, H), c.H.AsSpan(r * H, H));
-                }
-                else
-                {
-                    l.CoefficientGradients(pre, c.G.AsSpan(r * H, H), c.Da.AsSpan(r * H, H), c.DPre.AsSpan(r * GH, GH), scratch);
-                }
-            }
-            if (rented != null)
-                System.Buffers.ArrayPool<float>.Shared.Return(rented);
         }
     }
 }

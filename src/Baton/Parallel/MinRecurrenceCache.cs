@@ -3,6 +3,7 @@ namespace Baton.Parallel;
 /// <summary>
 /// Everything <see cref="MinRecurrence.Forward"/> caches for <see cref="MinRecurrence.Backward"/>, plus the backward
 /// scratch, sized once for <see cref="MaxRows"/> = T·B rows and <see cref="MaxB"/> sequences and reused across calls.
+/// Buffers that only some paths use are allocated on first use.
 /// </summary>
 public sealed class MinRecurrenceCache
 {
@@ -12,17 +13,19 @@ public sealed class MinRecurrenceCache
     /// <summary>Largest B this cache holds.</summary>
     public int MaxB { get; }
 
+    private readonly int inputSize, hiddenSize;
+    private float[]? x, a, h, g;
+
     internal int T, B;
     internal int[]? Lengths;
-    internal bool HasH0;
-    internal readonly float[] X;      // [T, B, I]     the input (for the weight gradient)
-    internal readonly float[] Pre;    // [T·B, G·H]    projection + bias (chunks: hidden, gates)
-    internal readonly float[] A;      // [T, B, H]     scan coefficients a_t
-    internal readonly float[] H;      // [T, B, H]     b_t, then (after the scan) h_t
-    internal readonly float[] H0;     // [B, H]        initial state when given
-    internal readonly float[] G;      // [T, B, H]     backward: ∂L/∂h_t, then the scan gradient g_t = ∂L/∂b_t
-    internal readonly float[] Da;     // [T, B, H]     backward: ∂L/∂a_t
+    internal ScanMethod Method;       // the scan the forward ran: TimeChunks keeps a and scans separately
+    internal bool HoldsInputs;        // X and H hold the forward's x and h (not so after MinRecurrence.ForwardInPlace)
+    internal readonly float[] Pre;    // [T·B, G·H]    the projection x·Wᵀ, without the bias
+    internal readonly float[] H0;     // [B, H]        initial state (zeros when none was given)
     internal readonly float[] DPre;   // [T·B, G·H]    backward: ∂L/∂pre
+    internal readonly float[] Sums;   // [B, G·H]      backward: Σ_t ∂L/∂pre per channel, for the bias gradient
+    internal readonly float[] GNext;  // [B, H]        backward carries: g_{t+1} …
+    internal readonly float[] ANext;  // [B, H]        … and a_{t+1} (0 across a cut)
 
     internal MinRecurrenceCache(int maxRows, int maxB, int inputSize, int hiddenSize, int chunks)
     {
@@ -30,16 +33,20 @@ public sealed class MinRecurrenceCache
         ArgumentOutOfRangeException.ThrowIfNegative(maxB);
         MaxRows = maxRows;
         MaxB = maxB;
-        int rows = maxRows;
-        X = new float[checked(rows * inputSize)];
-        Pre = new float[checked(rows * chunks * hiddenSize)];
-        A = new float[rows * hiddenSize];
-        H = new float[rows * hiddenSize];
+        this.inputSize = inputSize;
+        this.hiddenSize = hiddenSize;
+        Pre = new float[checked(maxRows * chunks * hiddenSize)];
         H0 = new float[maxB * hiddenSize];
-        G = new float[rows * hiddenSize];
-        Da = new float[rows * hiddenSize];
-        DPre = new float[rows * chunks * hiddenSize];
+        DPre = new float[maxRows * chunks * hiddenSize];
+        Sums = new float[maxB * chunks * hiddenSize];
+        GNext = new float[maxB * hiddenSize];
+        ANext = new float[maxB * hiddenSize];
     }
+
+    internal float[] X => x ??= new float[checked(MaxRows * inputSize)];  // [T, B, I]  the input (for the weight gradient)
+    internal float[] A => a ??= new float[MaxRows * hiddenSize];          // [T, B, H]  a_t, for the separate scan of TimeChunks
+    internal float[] H => h ??= new float[MaxRows * hiddenSize];          // [T, B, H]  h_t
+    internal float[] G => g ??= new float[MaxRows * hiddenSize];          // [T, B, H]  ∂L/∂h_t from outside, masked; then g_t
 
     internal void Check(int T, int B)
     {

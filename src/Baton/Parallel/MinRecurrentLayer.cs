@@ -9,7 +9,8 @@ namespace Baton.Parallel;
 /// (sequences sorted by length); the scan wants a rectangle, so the layer copies each sequence into a time-major
 /// <c>[T, B, ·]</c> buffer starting at step 0 — for the reverse direction, in reverse order within its own length —
 /// runs <see cref="MinRecurrence"/> with the sorted lengths, and copies back. With every length equal to T in the
-/// forward direction the packed layout already is that rectangle and nothing is copied.
+/// forward direction the packed layout already is that rectangle and nothing is copied: the cell reads x and writes
+/// h straight into y, and Backward hands both back to it.
 /// Tensor names: <c>{prefix}layers.{k}.{linear}.weight|bias</c>, <c>{prefix}layers_reverse.{k}.…</c> for the
 /// reverse direction (the reference implementation's module names inside a ModuleList called <c>layers</c>).
 /// </summary>
@@ -78,7 +79,7 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
         ReadOnlySpan<int> lengths = batch.IsFull ? [] : batch.Lengths.AsSpan(0, B);
         if (k.Direct)
         {
-            cell.Forward(k.Inner, x, T, B, [], h0[..(B * H)], y, hn[..(B * H)]);
+            cell.ForwardInPlace(k.Inner, x, T, B, h0[..(B * H)], y, hn[..(B * H)]);
             return;
         }
         var xPad = k.X.AsSpan(0, T * B * I);
@@ -107,10 +108,7 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
         var dh0Rows = dh0.IsEmpty ? Span<float>.Empty : dh0[..(B * H)];
         if (k.Direct)
         {
-            var dxPad = dx.IsEmpty ? Span<float>.Empty : k.Dx.AsSpan(0, T * B * I);
-            cell.BackwardWithCuts(k.Inner, dy, dhnRows, dxPad, dh0Rows, cuts);
-            if (!dx.IsEmpty)
-                TensorPrimitives.Add(dx[..(T * B * I)], dxPad, dx[..(T * B * I)]);
+            cell.BackwardInPlace(k.Inner, x, y, dy, dhnRows, dx.IsEmpty ? dx : dx[..(T * B * I)], dh0Rows, cuts);
             return;
         }
         var dyPad = k.Y.AsSpan(0, T * B * H);

@@ -88,4 +88,12 @@ internal static class ScanReference
         try { body(); }
         finally { Threads.Count = saved; }
     }
+
+    /// <summary>Runs <paramref name="body"/> with <see cref="Threads.Count"/> set and returns its result.</summary>
+    public static T WithThreads<T>(int threads, Func<T> body)
+    {
+        T result = default!;
+        WithThreads(threads, () => { result = body(); });
+        return result;
+    }
 }
