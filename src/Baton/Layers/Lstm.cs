@@ -59,6 +59,8 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
         public StepWork? Work;                                          // the fused step of this cache
+        public SequenceWork? Rows;                                      // the row-split whole sequence of this cache
+        public float[] PartTmp = [];                                    // [parts, 2H] scratch of the row-split parts
 
         protected override void Allocate(int rows, int batch)
         {
@@ -149,6 +151,112 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
+    /// <summary>
+    /// The whole sequence split by batch rows over threads: sequences never interact, so each part runs every step of
+    /// its own rows with no barrier between steps. Used where the units cannot be split (H within one packed panel);
+    /// each part then reads all of W_hh, which is small there. out: y [N, S] forward, dy [N, S] backward.
+    /// </summary>
+    private sealed unsafe class SequenceWork(Lstm layer, Cache k) : IParallelWork
+    {
+        public bool Backward;
+        public PackedBatch? Batch;
+        public int TruncateBefore;
+        public float* Out;
+
+        public void Execute(int index, int count)
+        {
+            int B = Batch!.B;
+            int b0 = (int)((long)B * index / count), b1 = (int)((long)B * (index + 1) / count);
+            Span<float> tmp = k.PartTmp.AsSpan(index * 2 * layer.H, 2 * layer.H);
+            if (Backward)
+                layer.BackwardRows(k, Batch, Out, TruncateBefore, b0, b1, tmp);
+            else
+                layer.ForwardRows(k, Batch, Out, b0, b1, tmp);
+        }
+    }
+
+    private void RunSequences(Cache k, PackedBatch batch, Span<float> output, int truncateBefore, bool backward, int parts)
+    {
+        if (k.PartTmp.Length < parts * 2 * H)
+            k.PartTmp = new float[parts * 2 * H];
+        var work = k.Rows ??= new SequenceWork(this, k);
+        fixed (float* po = output)
+        {
+            (work.Backward, work.Batch, work.TruncateBefore) = (backward, batch, truncateBefore);
+            work.Out = po;
+            WorkerPool.Shared.Run(work, parts);
+            work.Batch = null;
+            work.Out = null;
+        }
+    }
+
+    private void ForwardRows(Cache k, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
+    {
+        int T = batch.T, S = StateSize, G4 = 4 * H;
+        for (int s = 0; s < T; s++)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int r1 = Math.Min(b1, batch.BatchSizes[t]);
+            if (r1 <= b0)
+                continue;
+            int o = batch.Offsets[t], rows = r1 - b0;
+            k.HState.AsSpan(b0 * S, rows * S).CopyTo(k.HPrev.AsSpan((o + b0) * S));
+            k.CState.AsSpan(b0 * H, rows * H).CopyTo(k.CPrev.AsSpan((o + b0) * H));
+            Gemm.Sgemm(rows, 1f, k.HPrev.AsSpan((o + b0) * S), S, k.HhT, 1f, k.Gates.AsSpan((o + b0) * G4), G4, 0, G4);
+            for (int b = b0; b < r1; b++)
+            {
+                int row = o + b;
+                Span<float> m = P > 0 ? k.M.AsSpan(row * H, H) : new Span<float>(y + (long)row * S, S);
+                CellForward(k.Gates.AsSpan(row * G4, G4), 0, H, k.CState.AsSpan(b * H, H), k.TanhC.AsSpan(row * H, H), m, tmp[..H]);
+            }
+            var yRows = new Span<float>(y + (long)(o + b0) * S, rows * S);
+            if (P > 0)
+                Gemm.Sgemm(rows, 1f, k.M.AsSpan((o + b0) * H), H, k.HrT!, 0f, yRows, S, 0, S);
+            yRows.CopyTo(k.HState.AsSpan(b0 * S));
+        }
+    }
+
+    private void BackwardRows(Cache k, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    {
+        int T = batch.T, G4 = 4 * H;                                 // no projection here: S = H
+        Span<float> dh = k.HState, dc = k.CState;
+        int prevO = 0, prevR1 = 0, prevCut = 0;
+        for (int s = T - 1; s >= 0; s--)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                continue;
+            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
+            if (prevR1 > b0)
+                DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+            for (int b = b0; b < r1; b++)
+            {
+                int row = o + b;
+                Span<float> dhRow = dh.Slice(b * H, H);
+                TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(dy + (long)row * H, H), dhRow);
+                CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H, H), k.CPrev.AsSpan(row * H, H), dhRow,
+                    dc.Slice(b * H, H), tmp[..H], tmp[H..], 0, H);
+            }
+            (prevO, prevR1) = (o, r1);
+            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+        }
+        if (prevR1 > b0)
+            DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+    }
+
+    /// <summary>dh rows [b0, r1) = those rows of the step at <paramref name="o"/>'s dGates · W_hh, then rows below cut detached.</summary>
+    private void DeferredRows(Cache k, int o, int b0, int r1, int cut)
+    {
+        int G4 = 4 * H;
+        Gemm.Sgemm(r1 - b0, 1f, k.Gates.AsSpan((o + b0) * G4), G4, k.Hh, 0f, k.HState.AsSpan(b0 * H), H, 0, H);
+        if (cut > b0)
+        {
+            k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
+            k.CState.AsSpan(b0 * H, (cut - b0) * H).Clear();
+        }
+    }
+
     private void ForwardUnits(Cache k, StepWork w, int j0, int n)
     {
         int S = StateSize, G4 = 4 * H;
@@ -204,6 +312,14 @@ internal sealed unsafe class Lstm : RecurrentLayer
 
         h0[..(B * S)].CopyTo(k.HState);
         c0[..(B * H)].CopyTo(k.CState);
+        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G4 * S));
+        if (rowParts > 1)
+        {
+            RunSequences(k, batch, y, 0, backward: false, rowParts);
+            k.HState.AsSpan(0, B * S).CopyTo(hn);
+            k.CState.AsSpan(0, B * H).CopyTo(cn);
+            return;
+        }
         var work = k.Work ??= new StepWork(this, k);
         work.Backward = false;
         fixed (float* py = y)
@@ -245,7 +361,13 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Span<float> dc = k.CState.AsSpan(0, B * H);               // [B, H] gradient of the running c
         dhn[..(B * S)].CopyTo(dh);
         dcn[..(B * H)].CopyTo(dc);
-        if (P == 0)
+        int rowParts = P == 0 ? SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G4 * H)) : 1;
+        if (rowParts > 1)
+        {
+            fixed (float* pdy = dy)
+                RunSequences(k, batch, new Span<float>(pdy, dy.Length), truncateBefore, backward: true, rowParts);
+        }
+        else if (P == 0)
         {
             BackwardSteps(k, batch, dy, truncateBefore);
         }

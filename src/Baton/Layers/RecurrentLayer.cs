@@ -104,6 +104,17 @@ internal abstract class RecurrentLayer(Parameters parameters, int inputSize, int
     protected static int StepParts(int units, int panelWidth, long multiplyAdds) =>
         multiplyAdds < StepParallelThreshold ? 1 : Math.Max(1, Math.Min(Threads.Count, (units + panelWidth - 1) / panelWidth));
 
+    /// <summary>Rows a part of a row-split sequence should have at least, so each keeps whole register tiles busy.</summary>
+    private const int MinRowsPerPart = 6;
+
+    /// <summary>
+    /// Parts of a whole sequence split by batch rows (each part runs all steps of its sequences, no barrier between
+    /// steps): only when a step cannot be split by units (<paramref name="unitParts"/> = 1) and the batch gives every
+    /// thread at least <see cref="MinRowsPerPart"/> rows; otherwise 1.
+    /// </summary>
+    protected static int SequenceParts(int batch, int unitParts) =>
+        unitParts > 1 ? 1 : Math.Max(1, Math.Min(Threads.Count, batch / MinRowsPerPart));
+
     /// <summary>
     /// The hidden units [Start, End) of part <paramref name="index"/> of <paramref name="count"/>: whole panels, so every
     /// gate's column slice of the packed recurrent weight starts on a panel edge (except where H is not a multiple of it).
