@@ -153,8 +153,9 @@ internal sealed unsafe class Lstm : RecurrentLayer
 
     /// <summary>
     /// The whole sequence split by batch rows over threads: sequences never interact, so each part runs every step of
-    /// its own rows with no barrier between steps. Used where the units cannot be split (H within one packed panel);
-    /// each part then reads all of W_hh, which is small there. out: y [N, S] forward, dy [N, S] backward.
+    /// its own rows with no barrier between steps. Used where the units cannot be split (H within one packed panel) or
+    /// W_hh is small enough for each part to read it whole every step (see SequenceParts). out: y [N, S] forward,
+    /// dy [N, S] backward.
     /// </summary>
     private sealed unsafe class SequenceWork(Lstm layer, Cache k) : IParallelWork
     {
@@ -312,7 +313,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
 
         h0[..(B * S)].CopyTo(k.HState);
         c0[..(B * H)].CopyTo(k.CState);
-        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G4 * S));
+        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G4 * S), 4L * G4 * S);
         if (rowParts > 1)
         {
             RunSequences(k, batch, y, 0, backward: false, rowParts);
@@ -361,7 +362,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Span<float> dc = k.CState.AsSpan(0, B * H);               // [B, H] gradient of the running c
         dhn[..(B * S)].CopyTo(dh);
         dcn[..(B * H)].CopyTo(dc);
-        int rowParts = P == 0 ? SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G4 * H)) : 1;
+        int rowParts = P == 0 ? SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G4 * H), 4L * G4 * H) : 1;
         if (rowParts > 1)
         {
             fixed (float* pdy = dy)
