@@ -57,7 +57,7 @@ internal static unsafe class GemmKernel<TOps, TVec>
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
         TVec c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
-        bool prefetch = Sse.IsSupported;
+        bool prefetch = Sse.IsSupported && rows > 1;
         for (int p = 0; p < kc; p++)
         {
             if (prefetch)
