@@ -26,14 +26,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#rows[@]} -eq 0 ]; then
-  rows=(sgemm-512 sgemm-1024 sgemm-2048 lstm-small gru-small rnn-small lstm-2x512 lstm-1024 lstm-b1 lstm-long
+  rows=(sgemm-512 sgemm-1024 sgemm-2048 cache-read lstm-small gru-small rnn-small lstm-2x512 lstm-1024 lstm-b1 lstm-long
         stream-lstm-128 stream-lstm-512x2 stream-gru-512x2 mingru-512 gru-512
         stream-lstm-128-ort stream-lstm-512x2-ort stream-gru-512x2-ort)
 fi
 # The ONNX Runtime rows are Baton.Bench's own; torch_reference.py refuses names it does not know.
 torch_rows=()
 for row in "${rows[@]}"; do
-  [[ "$row" == *-ort ]] || torch_rows+=("$row")
+  [[ "$row" == *-ort || "$row" == cache-read ]] || torch_rows+=("$row")
 done
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
@@ -96,4 +96,14 @@ for name, b in baton.items():
     note = f"  ({b['error']})" if b.get("error") else ""
     print(f"{name:<26}{bm:>12}{tm:>12}{f(speed, '.2f'):>12}{om:>10}{f(ort_speed, '.2f'):>10}{f(b.get('gflops'), '.1f'):>12}{f(t.get('gflops'), '.1f'):>12}{f(blas, '.1f'):>11}{vs_blas:>9}{vs_peak:>9}{note}")
 print(f"\nOpenBLAS peak (numpy sgemm n=2048, core {core}): {f(peak, '.1f')} GFLOP/s; threads {next(iter(baton.values()))['threads'] if baton else '?'}")
+rate = (baton.get("cache-read") or {}).get("gb_s")
+mem = [(n, r) for n, r in baton.items() if r.get("peak_mb") is not None]
+if mem:
+    print("\nmemory held by a training step (MB): " + ", ".join(f"{n} {r['peak_mb']:.1f} (least {r['min_mb']:.1f})" for n, r in mem))
+if rate:
+    print(f"\ncache read rate (16 MB, same run): {rate:.1f} GB/s; each stream step against reading its weights once at that rate:")
+    for n, r in baton.items():
+        if n.startswith("stream-") and not n.endswith("-ort") and r.get("gb_s") and r.get("us_per_step"):
+            bound = r["gb_s"] * r["us_per_step"] / rate  # weight bytes / rate, in µs
+            print(f"  {n}: {r['us_per_step']:.1f} us = {r['us_per_step'] / bound:.2f} x the {bound:.1f} us read bound")
 PY

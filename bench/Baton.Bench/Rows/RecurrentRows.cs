@@ -147,7 +147,11 @@ internal sealed class RecurrentRows : IBenchRowFamily
             var stack = model.Rnn;
             var state = stack.CreateStreamState(1);
             var y = new float[H];
-            return new BenchWork(() => stack.Step(state, x, y), Tokens: 1, Steps: 1);
+            // gb_s counts the weight matrices a step must read once (biases aside), the yardstick of the cache-read row.
+            double weightBytes = 0;
+            for (int l = 0; l < L; l++)
+                weightBytes += sizeof(float) * (double)Gates(cell) * H * ((l == 0 ? I : H) + H);
+            return new BenchWork(() => stack.Step(state, x, y), Tokens: 1, Steps: 1, Bytes: weightBytes);
         }
     }
 
