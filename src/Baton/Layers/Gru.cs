@@ -43,6 +43,8 @@ internal sealed unsafe class Gru : RecurrentLayer
         public readonly PackedMatrix HhT = new(h, 3 * h);  // W_hhᵀ [H, 3H], forward recurrent product
         public readonly PackedMatrix Hh = new(3 * h, h);   // W_hh [3H, H], backward recurrent product
         public StepWork? Work;                             // the fused step of this cache
+        public SequenceWork? Rows;                         // the row-split whole sequence of this cache
+        public float[] PartTmp = [];                       // [parts, 2H] scratch of the row-split parts
 
         protected override void Allocate(int rows, int batch)
         {
@@ -74,6 +76,13 @@ internal sealed unsafe class Gru : RecurrentLayer
         RowMath.AddBias(k.Gates, N, k.Bias);
 
         h0[..(B * H)].CopyTo(k.HState);
+        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G3 * H), 4L * G3 * H);
+        if (rowParts > 1)
+        {
+            RunSequences(k, batch, y, 0, backward: false, rowParts);
+            k.HState.AsSpan(0, B * H).CopyTo(hn);
+            return;
+        }
         var work = k.Work ??= new StepWork(this, k);
         work.Backward = false;
         for (int s = 0; s < T; s++)
@@ -116,6 +125,95 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
+    /// <summary>The whole sequence split by batch rows over threads, no barrier between steps (see Lstm.SequenceWork).</summary>
+    private sealed unsafe class SequenceWork(Gru layer, Cache k) : IParallelWork
+    {
+        public bool Backward;
+        public PackedBatch? Batch;
+        public int TruncateBefore;
+        public float* Out;
+
+        public void Execute(int index, int count)
+        {
+            int B = Batch!.B;
+            int b0 = (int)((long)B * index / count), b1 = (int)((long)B * (index + 1) / count);
+            Span<float> tmp = k.PartTmp.AsSpan(index * 2 * layer.H, 2 * layer.H);
+            if (Backward)
+                layer.BackwardRows(k, Batch, Out, TruncateBefore, b0, b1, tmp);
+            else
+                layer.ForwardRows(k, Batch, Out, b0, b1, tmp);
+        }
+    }
+
+    private void RunSequences(Cache k, PackedBatch batch, Span<float> output, int truncateBefore, bool backward, int parts)
+    {
+        if (k.PartTmp.Length < parts * 2 * H)
+            k.PartTmp = new float[parts * 2 * H];
+        var work = k.Rows ??= new SequenceWork(this, k);
+        fixed (float* po = output)
+        {
+            (work.Backward, work.Batch, work.TruncateBefore) = (backward, batch, truncateBefore);
+            work.Out = po;
+            WorkerPool.Shared.Run(work, parts);
+            work.Batch = null;
+            work.Out = null;
+        }
+    }
+
+    private void ForwardRows(Cache k, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
+    {
+        int T = batch.T, G3 = 3 * H;
+        ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H, H);
+        for (int s = 0; s < T; s++)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int r1 = Math.Min(b1, batch.BatchSizes[t]);
+            if (r1 <= b0)
+                continue;
+            int o = batch.Offsets[t], rows = r1 - b0;
+            k.HState.AsSpan(b0 * H, rows * H).CopyTo(k.HPrev.AsSpan((o + b0) * H));
+            Gemm.Sgemm(rows, 1f, k.HPrev.AsSpan((o + b0) * H), H, k.HhT, 0f, k.GH.AsSpan(b0 * G3), G3, 0, G3);
+            for (int b = b0; b < r1; b++)
+            {
+                int row = o + b;
+                CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), 0, H, bHn, k.HnPre.AsSpan(row * H, H),
+                    k.HState.AsSpan(b * H, H), tmp[..H]);
+            }
+            k.HState.AsSpan(b0 * H, rows * H).CopyTo(new Span<float>(y + (long)(o + b0) * H, rows * H));
+        }
+    }
+
+    private void BackwardRows(Cache k, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    {
+        int T = batch.T, G3 = 3 * H;
+        int prevO = 0, prevR1 = 0, prevCut = 0;
+        for (int s = T - 1; s >= 0; s--)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                continue;
+            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
+            if (prevR1 > b0)
+                DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+            for (int b = b0; b < r1; b++)
+                CellBackward(k, o + b, b, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H, tmp[..H], tmp[H..]);
+            (prevO, prevR1) = (o, r1);
+            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+        }
+        if (prevR1 > b0)
+            DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+    }
+
+    /// <summary>dh rows [b0, r1) += those rows of the step at <paramref name="o"/>'s dGatesH · W_hh, then rows below cut detached.</summary>
+    private void DeferredRows(Cache k, int o, int b0, int r1, int cut)
+    {
+        int G3 = 3 * H;
+        Gemm.Sgemm(r1 - b0, 1f, k.Gates.AsSpan((o + b0) * G3), G3, k.Hh, 1f, k.HState.AsSpan(b0 * H), H, 0, H);
+        if (cut > b0)
+            k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
+    }
+
     private void ForwardUnits(Cache k, StepWork w, int j0, int n)
     {
         int G3 = 3 * H;
@@ -141,27 +239,34 @@ internal sealed unsafe class Gru : RecurrentLayer
             for (int r = 0; r < w.PrevCut; r++)
                 dh.Slice(r * H + j0, n).Clear();
         }
-        Span<float> tmp = k.Tmp.AsSpan(j0, n), dnx = k.Tmp2.AsSpan(j0, n);
         for (int b = 0; b < w.Bs; b++)
-        {
-            int row = w.O + b;
-            Span<float> g = k.Gates.AsSpan(row * G3, G3);
-            Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
-            Span<float> hnPre = k.HnPre.AsSpan(row * H + j0, n);
-            Span<float> dhRow = dh.Slice(b * H + j0, n);
-            TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Dy + (long)row * H + j0, n), dhRow);
-            TensorPrimitives.Multiply(dhRow, z, tmp);
-            TensorPrimitives.Subtract(dhRow, tmp, tmp);
-            Activations.TanhBackward(nn, tmp, dnx);                 // d n_pre = dh * (1 - z) * (1 - n²)
-            TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H + j0, n), nn, tmp);
-            TensorPrimitives.Multiply(tmp, dhRow, tmp);
-            TensorPrimitives.Multiply(dhRow, z, dhRow);             // direct path: dh * z
-            Activations.SigmoidBackward(z, tmp, z);                 // d z_pre = dh * (h - n) * σ'
-            TensorPrimitives.Multiply(dnx, r, nn);                  // d (W_hn h + b_hn) = d n_pre * r
-            TensorPrimitives.Multiply(dnx, hnPre, tmp);
-            dnx.CopyTo(hnPre);
-            Activations.SigmoidBackward(r, tmp, r);                 // d r_pre = d n_pre * (W_hn h + b_hn) * σ'
-        }
+            CellBackward(k, w.O + b, b, new ReadOnlySpan<float>(w.Dy + (long)(w.O + b) * H + j0, n), j0, n,
+                k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n));
+    }
+
+    /// <summary>
+    /// Units [j0, j0 + n) of packed row <paramref name="row"/> (running row b) of the cell's backward, in place: dh += dy,
+    /// Gates ← [dr, dz, dn·r], HnPre ← dn (input side), dh ← dh·z (the direct path). tmp, dnx: n-wide scratch.
+    /// </summary>
+    private void CellBackward(Cache k, int row, int b, ReadOnlySpan<float> dy, int j0, int n, Span<float> tmp, Span<float> dnx)
+    {
+        int G3 = 3 * H;
+        Span<float> g = k.Gates.AsSpan(row * G3, G3);
+        Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
+        Span<float> hnPre = k.HnPre.AsSpan(row * H + j0, n);
+        Span<float> dhRow = k.HState.AsSpan(b * H + j0, n);
+        TensorPrimitives.Add(dhRow, dy, dhRow);
+        TensorPrimitives.Multiply(dhRow, z, tmp);
+        TensorPrimitives.Subtract(dhRow, tmp, tmp);
+        Activations.TanhBackward(nn, tmp, dnx);                 // d n_pre = dh * (1 - z) * (1 - n²)
+        TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H + j0, n), nn, tmp);
+        TensorPrimitives.Multiply(tmp, dhRow, tmp);
+        TensorPrimitives.Multiply(dhRow, z, dhRow);             // direct path: dh * z
+        Activations.SigmoidBackward(z, tmp, z);                 // d z_pre = dh * (h - n) * σ'
+        TensorPrimitives.Multiply(dnx, r, nn);                  // d (W_hn h + b_hn) = d n_pre * r
+        TensorPrimitives.Multiply(dnx, hnPre, tmp);
+        dnx.CopyTo(hnPre);
+        Activations.SigmoidBackward(r, tmp, r);                 // d r_pre = d n_pre * (W_hn h + b_hn) * σ'
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
@@ -169,10 +274,29 @@ internal sealed unsafe class Gru : RecurrentLayer
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, T = batch.T, I = InputSize, G3 = 3 * H;
+        int N = batch.N, B = batch.B, G3 = 3 * H;
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
+        int rowParts = SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G3 * H), 4L * G3 * H);
+        if (rowParts > 1)
+        {
+            fixed (float* pdy = dy)
+                RunSequences(k, batch, new Span<float>(pdy, dy.Length), truncateBefore, backward: true, rowParts);
+        }
+        else
+        {
+            BackwardSteps(k, batch, dy, truncateBefore);
+        }
+        dh.CopyTo(dh0);
+        AccumulateGradients(k, N, x, dx);
+    }
+
+    /// <summary>The backward loop split by units: one fused step each (see <see cref="StepWork"/>).</summary>
+    private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
+    {
+        int T = batch.T, G3 = 3 * H;
+        Span<float> dh = k.HState;
         var work = k.Work ??= new StepWork(this, k);
         work.Backward = true;
         work.PrevBs = 0;
@@ -198,9 +322,11 @@ internal sealed unsafe class Gru : RecurrentLayer
             Gemm.Sgemm(work.PrevBs, 1f, k.Gates.AsSpan(work.PrevO * G3), G3, k.Hh, 1f, dh, H);
             dh[..(work.PrevCut * H)].Clear();
         }
-        dh.CopyTo(dh0);
+    }
 
-        // Weight gradients of all steps, one GEMM each.
+    private void AccumulateGradients(Cache k, int N, ReadOnlySpan<float> x, Span<float> dx)
+    {
+        int I = InputSize, G3 = 3 * H;
         // Weight gradients of all steps: the hidden side in one GEMM from Gates; the input side is [dr, dz] from
         // Gates and dn from HnPre, so its products split at row 2H of W_ih.
         Span<float> gWih = Parameters.Gradient(weightIh), gBih = Parameters.Gradient(biasIh);
