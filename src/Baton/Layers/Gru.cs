@@ -43,8 +43,6 @@ internal sealed unsafe class Gru : RecurrentLayer
         public readonly PackedMatrix HhT = new(h, 3 * h);  // W_hhᵀ [H, 3H], forward recurrent product
         public readonly PackedMatrix Hh = new(3 * h, h);   // W_hh [3H, H], backward recurrent product
         public StepWork? Work;                             // the fused step of this cache
-        public SequenceWork? Rows;                         // the row-split whole sequence of this cache
-        public float[] PartTmp = [];                       // [parts, 2H] scratch of the row-split parts
 
         protected override void Allocate(int rows, int batch)
         {
@@ -106,14 +104,10 @@ internal sealed unsafe class Gru : RecurrentLayer
     /// HPrev · W_hhᵀ, then the cell. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
     /// there), its truncation cut, then dy and the cell backward.
     /// </summary>
-    private sealed unsafe class StepWork(Gru layer, Cache k) : IParallelWork
+    private sealed unsafe class StepWork(Gru layer, Cache k) : UnitStepWork
     {
-        public bool Backward;
-        public int O, Bs;                  // this step's first packed row and running rows
-        public int PrevO, PrevBs, PrevCut; // backward: the step whose dGatesH feed dh (PrevBs = 0: none), rows to cut
-        public float* Dy;                  // backward: dy [N, H]
 
-        public void Execute(int index, int count)
+        public override void Execute(int index, int count)
         {
             var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
             if (j0 >= j1)
@@ -125,43 +119,9 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    /// <summary>The whole sequence split by batch rows over threads, no barrier between steps (see Lstm.SequenceWork).</summary>
-    private sealed unsafe class SequenceWork(Gru layer, Cache k) : IParallelWork
+    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
     {
-        public bool Backward;
-        public PackedBatch? Batch;
-        public int TruncateBefore;
-        public float* Out;
-
-        public void Execute(int index, int count)
-        {
-            int B = Batch!.B;
-            int b0 = (int)((long)B * index / count), b1 = (int)((long)B * (index + 1) / count);
-            Span<float> tmp = k.PartTmp.AsSpan(index * 2 * layer.H, 2 * layer.H);
-            if (Backward)
-                layer.BackwardRows(k, Batch, Out, TruncateBefore, b0, b1, tmp);
-            else
-                layer.ForwardRows(k, Batch, Out, b0, b1, tmp);
-        }
-    }
-
-    private void RunSequences(Cache k, PackedBatch batch, Span<float> output, int truncateBefore, bool backward, int parts)
-    {
-        if (k.PartTmp.Length < parts * 2 * H)
-            k.PartTmp = new float[parts * 2 * H];
-        var work = k.Rows ??= new SequenceWork(this, k);
-        fixed (float* po = output)
-        {
-            (work.Backward, work.Batch, work.TruncateBefore) = (backward, batch, truncateBefore);
-            work.Out = po;
-            WorkerPool.Shared.Run(work, parts);
-            work.Batch = null;
-            work.Out = null;
-        }
-    }
-
-    private void ForwardRows(Cache k, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
-    {
+        var k = (Cache)cache;
         int T = batch.T, G3 = 3 * H;
         ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H, H);
         for (int s = 0; s < T; s++)
@@ -183,8 +143,9 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    private void BackwardRows(Cache k, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    protected override void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
     {
+        var k = (Cache)cache;
         int T = batch.T, G3 = 3 * H;
         int prevO = 0, prevR1 = 0, prevCut = 0;
         for (int s = T - 1; s >= 0; s--)
@@ -240,7 +201,7 @@ internal sealed unsafe class Gru : RecurrentLayer
                 dh.Slice(r * H + j0, n).Clear();
         }
         for (int b = 0; b < w.Bs; b++)
-            CellBackward(k, w.O + b, b, new ReadOnlySpan<float>(w.Dy + (long)(w.O + b) * H + j0, n), j0, n,
+            CellBackward(k, w.O + b, b, new ReadOnlySpan<float>(w.Out + (long)(w.O + b) * H + j0, n), j0, n,
                 k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n));
     }
 
@@ -295,27 +256,10 @@ internal sealed unsafe class Gru : RecurrentLayer
     /// <summary>The backward loop split by units: one fused step each (see <see cref="StepWork"/>).</summary>
     private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
     {
-        int T = batch.T, G3 = 3 * H;
+        int G3 = 3 * H;
         Span<float> dh = k.HState;
         var work = k.Work ??= new StepWork(this, k);
-        work.Backward = true;
-        work.PrevBs = 0;
-        fixed (float* pdy = dy)
-        {
-            work.Dy = pdy;
-            for (int s = T - 1; s >= 0; s--)
-            {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                (work.O, work.Bs) = (batch.Offsets[t], bs);
-                WorkerPool.Shared.Run(work, StepParts(H, k.Hh.PanelWidth, (long)Math.Max(bs, work.PrevBs) * G3 * H));
-                (work.PrevO, work.PrevBs) = (work.O, bs);
-                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
-            }
-            work.Dy = null;
-        }
+        RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
         if (work.PrevBs > 0)
         {
             // dh_prev of the last step visited, then its cut.

@@ -59,8 +59,6 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
         public StepWork? Work;                                          // the fused step of this cache
-        public SequenceWork? Rows;                                      // the row-split whole sequence of this cache
-        public float[] PartTmp = [];                                    // [parts, 2H] scratch of the row-split parts
 
         protected override void Allocate(int rows, int batch)
         {
@@ -132,14 +130,10 @@ internal sealed unsafe class Lstm : RecurrentLayer
     /// previous step's dGates · W_hh for these units of dh (deferred there, since every unit of it needs all of
     /// dGates), the truncation cut, then dy and the cell backward.
     /// </summary>
-    private sealed unsafe class StepWork(Lstm layer, Cache k) : IParallelWork
+    private sealed unsafe class StepWork(Lstm layer, Cache k) : UnitStepWork
     {
-        public bool Backward;
-        public int O, Bs;                  // this step's first packed row and running rows
-        public int PrevO, PrevBs, PrevCut; // backward: the step whose dGates feed dh (PrevBs = 0: none), rows to cut
-        public float* Out;                 // forward: y [N, S] (no projection) ; backward: dy [N, S]
 
-        public void Execute(int index, int count)
+        public override void Execute(int index, int count)
         {
             var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
             if (j0 >= j1)
@@ -151,48 +145,9 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    /// <summary>
-    /// The whole sequence split by batch rows over threads: sequences never interact, so each part runs every step of
-    /// its own rows with no barrier between steps. Used where the units cannot be split (H within one packed panel) or
-    /// W_hh is small enough for each part to read it whole every step (see SequenceParts). out: y [N, S] forward,
-    /// dy [N, S] backward.
-    /// </summary>
-    private sealed unsafe class SequenceWork(Lstm layer, Cache k) : IParallelWork
+    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
     {
-        public bool Backward;
-        public PackedBatch? Batch;
-        public int TruncateBefore;
-        public float* Out;
-
-        public void Execute(int index, int count)
-        {
-            int B = Batch!.B;
-            int b0 = (int)((long)B * index / count), b1 = (int)((long)B * (index + 1) / count);
-            Span<float> tmp = k.PartTmp.AsSpan(index * 2 * layer.H, 2 * layer.H);
-            if (Backward)
-                layer.BackwardRows(k, Batch, Out, TruncateBefore, b0, b1, tmp);
-            else
-                layer.ForwardRows(k, Batch, Out, b0, b1, tmp);
-        }
-    }
-
-    private void RunSequences(Cache k, PackedBatch batch, Span<float> output, int truncateBefore, bool backward, int parts)
-    {
-        if (k.PartTmp.Length < parts * 2 * H)
-            k.PartTmp = new float[parts * 2 * H];
-        var work = k.Rows ??= new SequenceWork(this, k);
-        fixed (float* po = output)
-        {
-            (work.Backward, work.Batch, work.TruncateBefore) = (backward, batch, truncateBefore);
-            work.Out = po;
-            WorkerPool.Shared.Run(work, parts);
-            work.Batch = null;
-            work.Out = null;
-        }
-    }
-
-    private void ForwardRows(Cache k, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
-    {
+        var k = (Cache)cache;
         int T = batch.T, S = StateSize, G4 = 4 * H;
         for (int s = 0; s < T; s++)
         {
@@ -217,8 +172,9 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    private void BackwardRows(Cache k, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    protected override void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
     {
+        var k = (Cache)cache;
         int T = batch.T, G4 = 4 * H;                                 // no projection here: S = H
         Span<float> dh = k.HState, dc = k.CState;
         int prevO = 0, prevR1 = 0, prevCut = 0;
@@ -386,28 +342,11 @@ internal sealed unsafe class Lstm : RecurrentLayer
     }
 
     /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="StepWork"/>).</summary>
-    private unsafe void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
+    private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
     {
-        int T = batch.T, G4 = 4 * H;
+        int G4 = 4 * H;
         var work = k.Work ??= new StepWork(this, k);
-        work.Backward = true;
-        work.PrevBs = 0;
-        fixed (float* pdy = dy)
-        {
-            work.Out = pdy;
-            for (int s = T - 1; s >= 0; s--)
-            {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                (work.O, work.Bs) = (batch.Offsets[t], bs);
-                WorkerPool.Shared.Run(work, StepParts(H, k.Hh.PanelWidth, (long)Math.Max(bs, work.PrevBs) * G4 * H));
-                (work.PrevO, work.PrevBs) = (work.O, bs);
-                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
-            }
-            work.Out = null;
-        }
+        RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G4 * H);
         if (work.PrevBs == 0)
             return;
         // dh_prev of the last step visited: dGates · W_hh, then its cut.

@@ -22,7 +22,7 @@ namespace Baton.Layers;
 /// accumulated (+=) into <see cref="Parameters.Grad"/>.
 /// </para>
 /// </summary>
-internal abstract class RecurrentLayer(Parameters parameters, int inputSize, int stateSize, int cellSize, bool reverse)
+internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSize, int stateSize, int cellSize, bool reverse)
 {
     /// <summary>The block that holds this layer's tensors.</summary>
     protected Parameters Parameters { get; } = parameters;
@@ -134,6 +134,95 @@ internal abstract class RecurrentLayer(Parameters parameters, int inputSize, int
         return (Math.Min(units, b0 * panelWidth), Math.Min(units, b1 * panelWidth));
     }
 
+    /// <summary>What one unit-split time step needs to know (each cell's StepWork adds its Execute).</summary>
+    internal abstract class UnitStepWork : IParallelWork
+    {
+        public bool Backward;
+        public int O, Bs;                  // this step's first packed row and running rows
+        public int PrevO, PrevBs, PrevCut; // backward: the step whose gradients feed dh (PrevBs = 0: none), rows to cut
+        public float* Out;                 // forward: y [N, S] (where the cell writes it); backward: dy [N, S]
+
+        public abstract void Execute(int index, int count);
+    }
+
+    /// <summary>
+    /// The backward loop over time split by units: one fused part per thread and step (see the cells' StepWork), each
+    /// first applying the previous step's deferred recurrent product. Leaves the last visited step in
+    /// PrevO / PrevBs / PrevCut for the caller's final product. <paramref name="multiplyAddsPerRow"/>: of one row's product.
+    /// </summary>
+    protected void RunBackwardSteps(UnitStepWork work, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore,
+        int panelWidth, long multiplyAddsPerRow)
+    {
+        int T = batch.T, units = CellSize > 0 ? CellSize : StateSize;
+        work.Backward = true;
+        work.PrevBs = 0;
+        fixed (float* pdy = dy)
+        {
+            work.Out = pdy;
+            for (int s = T - 1; s >= 0; s--)
+            {
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                (work.O, work.Bs) = (batch.Offsets[t], bs);
+                WorkerPool.Shared.Run(work, StepParts(units, panelWidth, Math.Max(bs, work.PrevBs) * multiplyAddsPerRow));
+                (work.PrevO, work.PrevBs) = (work.O, bs);
+                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+            }
+            work.Out = null;
+        }
+    }
+
+    /// <summary>
+    /// Runs the whole sequence split by batch rows over <paramref name="parts"/> threads: sequences never interact, so
+    /// each part runs every step of its own rows (<see cref="ForwardRows"/> / <see cref="BackwardRows"/>) with no barrier
+    /// between steps. output: y [N, S] forward, dy [N, S] backward. Grows the per-part scratch only when parts grow.
+    /// </summary>
+    protected void RunSequences(LayerCache cache, PackedBatch batch, Span<float> output, int truncateBefore, bool backward, int parts)
+    {
+        int width = 2 * Math.Max(StateSize, CellSize);
+        if (cache.PartScratch.Length < parts * width)
+            cache.PartScratch = new float[parts * width];
+        var work = cache.Sequences ??= new SequenceWork(this, cache);
+        fixed (float* po = output)
+        {
+            (work.Backward, work.Batch, work.TruncateBefore, work.Width) = (backward, batch, truncateBefore, width);
+            work.Out = po;
+            WorkerPool.Shared.Run(work, parts);
+            work.Batch = null;
+            work.Out = null;
+        }
+    }
+
+    /// <summary>Forward over every step of the sorted rows [b0, b1) only; tmp: 2·max(S, C) floats of this part's own scratch.</summary>
+    protected virtual void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp) =>
+        throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
+
+    /// <summary>Backward over every step of the sorted rows [b0, b1) only (see <see cref="ForwardRows"/>).</summary>
+    protected virtual void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp) =>
+        throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
+
+    /// <summary>One part of <see cref="RunSequences"/>: the sorted rows [B·index/count, B·(index+1)/count).</summary>
+    internal sealed class SequenceWork(RecurrentLayer layer, LayerCache cache) : IParallelWork
+    {
+        public bool Backward;
+        public PackedBatch? Batch;
+        public int TruncateBefore, Width;
+        public float* Out;
+
+        public void Execute(int index, int count)
+        {
+            int B = Batch!.B;
+            int b0 = (int)((long)B * index / count), b1 = (int)((long)B * (index + 1) / count);
+            Span<float> tmp = cache.PartScratch.AsSpan(index * Width, Width);
+            if (Backward)
+                layer.BackwardRows(cache, Batch, Out, TruncateBefore, b0, b1, tmp);
+            else
+                layer.ForwardRows(cache, Batch, Out, b0, b1, tmp);
+        }
+    }
+
     /// <summary>Whether the state link leaving step <paramref name="t"/> toward earlier-processed steps is cut by
     /// truncation: forward direction at t = truncateBefore, reverse direction at t = truncateBefore - 1.</summary>
     protected bool IsCut(int t, int truncateBefore) =>
@@ -162,6 +251,12 @@ internal abstract class LayerCache
         BatchCapacity = Math.Max(batch, BatchCapacity);
         Allocate(RowCapacity, BatchCapacity);
     }
+
+    /// <summary>The row-split run of this cache (see <see cref="RecurrentLayer.RunSequences"/>).</summary>
+    internal RecurrentLayer.SequenceWork? Sequences { get; set; }
+
+    /// <summary>[parts, 2·max(S, C)] scratch of the row-split parts.</summary>
+    internal float[] PartScratch { get; set; } = [];
 
     /// <summary>Allocates every buffer for the given capacities.</summary>
     protected abstract void Allocate(int rows, int batch);

@@ -98,15 +98,11 @@ internal sealed unsafe class Rnn : RecurrentLayer
     /// HPrev · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
     /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
     /// </summary>
-    private sealed unsafe class StepWork(Rnn layer, Cache k) : IParallelWork
+    private sealed unsafe class StepWork(Rnn layer, Cache k) : UnitStepWork
     {
-        public bool Backward;
-        public int O, Bs;                  // this step's first packed row and running rows
-        public int PrevO, PrevBs, PrevCut; // backward: the step whose dPre feeds dh (PrevBs = 0: none), rows to cut
-        public float* Out;                 // forward: y [N, H]; backward: dy [N, H]
         public float* Y;                   // backward: y [N, H]
 
-        public void Execute(int index, int count)
+        public override void Execute(int index, int count)
         {
             var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
             if (j0 >= j1)
@@ -163,24 +159,10 @@ internal sealed unsafe class Rnn : RecurrentLayer
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
         var work = k.Work ??= new StepWork(this, k);
-        work.Backward = true;
-        work.PrevBs = 0;
-        fixed (float* pdy = dy, py = y)
+        fixed (float* py = y)
         {
-            work.Out = pdy;
             work.Y = py;
-            for (int s = T - 1; s >= 0; s--)
-            {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                (work.O, work.Bs) = (batch.Offsets[t], bs);
-                WorkerPool.Shared.Run(work, StepParts(H, k.Hh.PanelWidth, (long)Math.Max(bs, work.PrevBs) * H * H));
-                (work.PrevO, work.PrevBs) = (work.O, bs);
-                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
-            }
-            work.Out = null;
+            RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
             work.Y = null;
         }
         if (work.PrevBs > 0)
