@@ -37,6 +37,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         public readonly PackedMatrix HhT = new(h, h);     // W_hhᵀ, forward recurrent product
         public readonly PackedMatrix Hh = new(h, h);      // W_hh, backward recurrent product
         public StepWork? Work;                            // the fused step of this cache
+        public unsafe float* Y;                           // the row-split backward's y [N, H], set around the run
 
         protected override void Allocate(int rows, int batch)
         {
@@ -70,6 +71,13 @@ internal sealed unsafe class Rnn : RecurrentLayer
         RowMath.AddBias(y, N, k.Bias);
 
         h0[..(B * H)].CopyTo(k.HState);
+        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * H * H), 4L * H * H);
+        if (rowParts > 1)
+        {
+            RunSequences(k, batch, y, 0, backward: false, rowParts);
+            k.HState.AsSpan(0, B * H).CopyTo(hn);
+            return;
+        }
         var work = k.Work ??= new StepWork(this, k);
         work.Backward = false;
         fixed (float* py = y)
@@ -114,6 +122,79 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
     }
 
+    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
+    {
+        var k = (Cache)cache;
+        for (int s = 0; s < batch.T; s++)
+        {
+            int t = Reverse ? batch.T - 1 - s : s;
+            int r1 = Math.Min(b1, batch.BatchSizes[t]);
+            if (r1 <= b0)
+                continue;
+            int o = batch.Offsets[t], rows = r1 - b0;
+            k.HState.AsSpan(b0 * H, rows * H).CopyTo(k.HPrev.AsSpan((o + b0) * H));
+            var yRows = new Span<float>(y + (long)(o + b0) * H, rows * H);
+            Gemm.Sgemm(rows, 1f, k.HPrev.AsSpan((o + b0) * H), H, k.HhT, 1f, yRows, H, 0, H);
+            for (int b = 0; b < rows; b++)
+                Activate(yRows.Slice(b * H, H));   // row by row, as the unit split does: the tail of a row is its own
+            yRows.CopyTo(k.HState.AsSpan(b0 * H));
+        }
+    }
+
+    protected override void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    {
+        var k = (Cache)cache;
+        int prevO = 0, prevR1 = 0, prevCut = 0;
+        for (int s = batch.T - 1; s >= 0; s--)
+        {
+            int t = Reverse ? batch.T - 1 - s : s;
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                continue;
+            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
+            if (prevR1 > b0)
+                DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+            if (r1 > b0)
+                PreGradient(k, o, b0, r1 - b0, k.HState.AsSpan(b0 * H), dy, k.Y, 0, H);
+            (prevO, prevR1) = (o, r1);
+            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+        }
+        if (prevR1 > b0)
+            DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+    }
+
+    /// <summary>dh rows [b0, r1) = those rows of the step at <paramref name="o"/>'s dPre · W_hh, then rows below cut detached.</summary>
+    private void DeferredRows(Cache k, int o, int b0, int r1, int cut)
+    {
+        Gemm.Sgemm(r1 - b0, 1f, k.DPre.AsSpan((o + b0) * H), H, k.Hh, 0f, k.HState.AsSpan(b0 * H), H, 0, H);
+        if (cut > b0)
+            k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
+    }
+
+    /// <summary>
+    /// Units [j0, j0 + n) of running rows b0 .. b0 + rows − 1 of the step at packed offset o: dPre = (dh + dy) · act'(y).
+    /// dh starts at row b0.
+    /// </summary>
+    private void PreGradient(Cache k, int o, int b0, int rows, ReadOnlySpan<float> dh, float* dy, float* y, int j0, int n)
+    {
+        for (int b = 0; b < rows; b++)
+        {
+            long row = o + b0 + b;
+            var yRow = new ReadOnlySpan<float>(y + row * H + j0, n);
+            Span<float> dPre = k.DPre.AsSpan((int)row * H + j0, n);
+            TensorPrimitives.Add(dh.Slice(b * H + j0, n), new ReadOnlySpan<float>(dy + row * H + j0, n), dPre);
+            if (relu)
+            {
+                for (int e = 0; e < n; e++)
+                    dPre[e] = yRow[e] > 0f ? dPre[e] : 0f;
+            }
+            else
+            {
+                Activations.TanhBackward(yRow, dPre, dPre);
+            }
+        }
+    }
+
     private void ForwardUnits(Cache k, StepWork w, int j0, int n)
     {
         var y = new Span<float>(w.Out + (long)w.O * H, w.Bs * H);
@@ -131,22 +212,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
             for (int r = 0; r < w.PrevCut; r++)
                 dh.Slice(r * H + j0, n).Clear();
         }
-        for (int b = 0; b < w.Bs; b++)
-        {
-            long row = w.O + b;
-            var yRow = new ReadOnlySpan<float>(w.Y + row * H + j0, n);
-            Span<float> dPre = k.DPre.AsSpan((int)row * H + j0, n);
-            TensorPrimitives.Add(dh.Slice(b * H + j0, n), new ReadOnlySpan<float>(w.Out + row * H + j0, n), dPre);
-            if (relu)
-            {
-                for (int e = 0; e < n; e++)
-                    dPre[e] = yRow[e] > 0f ? dPre[e] : 0f;
-            }
-            else
-            {
-                Activations.TanhBackward(yRow, dPre, dPre);
-            }
-        }
+        PreGradient(k, w.O, 0, w.Bs, dh, w.Out, w.Y, j0, n);
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
@@ -158,18 +224,31 @@ internal sealed unsafe class Rnn : RecurrentLayer
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
-        var work = k.Work ??= new StepWork(this, k);
-        fixed (float* py = y)
+        int rowParts = SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * H * H), 4L * H * H);
+        if (rowParts > 1)
         {
-            work.Y = py;
-            RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
-            work.Y = null;
+            fixed (float* py = y, pdy = dy)
+            {
+                k.Y = py;
+                RunSequences(k, batch, new Span<float>(pdy, dy.Length), truncateBefore, backward: true, rowParts);
+                k.Y = null;
+            }
         }
-        if (work.PrevBs > 0)
+        else
         {
-            // dh_prev of the last step visited, then its cut.
-            Gemm.Sgemm(work.PrevBs, 1f, k.DPre.AsSpan(work.PrevO * H), H, k.Hh, 0f, dh, H);
-            dh[..(work.PrevCut * H)].Clear();
+            var work = k.Work ??= new StepWork(this, k);
+            fixed (float* py = y)
+            {
+                work.Y = py;
+                RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
+                work.Y = null;
+            }
+            if (work.PrevBs > 0)
+            {
+                // dh_prev of the last step visited, then its cut.
+                Gemm.Sgemm(work.PrevBs, 1f, k.DPre.AsSpan(work.PrevO * H), H, k.Hh, 0f, dh, H);
+                dh[..(work.PrevCut * H)].Clear();
+            }
         }
         dh.CopyTo(dh0);
 

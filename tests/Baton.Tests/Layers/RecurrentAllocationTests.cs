@@ -162,7 +162,12 @@ public sealed class RecurrentAllocationTests
             return GC.GetAllocatedBytesForCurrentThread() - before;
         }
         RunAllocation(2);
-        Assert.Equal(RunAllocation(3), RunAllocation(13));
+        // A per-step allocation makes every 13-step run cost more than every 3-step run; a one-off (the JIT tiering a
+        // hot method up) can spoil one pair, so the pairs get three chances to agree.
+        var pairs = new List<(long Three, long Thirteen)>();
+        for (int attempt = 0; attempt < 3 && (pairs.Count == 0 || pairs[^1].Three != pairs[^1].Thirteen); attempt++)
+            pairs.Add((RunAllocation(3), RunAllocation(13)));
+        Assert.Equal(pairs[^1].Three, pairs[^1].Thirteen);
     }
 
     [Theory]

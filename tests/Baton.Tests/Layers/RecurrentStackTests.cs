@@ -51,13 +51,15 @@ public sealed class RecurrentStackTests
         AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, Bidirectional: true, ProjSize: proj), threads, 4);
     }
 
-    /// <summary>H = 40 fits one panel, so with 13 sequences the LSTM and GRU split whole sequences (batch rows) between threads.</summary>
+    /// <summary>H = 40 fits one panel, so with 13 sequences every cell splits whole sequences (batch rows) between threads.</summary>
     [Theory]
     [InlineData(CellKind.Lstm, 0, 2, 0)]
     [InlineData(CellKind.Lstm, 0, 3, 4)]
     [InlineData(CellKind.Lstm, 16, 2, 4)]
     [InlineData(CellKind.Gru, 0, 2, 0)]
     [InlineData(CellKind.Gru, 0, 3, 4)]
+    [InlineData(CellKind.Rnn, 0, 2, 4)]
+    [InlineData(CellKind.Rnn, 0, 3, 0)]
     public void Sequences_split_by_rows_over_threads_match_one_thread(CellKind cell, int proj, int threads, int truncateBefore) =>
         AssertThreadCountsAgree(new RecurrentOptions(cell, 12, 40, 2, Bidirectional: true, ProjSize: proj), threads,
             truncateBefore, [9, 3, 7, 9, 1, 5, 2, 8, 9, 4, 6, 9, 3]);
