@@ -206,7 +206,15 @@ public abstract unsafe class MinRecurrence
         int I = InputSize, H = HiddenSize, G = Chunks, rows = T * B, N = B * H;
         cache.T = T;
         cache.B = B;
-        cache.Lengths = lengths.IsEmpty ? null : lengths.ToArray();
+        if (lengths.IsEmpty)
+        {
+            cache.Lengths = null;
+        }
+        else
+        {
+            lengths.CopyTo(cache.LengthBuffer);
+            cache.Lengths = cache.LengthBuffer;
+        }
         cache.Method = LinearScan.Resolve(ScanMethod, T, N);
         var state0 = cache.H0.AsSpan(0, N);                                       // [B, H]
         if (h0.IsEmpty)

@@ -17,7 +17,8 @@ public sealed class MinRecurrenceCache
     private float[]? x, a, h, g;
 
     internal int T, B;
-    internal int[]? Lengths;
+    internal int[]? Lengths;                                               // [≥ B] this call's lengths (LengthBuffer), null = all T
+    internal readonly int[] LengthBuffer;
     internal ScanMethod Method;       // the scan the forward ran: TimeChunks keeps a and scans separately
     internal bool HoldsInputs;        // X and H hold the forward's x and h (not so after MinRecurrence.ForwardInPlace)
     internal readonly float[] Pre;    // [T·B, G·H]    the projection x·Wᵀ, without the bias
@@ -41,6 +42,7 @@ public sealed class MinRecurrenceCache
         Sums = new float[maxB * chunks * hiddenSize];
         GNext = new float[maxB * hiddenSize];
         ANext = new float[maxB * hiddenSize];
+        LengthBuffer = new int[maxB];
     }
 
     internal float[] X => x ??= new float[checked(MaxRows * inputSize)];  // [T, B, I]  the input (for the weight gradient)

@@ -77,7 +77,7 @@ public sealed class RecurrentAllocationTests
         Assert.Equal(0, StackTrainingAllocation(cell, proj, [12, 4, 9, 12, 1]));
     }
 
-    [Theory(Skip = "MinRecurrence.Forward copies the lengths into a new int[B] on every call (cache.Lengths = lengths.ToArray()).")]
+    [Theory]
     [InlineData(CellKind.MinGru)]
     [InlineData(CellKind.MinLstm)]
     public void Min_cell_training_steps_with_variable_lengths_allocate_nothing_once_warm(CellKind cell)
