@@ -9,8 +9,12 @@ public static class BenchRunner
     /// <summary>A sample lasts at least this long: fast rows repeat their work inside one sample.</summary>
     private const double MinSampleMs = 20;
 
-    /// <summary>Warm-up lasts at least this long (and at least two repetitions), so the JIT has settled.</summary>
-    private const double WarmupMs = 300;
+    /// <summary>
+    /// Warm-up lasts at least this long (and at least two repetitions), so the JIT has settled: tiered compilation
+    /// takes about half a second to promote a row's hot loops, and a row measured after 300 ms could still run
+    /// 10× slow (stream-lstm-128 read 95–146 µs as a process's first row, 7–10 µs from its second run on).
+    /// </summary>
+    private const double WarmupMs = 1000;
 
     /// <summary>Measures the row called <paramref name="name"/>; a missing row or a failure becomes an error result.</summary>
     public static BenchResult Measure(string name, int repeat)

@@ -15,8 +15,11 @@ public sealed class WorkerPool
     /// <summary>The pool shared by all of Baton; its width follows <see cref="Threads.Count"/>.</summary>
     public static WorkerPool Shared { get; } = new();
 
-    /// <summary>Idle polls (each about a microsecond) before a worker blocks: about 3 ms of spinning.</summary>
-    private const int SpinsBeforeSleep = 3_000;
+    /// <summary>Idle polls (each a few tens of nanoseconds) before a worker blocks: a few milliseconds of spinning.</summary>
+    private const int SpinsBeforeSleep = 60_000;
+
+    /// <summary>Polls of the caller for the other parts before it starts yielding its core (tens of microseconds).</summary>
+    private const int TightPolls = 2_000;
 
     /// <summary>True on a pool worker thread: a Run from inside a part runs its parts inline.</summary>
     [ThreadStatic] private static bool isWorker;
@@ -59,6 +62,10 @@ public sealed class WorkerPool
                     Monitor.PulseAll(sleepLock);
             }
             Participate(gen, work, count);
+            // Parts still running elsewhere finish within microseconds: poll tightly first (SpinWait.SpinOnce starts
+            // yielding the core after ten polls, a system call each), then yield in case that thread was descheduled.
+            for (int polls = 0; Volatile.Read(ref done) < count && polls < TightPolls; polls++)
+                Thread.SpinWait(1);
             var spinner = new SpinWait();
             while (Volatile.Read(ref done) < count)
                 spinner.SpinOnce(sleep1Threshold: -1);
@@ -112,7 +119,7 @@ public sealed class WorkerPool
             {
                 if (++spins <= SpinsBeforeSleep)
                 {
-                    Thread.SpinWait(20);
+                    Thread.SpinWait(1);
                     continue;
                 }
                 lock (sleepLock)
