@@ -48,21 +48,24 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
 
     private sealed class Cache(MinRecurrence cell) : LayerCache
     {
+        private float[]? x, y, dx;
+        private int rows;
+
         public MinRecurrenceCache Inner = cell.CreateCacheForRows(0, 0);
-        public float[] X = [];       // [T·B, I]  padded, per-sequence time order (reverse direction: reversed)
-        public float[] Y = [];       // [T·B, H]  padded output, then dy
-        public float[] Dx = [];      // [T·B, I]  padded dx
-        public float[] Dhn = [];     // [B, H]    dhn copy
         public int[] Cuts = [];      // [B]       per-sequence truncation step
         public bool Direct;          // packed == padded: cell caches used in place
+
+        // The padded buffers serve only batches that are not already a forward-direction rectangle, so they are
+        // made on first use (a full-length training run never needs their 3 × [T·B, ·] floats).
+        public float[] X => x ??= new float[rows * cell.InputSize];     // [T·B, I]  padded, per-sequence time order (reverse: reversed)
+        public float[] Y => y ??= new float[rows * cell.HiddenSize];    // [T·B, H]  padded output, then dy
+        public float[] Dx => dx ??= new float[rows * cell.InputSize];   // [T·B, I]  padded dx
 
         protected override void Allocate(int rows, int batch)
         {
             Inner = cell.CreateCacheForRows(rows, batch);
-            X = new float[rows * cell.InputSize];
-            Y = new float[rows * cell.HiddenSize];
-            Dx = new float[rows * cell.InputSize];
-            Dhn = new float[batch * cell.HiddenSize];
+            this.rows = rows;
+            (x, y, dx) = (null, null, null);
             Cuts = new int[batch];
         }
     }
