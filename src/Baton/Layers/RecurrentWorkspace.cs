@@ -58,8 +58,14 @@ public sealed class RecurrentWorkspace
     /// <summary>[L*D][N, S] gradient of each layer-direction's output.</summary>
     internal float[][] DOutputs { get; }
 
-    /// <summary>[N, max I_l] gradient of a layer's input, shared by the layers in turn.</summary>
-    internal float[] DInput { get; private set; } = [];
+    /// <summary>
+    /// [N, max I_l] gradient of a layer's input, shared by the layers in turn. Made on first use: a one-layer stack
+    /// trained without an input gradient never needs it.
+    /// </summary>
+    internal float[] DInput => dInput ??= new float[dInputLength];
+
+    private float[]? dInput;
+    private int dInputLength;
 
     /// <summary>[L*D][B, ·] states and their gradients in sorted row order.</summary>
     internal float[][] H0 { get; }
@@ -112,7 +118,8 @@ public sealed class RecurrentWorkspace
             DCn[ld] = new float[batch * Hc];
             DC0[ld] = new float[batch * Hc];
         }
-        DInput = new float[rows * maxInput];
+        dInput = null;
+        dInputLength = rows * maxInput;
         rowCapacity = rows;
         batchCapacity = batch;
         HasForward = false;
