@@ -77,7 +77,8 @@ internal sealed unsafe class Gru : RecurrentLayer
         int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G3 * H), 4L * G3 * H);
         if (rowParts > 1)
         {
-            RunSequences(k, batch, y, 0, backward: false, rowParts);
+            fixed (float* py = y)
+                RunSequences(k, batch, py, 0, backward: false, rowParts);
             k.HState.AsSpan(0, B * H).CopyTo(hn);
             return;
         }
@@ -104,18 +105,14 @@ internal sealed unsafe class Gru : RecurrentLayer
     /// HPrev · W_hhᵀ, then the cell. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
     /// there), its truncation cut, then dy and the cell backward.
     /// </summary>
-    private sealed unsafe class StepWork(Gru layer, Cache k) : UnitStepWork
+    private sealed unsafe class StepWork(Gru layer, Cache k) : UnitStepWork(layer.H, k.HhT.PanelWidth)
     {
-
-        public override void Execute(int index, int count)
+        protected override void Run(int j0, int n)
         {
-            var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
-            if (j0 >= j1)
-                return;
             if (Backward)
-                layer.BackwardUnits(k, this, j0, j1 - j0);
+                layer.BackwardUnits(k, this, j0, n);
             else
-                layer.ForwardUnits(k, this, j0, j1 - j0);
+                layer.ForwardUnits(k, this, j0, n);
         }
     }
 
@@ -243,7 +240,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         if (rowParts > 1)
         {
             fixed (float* pdy = dy)
-                RunSequences(k, batch, new Span<float>(pdy, dy.Length), truncateBefore, backward: true, rowParts);
+                RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
         }
         else
         {
@@ -276,23 +273,16 @@ internal sealed unsafe class Gru : RecurrentLayer
         Span<float> gWih = Parameters.Gradient(weightIh), gBih = Parameters.Gradient(biasIh);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);
         Gemm.Sgemm(true, false, G3, H, N, 1f, k.Gates, G3, k.HPrev, H, 1f, Parameters.Gradient(weightHh), H);
-        AddColumnSums(k.Gates, N, G3, G3, Parameters.Gradient(biasHh));
+        RowMath.AddColumnSums(k.Gates, N, G3, Parameters.Gradient(biasHh));
         Gemm.Sgemm(true, false, 2 * H, I, N, 1f, k.Gates, G3, x, I, 1f, gWih, I);
         Gemm.Sgemm(true, false, H, I, N, 1f, k.HnPre, H, x, I, 1f, gWih[(2 * H * I)..], I);
-        AddColumnSums(k.Gates, N, G3, 2 * H, gBih[..(2 * H)]);
-        AddColumnSums(k.HnPre, N, H, H, gBih[(2 * H)..]);
+        RowMath.AddColumnSums(k.Gates, N, G3, gBih[..(2 * H)]);
+        RowMath.AddColumnSums(k.HnPre, N, H, gBih[(2 * H)..]);
         if (!dx.IsEmpty)
         {
             Gemm.Sgemm(false, false, N, I, 2 * H, 1f, k.Gates, G3, wIh, I, 1f, dx, I);
             Gemm.Sgemm(false, false, N, I, H, 1f, k.HnPre, H, wIh[(2 * H * I)..], I, 1f, dx, I);
         }
-    }
-
-    /// <summary>sums[c] += Σ_r m[r, c] for the first <paramref name="columns"/> columns of m [rows, ld], rows in order.</summary>
-    private static void AddColumnSums(ReadOnlySpan<float> m, int rows, int ld, int columns, Span<float> sums)
-    {
-        for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(sums, m.Slice(r * ld, columns), sums);
     }
 
     /// <summary>One row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H] hidden-side

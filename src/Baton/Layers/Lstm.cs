@@ -130,18 +130,14 @@ internal sealed unsafe class Lstm : RecurrentLayer
     /// previous step's dGates · W_hh for these units of dh (deferred there, since every unit of it needs all of
     /// dGates), the truncation cut, then dy and the cell backward.
     /// </summary>
-    private sealed unsafe class StepWork(Lstm layer, Cache k) : UnitStepWork
+    private sealed unsafe class StepWork(Lstm layer, Cache k) : UnitStepWork(layer.H, k.HhT.PanelWidth)
     {
-
-        public override void Execute(int index, int count)
+        protected override void Run(int j0, int n)
         {
-            var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
-            if (j0 >= j1)
-                return;
             if (Backward)
-                layer.BackwardUnits(k, this, j0, j1 - j0);
+                layer.BackwardUnits(k, this, j0, n);
             else
-                layer.ForwardUnits(k, this, j0, j1 - j0);
+                layer.ForwardUnits(k, this, j0, n);
         }
     }
 
@@ -272,7 +268,8 @@ internal sealed unsafe class Lstm : RecurrentLayer
         int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G4 * S), 4L * G4 * S);
         if (rowParts > 1)
         {
-            RunSequences(k, batch, y, 0, backward: false, rowParts);
+            fixed (float* py = y)
+                RunSequences(k, batch, py, 0, backward: false, rowParts);
             k.HState.AsSpan(0, B * S).CopyTo(hn);
             k.CState.AsSpan(0, B * H).CopyTo(cn);
             return;
@@ -322,7 +319,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         if (rowParts > 1)
         {
             fixed (float* pdy = dy)
-                RunSequences(k, batch, new Span<float>(pdy, dy.Length), truncateBefore, backward: true, rowParts);
+                RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
         }
         else if (P == 0)
         {

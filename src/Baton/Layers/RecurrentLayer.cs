@@ -135,14 +135,22 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     }
 
     /// <summary>What one unit-split time step needs to know (each cell's StepWork adds its Execute).</summary>
-    internal abstract class UnitStepWork : IParallelWork
+    internal abstract class UnitStepWork(int units, int panelWidth) : IParallelWork
     {
         public bool Backward;
         public int O, Bs;                  // this step's first packed row and running rows
         public int PrevO, PrevBs, PrevCut; // backward: the step whose gradients feed dh (PrevBs = 0: none), rows to cut
         public float* Out;                 // forward: y [N, S] (where the cell writes it); backward: dy [N, S]
 
-        public abstract void Execute(int index, int count);
+        public void Execute(int index, int count)
+        {
+            var (j0, j1) = PartUnits(units, panelWidth, index, count);
+            if (j0 < j1)
+                Run(j0, j1 - j0);
+        }
+
+        /// <summary>This step's units [j0, j0 + n), forward or backward.</summary>
+        protected abstract void Run(int j0, int n);
     }
 
     /// <summary>
@@ -177,22 +185,20 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     /// <summary>
     /// Runs the whole sequence split by batch rows over <paramref name="parts"/> threads: sequences never interact, so
     /// each part runs every step of its own rows (<see cref="ForwardRows"/> / <see cref="BackwardRows"/>) with no barrier
-    /// between steps. output: y [N, S] forward, dy [N, S] backward. Grows the per-part scratch only when parts grow.
+    /// between steps. output: y [N, S] forward, dy [N, S] backward (pinned by the caller). Grows the per-part scratch
+    /// only when parts grow.
     /// </summary>
-    protected void RunSequences(LayerCache cache, PackedBatch batch, Span<float> output, int truncateBefore, bool backward, int parts)
+    protected void RunSequences(LayerCache cache, PackedBatch batch, float* output, int truncateBefore, bool backward, int parts)
     {
         int width = 2 * Math.Max(StateSize, CellSize);
         if (cache.PartScratch.Length < parts * width)
             cache.PartScratch = new float[parts * width];
         var work = cache.Sequences ??= new SequenceWork(this, cache);
-        fixed (float* po = output)
-        {
-            (work.Backward, work.Batch, work.TruncateBefore, work.Width) = (backward, batch, truncateBefore, width);
-            work.Out = po;
-            WorkerPool.Shared.Run(work, parts);
-            work.Batch = null;
-            work.Out = null;
-        }
+        (work.Backward, work.Batch, work.TruncateBefore, work.Width) = (backward, batch, truncateBefore, width);
+        work.Out = output;
+        WorkerPool.Shared.Run(work, parts);
+        work.Batch = null;
+        work.Out = null;
     }
 
     /// <summary>Forward over every step of the sorted rows [b0, b1) only; tmp: 2·max(S, C) floats of this part's own scratch.</summary>

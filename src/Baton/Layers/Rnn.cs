@@ -74,7 +74,8 @@ internal sealed unsafe class Rnn : RecurrentLayer
         int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * H * H), 4L * H * H);
         if (rowParts > 1)
         {
-            RunSequences(k, batch, y, 0, backward: false, rowParts);
+            fixed (float* py = y)
+                RunSequences(k, batch, py, 0, backward: false, rowParts);
             k.HState.AsSpan(0, B * H).CopyTo(hn);
             return;
         }
@@ -106,19 +107,16 @@ internal sealed unsafe class Rnn : RecurrentLayer
     /// HPrev · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
     /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
     /// </summary>
-    private sealed unsafe class StepWork(Rnn layer, Cache k) : UnitStepWork
+    private sealed unsafe class StepWork(Rnn layer, Cache k) : UnitStepWork(layer.H, k.HhT.PanelWidth)
     {
         public float* Y;                   // backward: y [N, H]
 
-        public override void Execute(int index, int count)
+        protected override void Run(int j0, int n)
         {
-            var (j0, j1) = PartUnits(layer.H, k.HhT.PanelWidth, index, count);
-            if (j0 >= j1)
-                return;
             if (Backward)
-                layer.BackwardUnits(k, this, j0, j1 - j0);
+                layer.BackwardUnits(k, this, j0, n);
             else
-                layer.ForwardUnits(k, this, j0, j1 - j0);
+                layer.ForwardUnits(k, this, j0, n);
         }
     }
 
@@ -230,7 +228,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
             fixed (float* py = y, pdy = dy)
             {
                 k.Y = py;
-                RunSequences(k, batch, new Span<float>(pdy, dy.Length), truncateBefore, backward: true, rowParts);
+                RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
                 k.Y = null;
             }
         }

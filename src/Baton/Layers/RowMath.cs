@@ -17,10 +17,14 @@ internal static class RowMath
     }
 
     /// <summary>dBias += sum over r of m[r, :]; m is [rows, dBias.Length]. Rows are added in order (deterministic).</summary>
-    public static void AddColumnSums(ReadOnlySpan<float> m, int rows, Span<float> dBias)
+    public static void AddColumnSums(ReadOnlySpan<float> m, int rows, Span<float> dBias) =>
+        AddColumnSums(m, rows, dBias.Length, dBias);
+
+    /// <summary>dBias[c] += Σ_r m[r · ld + c] for the first dBias.Length columns of m [rows, ld], rows in order.</summary>
+    public static void AddColumnSums(ReadOnlySpan<float> m, int rows, int ld, Span<float> dBias)
     {
         int n = dBias.Length;
         for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(dBias, m.Slice(r * n, n), dBias);
+            TensorPrimitives.Add(dBias, m.Slice(r * ld, n), dBias);
     }
 }
