@@ -42,7 +42,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         public readonly float[] Tmp = new float[h];       // [H] scratch of one row
         public readonly PackedMatrix HhT = new(h, 3 * h);  // W_hhᵀ [H, 3H], forward recurrent product
         public readonly PackedMatrix Hh = new(3 * h, h);   // W_hh [3H, H], backward recurrent product
-        public StepWork? Work;                             // the fused step of this cache
+        public UnitStepWork? Work;                             // the fused step of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -82,7 +82,7 @@ internal sealed unsafe class Gru : RecurrentLayer
             k.HState.AsSpan(0, B * H).CopyTo(hn);
             return;
         }
-        var work = k.Work ??= new StepWork(this, k);
+        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
         work.Backward = false;
         for (int s = 0; s < T; s++)
         {
@@ -98,22 +98,6 @@ internal sealed unsafe class Gru : RecurrentLayer
             k.HState.AsSpan(0, bs * H).CopyTo(y.Slice(o * H));
         }
         k.HState.AsSpan(0, B * H).CopyTo(hn);
-    }
-
-    /// <summary>
-    /// One time step split by hidden units over threads (see Lstm.StepWork). Forward: the three gate slices of
-    /// HPrev · W_hhᵀ, then the cell. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
-    /// there), its truncation cut, then dy and the cell backward.
-    /// </summary>
-    private sealed unsafe class StepWork(Gru layer, Cache k) : UnitStepWork(layer.H, k.HhT.PanelWidth)
-    {
-        protected override void Run(int j0, int n)
-        {
-            if (Backward)
-                layer.BackwardUnits(k, this, j0, n);
-            else
-                layer.ForwardUnits(k, this, j0, n);
-        }
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -172,8 +156,14 @@ internal sealed unsafe class Gru : RecurrentLayer
             k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
     }
 
-    private void ForwardUnits(Cache k, StepWork w, int j0, int n)
+    /// <summary>
+    /// One time step split by hidden units over threads (see Lstm.ForwardUnits). Forward: the three gate slices of
+    /// HPrev · W_hhᵀ, then the cell. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
+    /// there), its truncation cut, then dy and the cell backward.
+    /// </summary>
+    protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
+        var k = (Cache)cache;
         int G3 = 3 * H;
         for (int gate = 0; gate < 3; gate++)
             Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * H), H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
@@ -186,8 +176,9 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    private void BackwardUnits(Cache k, StepWork w, int j0, int n)
+    protected override void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
+        var k = (Cache)cache;
         int G3 = 3 * H;
         Span<float> dh = k.HState;
         if (w.PrevBs > 0)
@@ -250,12 +241,12 @@ internal sealed unsafe class Gru : RecurrentLayer
         AccumulateGradients(k, N, x, dx);
     }
 
-    /// <summary>The backward loop split by units: one fused step each (see <see cref="StepWork"/>).</summary>
+    /// <summary>The backward loop split by units: one fused step each (see <see cref="ForwardUnits"/>).</summary>
     private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
     {
         int G3 = 3 * H;
         Span<float> dh = k.HState;
-        var work = k.Work ??= new StepWork(this, k);
+        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
         RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
         if (work.PrevBs > 0)
         {

@@ -58,7 +58,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public readonly PackedMatrix Hh = new(4 * h, s);   // W_hh [4H, S], backward recurrent product
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
-        public StepWork? Work;                                          // the fused step of this cache
+        public UnitStepWork? Work;                                          // the fused step of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -122,23 +122,6 @@ internal sealed unsafe class Lstm : RecurrentLayer
         TensorPrimitives.Multiply(dc, cPrev, tmp);
         TensorPrimitives.Multiply(dc, f, dc);              // dc_prev = dc * f
         Activations.SigmoidBackward(f, tmp, f);            // d f = dc * c_prev * σ'
-    }
-
-    /// <summary>
-    /// One time step split by hidden units over threads, so the recurrent product's output never leaves the core
-    /// that applies the gates to it. Forward: the four gate slices of HPrev · W_hhᵀ, then the cell. Backward: the
-    /// previous step's dGates · W_hh for these units of dh (deferred there, since every unit of it needs all of
-    /// dGates), the truncation cut, then dy and the cell backward.
-    /// </summary>
-    private sealed unsafe class StepWork(Lstm layer, Cache k) : UnitStepWork(layer.H, k.HhT.PanelWidth)
-    {
-        protected override void Run(int j0, int n)
-        {
-            if (Backward)
-                layer.BackwardUnits(k, this, j0, n);
-            else
-                layer.ForwardUnits(k, this, j0, n);
-        }
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -210,8 +193,15 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    private void ForwardUnits(Cache k, StepWork w, int j0, int n)
+    /// <summary>
+    /// One time step split by hidden units over threads, so the recurrent product's output never leaves the core
+    /// that applies the gates to it. Forward: the four gate slices of HPrev · W_hhᵀ, then the cell. Backward: the
+    /// previous step's dGates · W_hh for these units of dh (deferred there, since every unit of it needs all of
+    /// dGates), the truncation cut, then dy and the cell backward.
+    /// </summary>
+    protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
+        var k = (Cache)cache;
         int S = StateSize, G4 = 4 * H;
         for (int gate = 0; gate < 4; gate++)
             Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * S), S, k.HhT, 1f, k.Gates.AsSpan(w.O * G4), G4, gate * H + j0, n);
@@ -224,8 +214,9 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    private void BackwardUnits(Cache k, StepWork w, int j0, int n)
+    protected override void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
+        var k = (Cache)cache;
         int G4 = 4 * H;                                              // no projection here: S = H
         Span<float> dh = k.HState, dc = k.CState;
         if (w.PrevBs > 0)
@@ -274,7 +265,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             k.CState.AsSpan(0, B * H).CopyTo(cn);
             return;
         }
-        var work = k.Work ??= new StepWork(this, k);
+        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
         work.Backward = false;
         fixed (float* py = y)
         {
@@ -338,11 +329,11 @@ internal sealed unsafe class Lstm : RecurrentLayer
             Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
     }
 
-    /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="StepWork"/>).</summary>
+    /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="ForwardUnits"/>).</summary>
     private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
     {
         int G4 = 4 * H;
-        var work = k.Work ??= new StepWork(this, k);
+        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
         RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G4 * H);
         if (work.PrevBs == 0)
             return;

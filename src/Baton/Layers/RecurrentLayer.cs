@@ -134,8 +134,8 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         return (Math.Min(units, b0 * panelWidth), Math.Min(units, b1 * panelWidth));
     }
 
-    /// <summary>What one unit-split time step needs to know (each cell's StepWork adds its Execute).</summary>
-    internal abstract class UnitStepWork(int units, int panelWidth) : IParallelWork
+    /// <summary>One time step split by hidden units: what it needs to know, and the dispatch of each part to the cell.</summary>
+    internal sealed class UnitStepWork(RecurrentLayer layer, LayerCache cache, int units, int panelWidth) : IParallelWork
     {
         public bool Backward;
         public int O, Bs;                  // this step's first packed row and running rows
@@ -145,16 +145,25 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         public void Execute(int index, int count)
         {
             var (j0, j1) = PartUnits(units, panelWidth, index, count);
-            if (j0 < j1)
-                Run(j0, j1 - j0);
+            if (j0 >= j1)
+                return;
+            if (Backward)
+                layer.BackwardUnits(cache, this, j0, j1 - j0);
+            else
+                layer.ForwardUnits(cache, this, j0, j1 - j0);
         }
-
-        /// <summary>This step's units [j0, j0 + n), forward or backward.</summary>
-        protected abstract void Run(int j0, int n);
     }
 
+    /// <summary>Units [j0, j0 + n) of the forward time step described by <paramref name="w"/>.</summary>
+    protected virtual void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n) =>
+        throw new NotSupportedException($"{GetType().Name} does not split steps by units.");
+
+    /// <summary>Units [j0, j0 + n) of the backward time step described by <paramref name="w"/>.</summary>
+    protected virtual void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n) =>
+        throw new NotSupportedException($"{GetType().Name} does not split steps by units.");
+
     /// <summary>
-    /// The backward loop over time split by units: one fused part per thread and step (see the cells' StepWork), each
+    /// The backward loop over time split by units: one fused part per thread and step (the cells' BackwardUnits), each
     /// first applying the previous step's deferred recurrent product. Leaves the last visited step in
     /// PrevO / PrevBs / PrevCut for the caller's final product. <paramref name="multiplyAddsPerRow"/>: of one row's product.
     /// </summary>

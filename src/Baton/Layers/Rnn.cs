@@ -36,8 +36,8 @@ internal sealed unsafe class Rnn : RecurrentLayer
         public readonly float[] Bias = new float[h];     // [H] b_ih + b_hh
         public readonly PackedMatrix HhT = new(h, h);     // W_hhᵀ, forward recurrent product
         public readonly PackedMatrix Hh = new(h, h);      // W_hh, backward recurrent product
-        public StepWork? Work;                            // the fused step of this cache
-        public unsafe float* Y;                           // the row-split backward's y [N, H], set around the run
+        public UnitStepWork? Work;                            // the fused step of this cache
+        public unsafe float* Y;                           // backward: y [N, H], set around the run
 
         protected override void Allocate(int rows, int batch)
         {
@@ -79,7 +79,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
             k.HState.AsSpan(0, B * H).CopyTo(hn);
             return;
         }
-        var work = k.Work ??= new StepWork(this, k);
+        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
         work.Backward = false;
         fixed (float* py = y)
         {
@@ -100,24 +100,6 @@ internal sealed unsafe class Rnn : RecurrentLayer
             work.Out = null;
         }
         k.HState.AsSpan(0, B * H).CopyTo(hn);
-    }
-
-    /// <summary>
-    /// One time step split by hidden units over threads (see Lstm.StepWork). Forward: these units of
-    /// HPrev · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
-    /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
-    /// </summary>
-    private sealed unsafe class StepWork(Rnn layer, Cache k) : UnitStepWork(layer.H, k.HhT.PanelWidth)
-    {
-        public float* Y;                   // backward: y [N, H]
-
-        protected override void Run(int j0, int n)
-        {
-            if (Backward)
-                layer.BackwardUnits(k, this, j0, n);
-            else
-                layer.ForwardUnits(k, this, j0, n);
-        }
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -193,16 +175,23 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
     }
 
-    private void ForwardUnits(Cache k, StepWork w, int j0, int n)
+    /// <summary>
+    /// One time step split by hidden units over threads (see Lstm.ForwardUnits). Forward: these units of
+    /// HPrev · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
+    /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
+    /// </summary>
+    protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
+        var k = (Cache)cache;
         var y = new Span<float>(w.Out + (long)w.O * H, w.Bs * H);
         Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * H), H, k.HhT, 1f, y, H, j0, n);
         for (int b = 0; b < w.Bs; b++)
             Activate(y.Slice(b * H + j0, n));
     }
 
-    private void BackwardUnits(Cache k, StepWork w, int j0, int n)
+    protected override void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
+        var k = (Cache)cache;
         Span<float> dh = k.HState;
         if (w.PrevBs > 0)
         {
@@ -210,7 +199,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
             for (int r = 0; r < w.PrevCut; r++)
                 dh.Slice(r * H + j0, n).Clear();
         }
-        PreGradient(k, w.O, 0, w.Bs, dh, w.Out, w.Y, j0, n);
+        PreGradient(k, w.O, 0, w.Bs, dh, w.Out, k.Y, j0, n);
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
@@ -234,12 +223,12 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
         else
         {
-            var work = k.Work ??= new StepWork(this, k);
+            var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
             fixed (float* py = y)
             {
-                work.Y = py;
+                k.Y = py;
                 RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
-                work.Y = null;
+                k.Y = null;
             }
             if (work.PrevBs > 0)
             {
