@@ -5,6 +5,7 @@ using System.Numerics.Tensors;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
+using Baton.Gpu;
 using Baton.IO;
 using Baton.Layers;
 using Baton.Numerics;
@@ -17,7 +18,9 @@ namespace Baton.Cli.Commands;
 /// (1) training tokens/s of the sequential GRU against the parallel-in-time minGRU (one step = forward, mean(y²),
 /// backward, as the bench rows), and (2) evaluation tokens/s of a GRU run step by step against DEER / quasi-DEER /
 /// damped quasi-DEER on the same weights, with DEER's iteration count and max-abs error against the sequential
-/// output. Reports the crossover T per H, a table, a CSV and a PNG.
+/// output. With <c>--device</c>, the same GRU is also evaluated on an accelerator (ILGPU: CUDA, or its CPU
+/// emulation): step by step (one launch per step, and one thread group for the whole sequence) against quasi-DEER
+/// and damped quasi-DEER. Reports the crossover T per H, a table, a CSV and a PNG.
 /// </summary>
 internal static class LabParallelCommand
 {
@@ -44,10 +47,16 @@ internal static class LabParallelCommand
         var seed = CliOptions.Int("--seed", "Seed of weights and inputs", 1, min: 0);
         var quick = new Option<bool>("--quick") { Description = "A tiny grid (T 64,256; H 8,16) for tests and smoke runs" };
         var outDir = new Option<string?>("--out") { Description = "Folder for parallel.csv and parallel.png (none = no files)" };
+        var device = new Option<string?>("--device")
+        {
+            Description = "Also evaluate on an accelerator: cuda (an NVIDIA GPU through ILGPU) or cpu (ILGPU's emulation, slow)",
+        };
+        device.AcceptOnlyFromAmong("cuda", "cpu");
+        var evalOnly = new Option<bool>("--eval-only") { Description = "Skip the training columns (GRU vs minGRU)" };
         var command = new Command("parallel",
             "Tokens/s of sequential GRU vs minGRU training and of sequential vs DEER evaluation over T and H, with crossover points.")
         {
-            lengths, hiddens, batch, evalBatch, maxIterations, seed, quick, outDir,
+            lengths, hiddens, batch, evalBatch, maxIterations, seed, quick, outDir, device, evalOnly,
         };
         command.SetAction(parse =>
         {
@@ -56,21 +65,25 @@ internal static class LabParallelCommand
             int[] ts = parse.GetValue(lengths) is { } lt ? LabOptions.ParseLengths(lt, "--length") : isQuick ? QuickLengths : DefaultLengths;
             int[] hs = parse.GetValue(hiddens) is { } ht ? ParseSizes(ht) : isQuick ? QuickHiddens : DefaultHiddens;
             var settings = new Settings(parse.GetValue(batch), parse.GetValue(evalBatch), parse.GetValue(maxIterations),
-                (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats);
+                (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats, !parse.GetValue(evalOnly));
 
+            using var accelerator = OpenDevice(parse.GetValue(device));
+            if (accelerator is not null)
+                output.Status($"accelerator: {accelerator.Name}");
             var rows = new List<Row>();
             foreach (int H in hs)
             {
                 foreach (int T in ts)
                 {
-                    var row = Measure(T, H, settings);
+                    var row = Measure(T, H, settings, accelerator);
                     rows.Add(row);
-                    output.Status($"T={T,6} H={H,4}: train GRU {row.GruTrain,10:F0} minGRU {row.MinGruTrain,10:F0} tok/s | eval seq {row.SeqEval,10:F0} " +
-                        $"quasi {row.Quasi.TokensPerSecond,10:F0} ({row.Quasi.Iterations} it, err {row.Quasi.Error:E1}{(row.Quasi.FellBack ? ", fell back" : "")})");
+                    output.Status($"T={T,6} H={H,4}: train GRU {Number(row.GruTrain),10} minGRU {Number(row.MinGruTrain),10} tok/s | eval seq {row.SeqEval,10:F0} " +
+                        $"quasi {row.Quasi.TokensPerSecond,10:F0} ({row.Quasi.Iterations} it, err {row.Quasi.Error:E1}{(row.Quasi.FellBack ? ", fell back" : "")})" +
+                        (row.Gpu is { } g ? $" | {Kind(accelerator!)} seq {g.Sequential,10:F0} quasi {g.Quasi.TokensPerSecond,10:F0} ({g.Quasi.Iterations} it, err {g.Quasi.Error:E1})" : ""));
                 }
             }
-            PrintTable(output, rows);
-            var json = ToJson(rows, ts, hs, settings);
+            PrintTable(output, rows, settings, accelerator);
+            var json = ToJson(rows, ts, hs, settings, accelerator);
             string? dir = parse.GetValue(outDir);
             if (dir is not null)
             {
@@ -78,7 +91,7 @@ internal static class LabParallelCommand
                 string csv = Path.Combine(dir, "parallel.csv");
                 string png = Path.Combine(dir, "parallel.png");
                 AtomicFile.WriteAllText(csv, ToCsv(rows));
-                Plot(png, rows, hs);
+                Plot(png, rows, hs, settings, accelerator);
                 json["files"] = new JsonArray(csv, png);
                 output.Status($"wrote {csv}, {png}");
             }
@@ -88,11 +101,33 @@ internal static class LabParallelCommand
         return command;
     }
 
-    private sealed record Settings(int Batch, int EvalBatch, int MaxIterations, ulong Seed, double MinSeconds, int MaxRepeats);
+    private sealed record Settings(int Batch, int EvalBatch, int MaxIterations, ulong Seed, double MinSeconds, int MaxRepeats, bool Train);
 
     private sealed record DeerRun(string Variant, double TokensPerSecond, int Iterations, int Evaluations, bool Converged, bool FellBack, double Error);
 
-    private sealed record Row(int T, int H, double GruTrain, double MinGruTrain, double SeqEval, DeerRun Quasi, DeerRun Damped, DeerRun? Full);
+    /// <summary>Accelerator evaluation: the sequential kernels (one group: null where B·H does not fit one), their faster, and DEER.</summary>
+    private sealed record GpuRow(double LaunchPerStep, double? OneGroup, double SequentialError, DeerRun Quasi, DeerRun Damped)
+    {
+        public double Sequential => Math.Max(LaunchPerStep, OneGroup ?? 0);
+    }
+
+    private sealed record Row(int T, int H, double GruTrain, double MinGruTrain, double SeqEval, DeerRun Quasi, DeerRun Damped, DeerRun? Full, GpuRow? Gpu);
+
+    private static GpuDevice? OpenDevice(string? name)
+    {
+        if (name is null)
+            return null;
+        try
+        {
+            return GpuDevice.Open(name == "cuda" ? GpuDeviceKind.Cuda : GpuDeviceKind.Cpu);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliError($"--device {name}: {e.Message}");
+        }
+    }
+
+    private static string Kind(GpuDevice device) => device.IsCuda ? "gpu" : "emul";
 
     private static int[] ParseSizes(string text)
     {
@@ -109,10 +144,10 @@ internal static class LabParallelCommand
         return values.ToArray();
     }
 
-    private static Row Measure(int T, int H, Settings s)
+    private static Row Measure(int T, int H, Settings s, GpuDevice? accelerator)
     {
-        double gru = TrainTokensPerSecond(CellKind.Gru, T, H, s);
-        double minGru = TrainTokensPerSecond(CellKind.MinGru, T, H, s);
+        double gru = s.Train ? TrainTokensPerSecond(CellKind.Gru, T, H, s) : double.NaN;
+        double minGru = s.Train ? TrainTokensPerSecond(CellKind.MinGru, T, H, s) : double.NaN;
 
         // Evaluation: the same trained-shape GRU, sequential (RecurrentStack.Forward) against DEER.
         int B = s.EvalBatch;
@@ -126,19 +161,52 @@ internal static class LabParallelCommand
         var reference = new float[T * B * H];
         double seq = T * B / Seconds(() => stack.Forward(ws, x, T, B, [], [], [], reference, [], []), s);
         var deer = new Deer(stack, parameters);
+        var y = new float[T * B * H];
         DeerRun Run(DeerVariant variant)
         {
-            var y = new float[T * B * H];
             DeerResult result = default!;
             double seconds = Seconds(() => result = deer.Evaluate(x, T, B, [], [], y, new DeerOptions(variant, s.MaxIterations)), s);
-            float error = 0;
-            for (int i = 0; i < y.Length; i++)
-                error = Math.Max(error, Math.Abs(y[i] - reference[i]));
             return new DeerRun(variant.ToString().ToLowerInvariant(), T * B / seconds, result.Iterations, result.Evaluations,
-                result.Converged, result.FellBack, error);
+                result.Converged, result.FellBack, MaxError(y, reference));
         }
         return new Row(T, H, gru, minGru, seq, Run(DeerVariant.Quasi), Run(DeerVariant.Damped),
-            H <= FullDeerMaxHidden ? Run(DeerVariant.Full) : null);
+            H <= FullDeerMaxHidden ? Run(DeerVariant.Full) : null,
+            accelerator is null ? null : MeasureAccelerator(accelerator, stack, parameters, x, reference, y, T, B, H, s));
+    }
+
+    // Timed from the uploaded gx = x W_ihᵀ + b_ih (shared by every method) to h in device memory, synchronized.
+    private static GpuRow MeasureAccelerator(GpuDevice accelerator, RecurrentStack stack, Parameters parameters, float[] x, float[] reference,
+        float[] y, int T, int B, int H, Settings s)
+    {
+        using var gru = new GpuGru(accelerator, stack, parameters);
+        gru.Load(x, T, B, []);
+        double perStep = T * B / Seconds(() => { gru.RunSequential(GpuSequentialKernel.LaunchPerStep); gru.Synchronize(); }, s);
+        gru.ReadOutput(y);
+        double error = MaxError(y, reference);
+        double? oneGroup = null;
+        if (B * H <= gru.OneGroupMaxState)
+        {
+            oneGroup = T * B / Seconds(() => { gru.RunSequential(GpuSequentialKernel.OneGroup); gru.Synchronize(); }, s);
+            gru.ReadOutput(y);
+            error = Math.Max(error, MaxError(y, reference));
+        }
+        DeerRun Run(DeerVariant variant)
+        {
+            DeerResult result = default!;
+            double seconds = Seconds(() => { result = gru.RunDeer(new DeerOptions(variant, s.MaxIterations)); gru.Synchronize(); }, s);
+            gru.ReadOutput(y);
+            return new DeerRun(variant.ToString().ToLowerInvariant(), T * B / seconds, result.Iterations, result.Evaluations,
+                result.Converged, result.FellBack, MaxError(y, reference));
+        }
+        return new GpuRow(perStep, oneGroup, error, Run(DeerVariant.Quasi), Run(DeerVariant.Damped));
+    }
+
+    private static double MaxError(float[] y, float[] reference)
+    {
+        float error = 0;
+        for (int i = 0; i < y.Length; i++)
+            error = Math.Max(error, Math.Abs(y[i] - reference[i]));
+        return error;
     }
 
     private static double TrainTokensPerSecond(CellKind cell, int T, int H, Settings s)
@@ -202,57 +270,79 @@ internal static class LabParallelCommand
         return crossover;
     }
 
-    private static void PrintTable(Output output, List<Row> rows)
+    private static string Number(double v) => double.IsNaN(v) ? "-" : v.ToString("F0", CultureInfo.InvariantCulture);
+
+    private static void PrintTable(Output output, List<Row> rows, Settings s, GpuDevice? accelerator)
     {
         output.Line("training tokens/s (forward + backward) and evaluation tokens/s; DEER: iterations, max |y − y_seq|");
-        output.Line($"{"H",5} {"T",6} | {"GRU train",10} {"minGRU",10} {"×",6} | {"seq eval",10} {"quasi",10} {"it",4} {"err",8} | {"damped",10} {"it",4} {"err",8} | {"full",10} {"it",4} {"err",8}");
+        string Deer(DeerRun? d) => d is null ? $"{"-",10} {"-",4} {"-",8}"
+            : $"{d.TokensPerSecond,10:F0} {d.Iterations,4} {(d.FellBack ? "fallback" : d.Error.ToString("E1", CultureInfo.InvariantCulture)),8}";
+        string gpuHeader = accelerator is null ? "" : $" | {Kind(accelerator) + " launch",11} {"1 group",10} {"quasi",10} {"it",4} {"err",8} {"damped",10} {"it",4} {"err",8}";
+        output.Line($"{"H",5} {"T",6} | {"GRU train",10} {"minGRU",10} {"×",6} | {"seq eval",10} {"quasi",10} {"it",4} {"err",8} | {"damped",10} {"it",4} {"err",8} | {"full",10} {"it",4} {"err",8}{gpuHeader}");
         foreach (var r in rows)
         {
-            string Deer(DeerRun? d) => d is null ? $"{"-",10} {"-",4} {"-",8}"
-                : $"{d.TokensPerSecond,10:F0} {d.Iterations,4} {(d.FellBack ? "fallback" : d.Error.ToString("E1", CultureInfo.InvariantCulture)),8}";
-            output.Line($"{r.H,5} {r.T,6} | {r.GruTrain,10:F0} {r.MinGruTrain,10:F0} {r.MinGruTrain / r.GruTrain,6:F1} | {r.SeqEval,10:F0} {Deer(r.Quasi)} | {Deer(r.Damped)} | {Deer(r.Full)}");
+            string gpu = r.Gpu is not { } g ? "" : $" | {g.LaunchPerStep,11:F0} {(g.OneGroup is { } o ? Number(o) : "-"),10} {Deer(g.Quasi)} {Deer(g.Damped)}";
+            output.Line($"{r.H,5} {r.T,6} | {Number(r.GruTrain),10} {Number(r.MinGruTrain),10} {(s.Train ? (r.MinGruTrain / r.GruTrain).ToString("F1", CultureInfo.InvariantCulture) : "-"),6} | " +
+                $"{r.SeqEval,10:F0} {Deer(r.Quasi)} | {Deer(r.Damped)} | {Deer(r.Full)}{gpu}");
         }
+        string Show(int? t) => t is { } v ? $"from T = {v} on" : "at no T of this grid";
         foreach (var group in rows.GroupBy(r => r.H))
         {
-            string Show(int? t) => t is { } v ? $"from T = {v} on" : "at no T of this grid";
-            output.Line($"H={group.Key}: minGRU trains faster than GRU {Show(Crossover(group, r => r.MinGruTrain, r => r.GruTrain))}; " +
-                $"quasi-DEER evaluates faster than the sequential loop {Show(Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval))}");
+            string train = !s.Train ? "" : $"minGRU trains faster than GRU {Show(Crossover(group, r => r.MinGruTrain, r => r.GruTrain))}; ";
+            output.Line($"H={group.Key}: {train}quasi-DEER evaluates faster than the sequential loop {Show(Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval))}");
+            if (accelerator is not null)
+                output.Line($"H={group.Key} on {accelerator.Name}: quasi-DEER evaluates faster than the faster sequential kernel " +
+                    $"{Show(Crossover(group, r => r.Gpu!.Quasi.TokensPerSecond, r => r.Gpu!.Sequential))}");
         }
     }
 
-    private static JsonObject ToJson(List<Row> rows, int[] ts, int[] hs, Settings s)
+    private static JsonObject ToJson(List<Row> rows, int[] ts, int[] hs, Settings s, GpuDevice? accelerator)
     {
         JsonObject Deer(DeerRun d) => new()
         {
             ["tok_s"] = d.TokensPerSecond, ["iterations"] = d.Iterations, ["evaluations"] = d.Evaluations,
             ["converged"] = d.Converged, ["fell_back"] = d.FellBack, ["max_abs_error"] = d.Error,
         };
+        JsonNode? Value(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
         var results = new JsonArray();
         foreach (var r in rows)
         {
-            results.Add(new JsonObject
+            var row = new JsonObject
             {
                 ["T"] = r.T, ["H"] = r.H,
-                ["gru_train_tok_s"] = r.GruTrain, ["mingru_train_tok_s"] = r.MinGruTrain, ["train_speedup"] = r.MinGruTrain / r.GruTrain,
+                ["gru_train_tok_s"] = Value(r.GruTrain), ["mingru_train_tok_s"] = Value(r.MinGruTrain), ["train_speedup"] = Value(r.MinGruTrain / r.GruTrain),
                 ["sequential_eval_tok_s"] = r.SeqEval,
                 ["quasi_deer"] = Deer(r.Quasi), ["damped_deer"] = Deer(r.Damped), ["full_deer"] = r.Full is null ? null : Deer(r.Full),
-            });
+            };
+            if (r.Gpu is { } g)
+            {
+                row["accelerator"] = new JsonObject
+                {
+                    ["launch_per_step_tok_s"] = g.LaunchPerStep, ["one_group_tok_s"] = g.OneGroup is { } o ? JsonValue.Create(o) : null,
+                    ["sequential_max_abs_error"] = g.SequentialError, ["quasi_deer"] = Deer(g.Quasi), ["damped_deer"] = Deer(g.Damped),
+                };
+            }
+            results.Add(row);
         }
         var crossovers = new JsonArray();
         foreach (var group in rows.GroupBy(r => r.H))
         {
-            crossovers.Add(new JsonObject
+            var crossover = new JsonObject
             {
                 ["H"] = group.Key,
-                ["mingru_train_from_T"] = Crossover(group, r => r.MinGruTrain, r => r.GruTrain),
+                ["mingru_train_from_T"] = s.Train ? Crossover(group, r => r.MinGruTrain, r => r.GruTrain) : null,
                 ["quasi_deer_eval_from_T"] = Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval),
-            });
+            };
+            if (accelerator is not null)
+                crossover["accelerator_quasi_deer_eval_from_T"] = Crossover(group, r => r.Gpu!.Quasi.TokensPerSecond, r => r.Gpu!.Sequential);
+            crossovers.Add(crossover);
         }
         return new JsonObject
         {
             ["lengths"] = new JsonArray(ts.Select(t => (JsonNode)t).ToArray()),
             ["hiddens"] = new JsonArray(hs.Select(h => (JsonNode)h).ToArray()),
             ["batch"] = s.Batch, ["eval_batch"] = s.EvalBatch, ["threads"] = Threads.Count,
+            ["accelerator"] = accelerator?.Name,
             ["results"] = results, ["crossovers"] = crossovers,
         };
     }
@@ -261,25 +351,37 @@ internal static class LabParallelCommand
     {
         var csv = new StringBuilder("T,H,gru_train_tok_s,mingru_train_tok_s,sequential_eval_tok_s," +
             "quasi_tok_s,quasi_iterations,quasi_error,quasi_fell_back,damped_tok_s,damped_iterations,damped_error,damped_fell_back," +
-            "full_tok_s,full_iterations,full_error,full_fell_back\n");
-        static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+            "full_tok_s,full_iterations,full_error,full_fell_back," +
+            "acc_launch_tok_s,acc_one_group_tok_s,acc_sequential_error,acc_quasi_tok_s,acc_quasi_iterations,acc_quasi_error,acc_quasi_fell_back," +
+            "acc_damped_tok_s,acc_damped_iterations,acc_damped_error,acc_damped_fell_back\n");
+        static string F(double v) => double.IsNaN(v) ? "" : v.ToString("G6", CultureInfo.InvariantCulture);
         static string D(DeerRun? d) => d is null ? ",,," : $"{F(d.TokensPerSecond)},{d.Iterations},{F(d.Error)},{(d.FellBack ? 1 : 0)}";
+        static string A(GpuRow? g) => g is null ? ",,,,,,,,,,"
+            : $"{F(g.LaunchPerStep)},{(g.OneGroup is { } o ? F(o) : "")},{F(g.SequentialError)},{D(g.Quasi)},{D(g.Damped)}";
         foreach (var r in rows)
-            csv.AppendLine($"{r.T},{r.H},{F(r.GruTrain)},{F(r.MinGruTrain)},{F(r.SeqEval)},{D(r.Quasi)},{D(r.Damped)},{D(r.Full)}");
+            csv.AppendLine($"{r.T},{r.H},{F(r.GruTrain)},{F(r.MinGruTrain)},{F(r.SeqEval)},{D(r.Quasi)},{D(r.Damped)},{D(r.Full)},{A(r.Gpu)}");
         return csv.ToString();
     }
 
-    private static void Plot(string path, List<Row> rows, int[] hs)
+    private static void Plot(string path, List<Row> rows, int[] hs, Settings s, GpuDevice? accelerator)
     {
         var series = new List<Plots.Series>();
         foreach (int H in hs)
         {
             var group = rows.Where(r => r.H == H).OrderBy(r => r.T).ToList();
             double[] x = group.Select(r => (double)r.T).ToArray();
-            series.Add(new Plots.Series($"GRU train H={H}", x, group.Select(r => r.GruTrain).ToArray()));
-            series.Add(new Plots.Series($"minGRU train H={H}", x, group.Select(r => r.MinGruTrain).ToArray()));
+            if (s.Train)
+            {
+                series.Add(new Plots.Series($"GRU train H={H}", x, group.Select(r => r.GruTrain).ToArray()));
+                series.Add(new Plots.Series($"minGRU train H={H}", x, group.Select(r => r.MinGruTrain).ToArray()));
+            }
             series.Add(new Plots.Series($"seq eval H={H}", x, group.Select(r => r.SeqEval).ToArray()));
             series.Add(new Plots.Series($"quasi-DEER eval H={H}", x, group.Select(r => r.Quasi.TokensPerSecond).ToArray()));
+            if (accelerator is not null)
+            {
+                series.Add(new Plots.Series($"{Kind(accelerator)} seq eval H={H}", x, group.Select(r => r.Gpu!.Sequential).ToArray()));
+                series.Add(new Plots.Series($"{Kind(accelerator)} quasi-DEER H={H}", x, group.Select(r => r.Gpu!.Quasi.TokensPerSecond).ToArray()));
+            }
         }
         Plots.Lines(path, "Sequential vs parallel in time: tokens/s by sequence length", "sequence length T", "tokens/s", series, logY: true);
     }

@@ -35,6 +35,35 @@ public class LabParallelCommandTests
     }
 
     [Fact]
+    public void With_a_device_it_adds_the_accelerator_columns_with_converged_deer()
+    {
+        var result = CliRunner.Run("lab", "parallel", "--length", "8", "--hidden", "4", "--device", "cpu", "--eval-only", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var json = result.Json;
+        Assert.False(string.IsNullOrEmpty(json["accelerator"]!.GetValue<string>()));
+        var row = json["results"]!.AsArray().Single()!;
+        Assert.Null(row["gru_train_tok_s"]);
+        var accelerator = row["accelerator"]!;
+        Assert.True(accelerator["launch_per_step_tok_s"]!.GetValue<double>() > 0);
+        Assert.True(accelerator["one_group_tok_s"]!.GetValue<double>() > 0);
+        Assert.InRange(accelerator["sequential_max_abs_error"]!.GetValue<double>(), 0, DeerErrorBound);
+        foreach (string variant in new[] { "quasi_deer", "damped_deer" })
+        {
+            Assert.True(accelerator[variant]!["converged"]!.GetValue<bool>(), variant);
+            Assert.InRange(accelerator[variant]!["max_abs_error"]!.GetValue<double>(), 0, DeerErrorBound);
+        }
+        Assert.True(json["crossovers"]!.AsArray().Single()!.AsObject().ContainsKey("accelerator_quasi_deer_eval_from_T"));
+    }
+
+    [Fact]
+    public void A_bad_device_is_a_usage_error()
+    {
+        var result = CliRunner.Run("lab", "parallel", "--quick", "--device", "tpu");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'tpu' not recognized", result.Stderr);
+    }
+
+    [Fact]
     public void A_bad_hidden_size_is_a_usage_error()
     {
         var result = CliRunner.Run("lab", "parallel", "--quick", "--hidden", "0");
