@@ -22,7 +22,7 @@ public enum GpuDeviceKind
     Cpu,
 }
 
-/// <summary>An ILGPU context and one accelerator, for <see cref="GpuGru"/>. Dispose it after everything made on it.</summary>
+/// <summary>An ILGPU context and one accelerator, for <see cref="GpuDeer"/>. Dispose it after everything made on it.</summary>
 public sealed class GpuDevice : IDisposable
 {
     // Warps of 32 as on NVIDIA (the shuffle reductions assume it); each emulated group thread is an OS thread, so few.

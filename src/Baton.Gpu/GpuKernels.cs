@@ -17,7 +17,7 @@ internal static class GpuKernels
 
     private const int GemmDepth = 16;
 
-    /// <summary>Largest B·H of <see cref="GruSequence"/> (one group of at most 1024 threads keeps the whole state).</summary>
+    /// <summary>Largest B·H of <see cref="Sequence"/> (one group of at most 1024 threads, one per output at least).</summary>
     public const int SequenceMaxState = 1024;
 
     /// <summary>
@@ -179,78 +179,150 @@ internal static class GpuKernels
     }
 
     /// <summary>
-    /// One GRU step with a warp per output (index: B·H·32): lane l sums the terms k ≡ l (mod 32) of the three
-    /// rows of W_hh [3H, H] (coalesced), a shuffle reduction adds the lanes, and lane 0 applies the cell.
+    /// One step of a GRU (<paramref name="lstm"/> = 0) or LSTM (1) with a warp per output (index: B·H·32): lane l sums the
+    /// terms k ≡ l (mod 32) of the output's G rows of W_hh [G·H, H] (coalesced), a shuffle reduction adds the lanes, and
+    /// lane 0 applies the cell. States are rows of width D (h, then c for an LSTM); gx: this step's [B, G·H].
     /// </summary>
-    public static void GruStep(Index1D index, ArrayView<float> gx, ArrayView<float> whh, ArrayView<float> bhh, ArrayView<float> hPrev,
-        ArrayView<float> h, int H)
+    public static void Step(Index1D index, ArrayView<float> gx, ArrayView<float> whh, ArrayView<float> bhh, ArrayView<float> prev,
+        ArrayView<float> next, int H, int D, int lstm)
     {
         int output = index / 32, lane = index % 32;
         int b = output / H, i = output % H;
-        float sr = 0f, sz = 0f, sn = 0f;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         for (int k = lane; k < H; k += 32)
         {
-            float v = hPrev[b * H + k];
-            sr += whh[i * H + k] * v;
-            sz += whh[(H + i) * H + k] * v;
-            sn += whh[(2 * H + i) * H + k] * v;
+            float v = prev[b * D + k];
+            s0 += whh[i * H + k] * v;
+            s1 += whh[(H + i) * H + k] * v;
+            s2 += whh[(2 * H + i) * H + k] * v;
+            if (lstm != 0)
+                s3 += whh[(3 * H + i) * H + k] * v;
         }
         for (int delta = 16; delta >= 1; delta /= 2)
         {
-            sr += Warp.ShuffleDown(sr, delta);
-            sz += Warp.ShuffleDown(sz, delta);
-            sn += Warp.ShuffleDown(sn, delta);
+            s0 += Warp.ShuffleDown(s0, delta);
+            s1 += Warp.ShuffleDown(s1, delta);
+            s2 += Warp.ShuffleDown(s2, delta);
+            s3 += Warp.ShuffleDown(s3, delta);
         }
-        if (lane == 0)
-            h[output] = GruCell(gx, (long)b * 3 * H + i, H, sr + bhh[i], sz + bhh[H + i], sn + bhh[2 * H + i], hPrev[output]);
+        if (lane != 0)
+            return;
+        long g = (long)b * (lstm != 0 ? 4 : 3) * H + i;
+        if (lstm != 0)
+        {
+            float c = LstmCell(gx, g, H, s0 + bhh[i], s1 + bhh[H + i], s2 + bhh[2 * H + i], s3 + bhh[3 * H + i], prev[b * D + H + i], out float h);
+            next[b * D + i] = h;
+            next[b * D + H + i] = c;
+        }
+        else
+        {
+            next[b * D + i] = GruCell(gx, g, H, s0 + bhh[i], s1 + bhh[H + i], s2 + bhh[2 * H + i], prev[b * D + i]);
+        }
     }
 
     /// <summary>
-    /// The whole sequence in one group of threads: the state lives in shared memory (B·H ≤ <see cref="SequenceMaxState"/>),
-    /// each output is summed by <paramref name="lanes"/> threads (a power of two ≤ 32) with a segmented shuffle
-    /// reduction, and each step ends with a group barrier — no launch between steps, one multiprocessor. y: [T, B, H].
+    /// The whole sequence in one group of threads, GRU (<paramref name="lstm"/> = 0) or LSTM (1): the state lives in
+    /// shared memory (B·D ≤ 2·<see cref="SequenceMaxState"/>), each output is summed by <paramref name="lanes"/> threads
+    /// (a power of two ≤ 32) with a segmented shuffle reduction, and each step ends with a group barrier — no launch
+    /// between steps, one multiprocessor. states: [T, B, D].
     /// </summary>
-    public static void GruSequence(ArrayView<float> gx, ArrayView<float> whh, ArrayView<float> bhh, ArrayView<float> h0,
-        ArrayView<float> y, int T, int B, int H, int lanes)
+    public static void Sequence(ArrayView<float> gx, ArrayView<float> whh, ArrayView<float> bhh, ArrayView<float> s0,
+        ArrayView<float> states, int T, int B, int H, int D, int lstm, int lanes)
     {
-        var state = SharedMemory.Allocate<float>(SequenceMaxState);
-        int width = B * H;
+        var state = SharedMemory.Allocate<float>(2 * SequenceMaxState);
+        int width = B * D, outputs = B * H, G = lstm != 0 ? 4 : 3;
         for (int index = Group.IdxX; index < width; index += Group.DimX)
-            state[index] = h0[index];
+            state[index] = s0[index];
         Group.Barrier();
         int output = Group.IdxX / lanes, lane = Group.IdxX % lanes;
-        bool active = output < width;
+        bool active = output < outputs;
         int b = active ? output / H : 0, i = active ? output % H : 0;
         for (int t = 0; t < T; t++)
         {
-            float sr = 0f, sz = 0f, sn = 0f;
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
             if (active)
             {
                 for (int k = lane; k < H; k += lanes)
                 {
-                    float v = state[b * H + k];
-                    sr += whh[i * H + k] * v;
-                    sz += whh[(H + i) * H + k] * v;
-                    sn += whh[(2 * H + i) * H + k] * v;
+                    float v = state[b * D + k];
+                    a0 += whh[i * H + k] * v;
+                    a1 += whh[(H + i) * H + k] * v;
+                    a2 += whh[(2 * H + i) * H + k] * v;
+                    if (lstm != 0)
+                        a3 += whh[(3 * H + i) * H + k] * v;
                 }
             }
             for (int delta = lanes / 2; delta >= 1; delta /= 2)
             {
-                sr += Warp.ShuffleDown(sr, delta, lanes);
-                sz += Warp.ShuffleDown(sz, delta, lanes);
-                sn += Warp.ShuffleDown(sn, delta, lanes);
+                a0 += Warp.ShuffleDown(a0, delta, lanes);
+                a1 += Warp.ShuffleDown(a1, delta, lanes);
+                a2 += Warp.ShuffleDown(a2, delta, lanes);
+                a3 += Warp.ShuffleDown(a3, delta, lanes);
             }
-            float next = 0f;
-            if (active && lane == 0)
-                next = GruCell(gx, ((long)t * B + b) * 3 * H + i, H, sr + bhh[i], sz + bhh[H + i], sn + bhh[2 * H + i], state[output]);
-            Group.Barrier();
-            if (active && lane == 0)
+            float h = 0f, c = 0f;
+            bool writes = active && lane == 0;
+            if (writes)
             {
-                state[output] = next;
-                y[(long)t * width + output] = next;
+                long g = ((long)t * B + b) * G * H + i;
+                if (lstm != 0)
+                    c = LstmCell(gx, g, H, a0 + bhh[i], a1 + bhh[H + i], a2 + bhh[2 * H + i], a3 + bhh[3 * H + i], state[b * D + H + i], out h);
+                else
+                    h = GruCell(gx, g, H, a0 + bhh[i], a1 + bhh[H + i], a2 + bhh[2 * H + i], state[b * D + i]);
+            }
+            Group.Barrier();
+            if (writes)
+            {
+                long row = (long)t * width + b * D;
+                state[b * D + i] = h;
+                states[row + i] = h;
+                if (lstm != 0)
+                {
+                    state[b * D + H + i] = c;
+                    states[row + H + i] = c;
+                }
             }
             Group.Barrier();
         }
+    }
+
+    /// <summary>
+    /// LSTM cell for every (row, k) (index: rows·H), DEER's evaluation at the shifted guess s̄ = [h̄, c̄] (rows of width 2H):
+    /// i, f, o = σ, g = tanh of gx + gh; c' = f c̄ + i g; h' = o tanh c'. The diagonal of the Jacobian:
+    /// ∂c'_k/∂c̄_k = f, ∂h'_k/∂h̄_k = a_o W_o[k,k] + o(1 − tanh² c')(a_i W_i[k,k] + a_f W_f[k,k] + a_g W_g[k,k]) with
+    /// a_i = g i(1 − i), a_f = c̄ f(1 − f), a_g = i(1 − g²), a_o = tanh c' · o(1 − o); rhs = f(s̄) − jd ⊙ s̄; residual as
+    /// <see cref="GruDeer"/>.
+    /// </summary>
+    public static void LstmDeer(Index1D index, ArrayView<float> gx, ArrayView<float> gh, ArrayView<float> prev, ArrayView<float> guess,
+        ArrayView<float> diagonal, ArrayView<float> f, ArrayView<float> jd, ArrayView<float> rhs, ArrayView<uint> residual, int H)
+    {
+        int row = index / H, k = index % H;
+        long g = (long)row * 4 * H + k;
+        long hAt = (long)row * 2 * H + k, cAt = hAt + H;
+        float ig = Sigmoid(gx[g] + gh[g]);
+        float fg = Sigmoid(gx[g + H] + gh[g + H]);
+        float gg = XMath.Tanh(gx[g + 2 * H] + gh[g + 2 * H]);
+        float og = Sigmoid(gx[g + 3 * H] + gh[g + 3 * H]);
+        float h = prev[hAt], c = prev[cAt];
+        float cNext = fg * c + ig * gg;
+        float tc = XMath.Tanh(cNext);
+        float hNext = og * tc;
+        float dcdh = gg * ig * (1f - ig) * diagonal[k] + c * fg * (1f - fg) * diagonal[H + k] + ig * (1f - gg * gg) * diagonal[2 * H + k];
+        float dh = tc * og * (1f - og) * diagonal[3 * H + k] + og * (1f - tc * tc) * dcdh;
+        f[hAt] = hNext;
+        f[cAt] = cNext;
+        jd[hAt] = dh;
+        jd[cAt] = fg;
+        rhs[hAt] = hNext - dh * h;
+        rhs[cAt] = cNext - fg * c;
+        float miss = XMath.Max(XMath.Abs(guess[hAt] - hNext), XMath.Abs(guess[cAt] - cNext));
+        Atomic.Max(ref residual[0], miss >= 0f ? Interop.FloatAsInt(miss) : uint.MaxValue);
+    }
+
+    /// <summary>y[r, k] = states[r, k] for rows of width D (index: rows·H): h out of [h, c].</summary>
+    public static void TakeHidden(Index1D index, ArrayView<float> states, ArrayView<float> y, int H, int D)
+    {
+        int i = index;
+        y[i] = states[(long)(i / H) * D + i % H];
     }
 
     private static float GruCell(ArrayView<float> gx, long g, int H, float ghr, float ghz, float ghn, float h)
@@ -259,6 +331,18 @@ internal static class GpuKernels
         float z = Sigmoid(gx[g + H] + ghz);
         float n = XMath.Tanh(gx[g + 2 * H] + r * ghn);
         return (1f - z) * n + z * h;
+    }
+
+    // Returns c' = f c + i g and sets h' = o tanh c'.
+    private static float LstmCell(ArrayView<float> gx, long g, int H, float ghi, float ghf, float ghg, float gho, float c, out float h)
+    {
+        float ig = Sigmoid(gx[g] + ghi);
+        float fg = Sigmoid(gx[g + H] + ghf);
+        float gg = XMath.Tanh(gx[g + 2 * H] + ghg);
+        float og = Sigmoid(gx[g + 3 * H] + gho);
+        float cNext = fg * c + ig * gg;
+        h = og * XMath.Tanh(cNext);
+        return cNext;
     }
 
     private static float Sigmoid(float v) => 1f / (1f + XMath.Exp(-v));

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Evaluation tokens/s of PyTorch's GRU (cuDNN on a GPU) over one sequence, for the grid of `baton lab parallel`.
+"""Evaluation tokens/s of PyTorch's GRU or LSTM (cuDNN on a GPU) over one sequence, for the grid of `baton lab parallel`.
 
 The reference for the accelerator columns of `baton lab parallel --device cuda`: the same shapes (one sequence,
 input size = hidden size), timed from the input on the device to h on the device, median of repeats.
-Usage: python3 tools/gpu/torch_gru_eval.py [--length 128,512,...] [--hidden 8,32,...] [--device cuda]
+Usage: python3 tools/gpu/torch_gru_eval.py [--cell gru|lstm] [--length 128,512,...] [--hidden 8,32,...] [--device cuda]
 """
 import argparse
 import statistics
@@ -18,16 +18,17 @@ def main():
     parser.add_argument("--hidden", default="8,32,128,256")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--cell", choices=["gru", "lstm"], default="gru")
     args = parser.parse_args()
     device = torch.device(args.device)
     lengths = [int(v) for v in args.length.split(",")]
     hiddens = [int(v) for v in args.hidden.split(",")]
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"torch {torch.__version__} on {name}; cudnn {torch.backends.cudnn.version() if device.type == 'cuda' else '-'}")
-    print("H,T,torch_gru_eval_tok_s")
+    print(f"H,T,torch_{args.cell}_eval_tok_s")
     torch.manual_seed(1)
     for H in hiddens:
-        gru = torch.nn.GRU(H, H).to(device).eval()
+        gru = (torch.nn.GRU if args.cell == "gru" else torch.nn.LSTM)(H, H).to(device).eval()
         for T in lengths:
             x = torch.rand(T, 1, H, device=device) * 2 - 1
             try:

@@ -16,9 +16,9 @@ namespace Baton.Cli.Commands;
 /// <summary>
 /// <c>baton lab parallel</c>: is h_t computed serially? Measures, over a grid of sequence lengths T and widths H,
 /// (1) training tokens/s of the sequential GRU against the parallel-in-time minGRU (one step = forward, mean(y²),
-/// backward, as the bench rows), and (2) evaluation tokens/s of a GRU run step by step against DEER / quasi-DEER /
-/// damped quasi-DEER on the same weights, with DEER's iteration count and max-abs error against the sequential
-/// output. With <c>--device</c>, the same GRU is also evaluated on an accelerator (ILGPU: CUDA, or its CPU
+/// backward, as the bench rows), and (2) evaluation tokens/s of a GRU (<c>--eval-cell lstm</c>: an LSTM) run step by
+/// step against DEER / quasi-DEER / damped quasi-DEER on the same weights, with DEER's iteration count and max-abs
+/// error against the sequential output. With <c>--device</c>, the same cell is also evaluated on an accelerator (ILGPU: CUDA, or its CPU
 /// emulation): step by step (one launch per step, and one thread group for the whole sequence) against quasi-DEER
 /// and damped quasi-DEER. Reports the crossover T per H, a table, a CSV and a PNG.
 /// </summary>
@@ -53,10 +53,16 @@ internal static class LabParallelCommand
         };
         device.AcceptOnlyFromAmong("cuda", "cpu");
         var evalOnly = new Option<bool>("--eval-only") { Description = "Skip the training columns (GRU vs minGRU)" };
+        var evalCell = new Option<string>("--eval-cell")
+        {
+            Description = "The trained cell evaluated sequentially and by DEER: gru or lstm",
+            DefaultValueFactory = _ => "gru",
+        };
+        evalCell.AcceptOnlyFromAmong("gru", "lstm");
         var command = new Command("parallel",
             "Tokens/s of sequential GRU vs minGRU training and of sequential vs DEER evaluation over T and H, with crossover points.")
         {
-            lengths, hiddens, batch, evalBatch, maxIterations, seed, quick, outDir, device, evalOnly,
+            lengths, hiddens, batch, evalBatch, maxIterations, seed, quick, outDir, device, evalOnly, evalCell,
         };
         command.SetAction(parse =>
         {
@@ -65,7 +71,8 @@ internal static class LabParallelCommand
             int[] ts = parse.GetValue(lengths) is { } lt ? LabOptions.ParseLengths(lt, "--length") : isQuick ? QuickLengths : DefaultLengths;
             int[] hs = parse.GetValue(hiddens) is { } ht ? ParseSizes(ht) : isQuick ? QuickHiddens : DefaultHiddens;
             var settings = new Settings(parse.GetValue(batch), parse.GetValue(evalBatch), parse.GetValue(maxIterations),
-                (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats, !parse.GetValue(evalOnly));
+                (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats, !parse.GetValue(evalOnly),
+                parse.GetValue(evalCell) == "lstm" ? CellKind.Lstm : CellKind.Gru);
 
             using var accelerator = OpenDevice(parse.GetValue(device));
             if (accelerator is not null)
@@ -101,7 +108,8 @@ internal static class LabParallelCommand
         return command;
     }
 
-    private sealed record Settings(int Batch, int EvalBatch, int MaxIterations, ulong Seed, double MinSeconds, int MaxRepeats, bool Train);
+    private sealed record Settings(int Batch, int EvalBatch, int MaxIterations, ulong Seed, double MinSeconds, int MaxRepeats, bool Train,
+        CellKind EvalCell);
 
     private sealed record DeerRun(string Variant, double TokensPerSecond, int Iterations, int Evaluations, bool Converged, bool FellBack, double Error);
 
@@ -149,10 +157,10 @@ internal static class LabParallelCommand
         double gru = s.Train ? TrainTokensPerSecond(CellKind.Gru, T, H, s) : double.NaN;
         double minGru = s.Train ? TrainTokensPerSecond(CellKind.MinGru, T, H, s) : double.NaN;
 
-        // Evaluation: the same trained-shape GRU, sequential (RecurrentStack.Forward) against DEER.
+        // Evaluation: a GRU (or LSTM) of the same shape, sequential (RecurrentStack.Forward) against DEER.
         int B = s.EvalBatch;
         var parameters = new Parameters();
-        var stack = new RecurrentStack(new RecurrentOptions(CellKind.Gru, H, H), parameters);
+        var stack = new RecurrentStack(new RecurrentOptions(s.EvalCell, H, H), parameters);
         parameters.Freeze();
         var rng = new Rng(s.Seed);
         stack.ResetParameters(rng);
@@ -178,7 +186,7 @@ internal static class LabParallelCommand
     private static GpuRow MeasureAccelerator(GpuDevice accelerator, RecurrentStack stack, Parameters parameters, float[] x, float[] reference,
         float[] y, int T, int B, int H, Settings s)
     {
-        using var gru = new GpuGru(accelerator, stack, parameters);
+        using var gru = new GpuDeer(accelerator, stack, parameters);
         gru.Load(x, T, B, []);
         double perStep = T * B / Seconds(() => { gru.RunSequential(GpuSequentialKernel.LaunchPerStep); gru.Synchronize(); }, s);
         gru.ReadOutput(y);
@@ -341,7 +349,7 @@ internal static class LabParallelCommand
         {
             ["lengths"] = new JsonArray(ts.Select(t => (JsonNode)t).ToArray()),
             ["hiddens"] = new JsonArray(hs.Select(h => (JsonNode)h).ToArray()),
-            ["batch"] = s.Batch, ["eval_batch"] = s.EvalBatch, ["threads"] = Threads.Count,
+            ["batch"] = s.Batch, ["eval_batch"] = s.EvalBatch, ["eval_cell"] = s.EvalCell.ToString().ToLowerInvariant(), ["threads"] = Threads.Count,
             ["accelerator"] = accelerator?.Name,
             ["results"] = results, ["crossovers"] = crossovers,
         };

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Baton.Layers;
 using Baton.Parallel;
 using ILGPU;
@@ -5,13 +6,13 @@ using ILGPU.Runtime;
 
 namespace Baton.Gpu;
 
-/// <summary>How <see cref="GpuGru.RunSequential"/> runs the T steps.</summary>
+/// <summary>How <see cref="GpuDeer.RunSequential"/> runs the T steps.</summary>
 public enum GpuSequentialKernel
 {
-    /// <summary>The faster of the two below for the shape: <see cref="OneGroup"/> where B·H fits it and H ≤ 32, else <see cref="LaunchPerStep"/>.</summary>
+    /// <summary><see cref="OneGroup"/> where B·H fits it and H ≤ 32, else <see cref="LaunchPerStep"/> (the faster on an H200).</summary>
     Auto,
 
-    /// <summary>One kernel launch per step over all B·H outputs (every multiprocessor works; each step pays a launch).</summary>
+    /// <summary>One kernel launch per step, a warp per output (every multiprocessor works; each step pays a launch).</summary>
     LaunchPerStep,
 
     /// <summary>One launch for the whole sequence on one group of threads (no launches, a group barrier per step, one multiprocessor).</summary>
@@ -19,87 +20,93 @@ public enum GpuSequentialKernel
 }
 
 /// <summary>
-/// A trained one-layer, one-direction GRU (PyTorch equations and names, as <see cref="Deer"/>) evaluated on an
-/// accelerator over a whole sequence, either step by step (the sequential baseline) or by quasi-DEER: Newton
-/// iterations on all T·B states at once, each one GEMM over all rows, one elementwise kernel and a
-/// time-chunked <see cref="GpuLinearScan"/>. <see cref="Load"/> uploads a sequence and computes x W_ihᵀ + b_ih on the device;
-/// the Run methods leave h in device memory; <see cref="ReadOutput"/> copies it back.
+/// A trained one-layer, one-direction GRU or LSTM (PyTorch equations and names, as <see cref="Deer"/>; state s = h, or
+/// [h, c] with D = 2H) evaluated on an accelerator over a whole sequence: step by step (the sequential baseline), or by
+/// quasi-DEER — Newton iterations on all T·B states at once with the diagonal of each step's Jacobian, each iteration
+/// one GEMM over all rows, one elementwise kernel and a time-chunked <see cref="GpuLinearScan"/>.
+/// <see cref="Load"/> uploads a sequence and computes x W_ihᵀ + b_ih on the device; the Run methods leave the states in
+/// device memory; <see cref="ReadOutput"/> copies h back. Not thread-safe.
 /// </summary>
-public sealed class GpuGru : IDisposable
+public sealed class GpuDeer : IDisposable
 {
-    /// <summary>Largest B·H of <see cref="GpuSequentialKernel.OneGroup"/>: one thread per state at least, in one group.</summary>
-    public int OneGroupMaxState => Math.Min(GpuKernels.SequenceMaxState, device.MaxGroupSize);
-
     private readonly GpuDevice device;
     private readonly Accelerator acc;
-    private readonly int I, H;
+    private readonly CellKind cell;
+    private readonly int I, H, G, D;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> weightIh, biasIh, weightHh, biasHh, diagonal;
     private readonly MemoryBuffer1D<uint, Stride1D.Dense> scalar;
     private readonly uint[] scalarHost = new uint[1];
-
-    // Per sequence, grown on demand (rows = T·B).
-    private MemoryBuffer1D<float, Stride1D.Dense>? x, gx, gh, prev, state, trial, f, jd, rhs, fTrial, jdTrial, rhsTrial, s0;
     private readonly GpuLinearScan scan;
+
+    // Per sequence, grown on demand (rows = T·B): x [rows, I]; gx, gh [rows, G·H]; the rest [rows, D] except s0 [B, D].
+    private MemoryBuffer1D<float, Stride1D.Dense>? x, gx, gh, prev, state, trial, f, jd, rhs, fTrial, jdTrial, rhsTrial, s0, hidden;
     private MemoryBuffer1D<float, Stride1D.Dense>? result;
     private int T, B;
 
     private readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> gemm;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> shift;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<uint>, int> gruDeer;
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<uint>, int> evaluate;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<uint>> stepSize;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> scaleStep;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> broadcast;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> gruStep;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> gruSequence;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> takeHidden;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> step;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        int, int, int, int, int, int> sequence;
 
     /// <summary>Uploads <c>{prefix}weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c> and compiles the kernels.</summary>
-    public GpuGru(GpuDevice device, int inputSize, int hiddenSize, Parameters parameters, string prefix = "rnn.")
+    public GpuDeer(GpuDevice device, CellKind cell, int inputSize, int hiddenSize, Parameters parameters, string prefix = "rnn.")
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(parameters);
+        if (cell is not (CellKind.Gru or CellKind.Lstm))
+            throw new ArgumentOutOfRangeException(nameof(cell), "The accelerator evaluates GRU and LSTM cells.");
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
         this.device = device;
+        this.cell = cell;
         acc = device.Accelerator;
         I = inputSize;
         H = hiddenSize;
-        int G = 3 * H;
-        float[] wih = Read(parameters, $"{prefix}weight_ih_l0", G * I);
-        float[] whh = Read(parameters, $"{prefix}weight_hh_l0", G * H);
-        float[] diag = new float[G];
-        for (int j = 0; j < G; j++)
-            diag[j] = whh[j * H + j % H];   // W_hr[i,i], W_hz[i,i], W_hn[i,i]
-        weightIh = Upload(wih);
-        biasIh = Upload(Read(parameters, $"{prefix}bias_ih_l0", G));
+        G = cell == CellKind.Gru ? 3 : 4;
+        D = cell == CellKind.Gru ? H : 2 * H;
+        float[] whh = Read(parameters, $"{prefix}weight_hh_l0", G * H * H);
+        float[] diag = new float[G * H];
+        for (int j = 0; j < G * H; j++)
+            diag[j] = whh[j * H + j % H];   // each gate's W[k, k]
+        weightIh = Upload(Read(parameters, $"{prefix}weight_ih_l0", G * H * I));
+        biasIh = Upload(Read(parameters, $"{prefix}bias_ih_l0", G * H));
         weightHh = Upload(whh);
-        biasHh = Upload(Read(parameters, $"{prefix}bias_hh_l0", G));
+        biasHh = Upload(Read(parameters, $"{prefix}bias_hh_l0", G * H));
         diagonal = Upload(diag);
         scalar = acc.Allocate1D<uint>(1);
         scan = new GpuLinearScan(device);
 
         gemm = acc.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.Gemm);
         shift = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(GpuKernels.Shift);
-        gruDeer = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<uint>, int>(GpuKernels.GruDeer);
+        evaluate = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<uint>, int>(cell == CellKind.Gru ? GpuKernels.GruDeer : GpuKernels.LstmDeer);
         stepSize = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<uint>>(GpuKernels.StepSize);
         scaleStep = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(GpuKernels.ScaleStep);
-        gruStep = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(GpuKernels.GruStep);
-        gruSequence = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GpuKernels.GruSequence);
         broadcast = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.Broadcast);
+        takeHidden = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.TakeHidden);
+        step = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.Step);
+        sequence = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, int, int, int, int>(GpuKernels.Sequence);
     }
 
-    /// <summary>Takes the weights of a one-layer, unidirectional GRU stack without projection.</summary>
-    public GpuGru(GpuDevice device, RecurrentStack stack, Parameters parameters, string prefix = "rnn.")
-        : this(device, Check(stack).Options.InputSize, stack.Options.HiddenSize, parameters, prefix)
+    /// <summary>Takes the weights of a one-layer, unidirectional GRU or LSTM stack without projection.</summary>
+    public GpuDeer(GpuDevice device, RecurrentStack stack, Parameters parameters, string prefix = "rnn.")
+        : this(device, Check(stack).Options.Cell, stack.Options.InputSize, stack.Options.HiddenSize, parameters, prefix)
     {
     }
 
     private static RecurrentStack Check(RecurrentStack stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        if (stack.Options.Cell != CellKind.Gru || stack.Options.Layers != 1 || stack.Directions != 1)
-            throw new ArgumentException("The accelerator evaluates a one-layer, one-direction GRU.", nameof(stack));
+        if (stack.Options.Layers != 1 || stack.Directions != 1 || stack.Options.ProjSize != 0)
+            throw new ArgumentException("The accelerator evaluates one layer, one direction, no projection.", nameof(stack));
         return stack;
     }
 
@@ -114,16 +121,21 @@ public sealed class GpuGru : IDisposable
     private MemoryBuffer1D<float, Stride1D.Dense> Upload(float[] values)
     {
         var buffer = acc.Allocate1D<float>(Math.Max(1, values.Length));
-        if (values.Length > 0)
-            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+        buffer.View.SubView(0, values.Length).CopyFromCPU(values);
         return buffer;
     }
 
+    /// <summary>Width of the state s: H for a GRU, 2H ([h, c]) for an LSTM.</summary>
+    public int StateSize => D;
+
+    /// <summary>Largest B·H of <see cref="GpuSequentialKernel.OneGroup"/>: at least one thread per output, in one group.</summary>
+    public int OneGroupMaxState => Math.Min(GpuKernels.SequenceMaxState, device.MaxGroupSize);
+
     /// <summary>
-    /// Uploads x: <c>[T, B, I]</c> and h0: empty (zero) or <c>[B, H]</c>, and computes gx = x W_ihᵀ + b_ih for all rows
-    /// (one GEMM) — the part the sequential loop and DEER share.
+    /// Uploads x: <c>[T, B, I]</c>, h0 and c0 (c0 LSTM only): empty (zero) or <c>[B, H]</c>, and computes
+    /// gx = x W_ihᵀ + b_ih for all rows (one GEMM) — the part the sequential loop and DEER share.
     /// </summary>
-    public void Load(ReadOnlySpan<float> input, int steps, int batch, ReadOnlySpan<float> h0)
+    public void Load(ReadOnlySpan<float> input, int steps, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0 = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
@@ -132,20 +144,25 @@ public sealed class GpuGru : IDisposable
             throw new ArgumentException($"x has {input.Length} values; expected T·B·I = {rows * I}.", nameof(input));
         if (!h0.IsEmpty && h0.Length != batch * H)
             throw new ArgumentException($"h0 must be empty or [B, H] = {batch * H}.", nameof(h0));
+        if (!c0.IsEmpty && (cell != CellKind.Lstm || c0.Length != batch * H))
+            throw new ArgumentException($"c0 must be empty, or [B, H] = {batch * H} for an LSTM.", nameof(c0));
         T = steps;
         B = batch;
-        int G = 3 * H;
-        Grow(ref x, rows * I);
-        Grow(ref gx, rows * G);
-        Grow(ref gh, rows * G);
-        Grow(ref s0, B * H);
-        x!.View.SubView(0, rows * I).CopyFromCPU(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(input), rows * I);
-        var start0 = s0!.View.SubView(0, B * H);
-        if (h0.IsEmpty)
-            start0.MemSetToZero();
-        else
-            start0.CopyFromCPU(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(h0), B * H);
-        Gemm(x.View, I, weightIh.View, biasIh.View, gx!.View, rows, G, I);
+        Grow(ref x, (long)rows * I);
+        Grow(ref gx, (long)rows * G * H);
+        Grow(ref gh, (long)rows * G * H);
+        Grow(ref s0, B * D);
+        x!.View.SubView(0, (long)rows * I).CopyFromCPU(ref MemoryMarshal.GetReference(input), (long)rows * I);
+        var start = new float[B * D];   // [h0, c0] per row; small, once per sequence
+        for (int b = 0; b < B; b++)
+        {
+            if (!h0.IsEmpty)
+                h0.Slice(b * H, H).CopyTo(start.AsSpan(b * D, H));
+            if (!c0.IsEmpty)
+                c0.Slice(b * H, H).CopyTo(start.AsSpan(b * D + H, H));
+        }
+        s0!.View.SubView(0, B * D).CopyFromCPU(start);
+        Gemm(x.View, I, weightIh.View, biasIh.View, gx!.View, rows, G * H, I);
         result = null;
     }
 
@@ -169,41 +186,41 @@ public sealed class GpuGru : IDisposable
             throw new InvalidOperationException("Load a sequence first.");
     }
 
-    /// <summary>The T steps one after another: h_t = GRU(x_t, h_{t−1}) for all B sequences; h stays on the device.</summary>
+    /// <summary>The T steps one after another: s_t = cell(x_t, s_{t−1}) for all B sequences; the states stay on the device.</summary>
     public void RunSequential(GpuSequentialKernel kernel = GpuSequentialKernel.Auto)
     {
         EnsureLoaded();
-        int rows = T * B, width = B * H;
-        Grow(ref state, rows * H);
-        int groupSize = device.MaxGroupSize;
-        bool fits = width <= OneGroupMaxState;
+        int rows = T * B, outputs = B * H, width = B * D;
+        Grow(ref state, (long)rows * D);
+        bool fits = outputs <= OneGroupMaxState;
         if (kernel == GpuSequentialKernel.OneGroup && !fits)
-            throw new ArgumentException($"One group holds B·H ≤ {OneGroupMaxState}; this sequence has {width}.", nameof(kernel));
+            throw new ArgumentException($"One group holds B·H ≤ {OneGroupMaxState}; this sequence has {outputs}.", nameof(kernel));
+        int lstm = cell == CellKind.Lstm ? 1 : 0;
         if (kernel == GpuSequentialKernel.OneGroup || (kernel == GpuSequentialKernel.Auto && fits && H <= 32))
         {
             // As many lanes per output (a power of two ≤ 32) as one group allows.
             int lanes = 32;
-            while (lanes > 1 && width * lanes > groupSize)
+            while (lanes > 1 && outputs * lanes > device.MaxGroupSize)
                 lanes /= 2;
-            int threads = Math.Max(32, (width * lanes + 31) / 32 * 32);
-            gruSequence(new KernelConfig(1, threads), gx!.View, weightHh.View, biasHh.View, s0!.View, state!.View, T, B, H, lanes);
+            int threads = Math.Max(32, (outputs * lanes + 31) / 32 * 32);
+            sequence(new KernelConfig(1, threads), gx!.View, weightHh.View, biasHh.View, s0!.View, state!.View, T, B, H, D, lstm, lanes);
         }
         else
         {
-            int G = 3 * H;
             for (int t = 0; t < T; t++)
             {
-                var hPrev = t == 0 ? s0!.View.SubView(0, width) : state!.View.SubView((long)(t - 1) * width, width);
-                gruStep(width * 32, gx!.View.SubView((long)t * B * G, B * G), weightHh.View, biasHh.View, hPrev, state!.View.SubView((long)t * width, width), H);
+                var sPrev = t == 0 ? s0!.View.SubView(0, width) : state!.View.SubView((long)(t - 1) * width, width);
+                step(outputs * 32, gx!.View.SubView((long)t * B * G * H, B * G * H), weightHh.View, biasHh.View, sPrev,
+                    state!.View.SubView((long)t * width, width), H, D, lstm);
             }
         }
         result = state;
     }
 
     /// <summary>
-    /// Quasi-DEER (or its damped variant) from the guess h_t = h0: each iteration evaluates f and diag J at the shifted
-    /// guess for all rows, then solves h_t = jd_t ⊙ h_{t−1} + (f_t − jd_t ⊙ h̄_{t−1}) by a chunked scan. Stops when
-    /// max |h − f(h)| ≤ tolerance; falls back to <see cref="RunSequential"/> when MaxIterations pass first.
+    /// Quasi-DEER (or its damped variant) from the guess s_t = s0: each iteration evaluates f and diag J at the shifted
+    /// guess for all rows, then solves s_t = jd_t ⊙ s_{t−1} + (f_t − jd_t ⊙ s̄_{t−1}) by a chunked scan. Stops when
+    /// max |s − f(s)| ≤ tolerance; falls back to <see cref="RunSequential"/> when MaxIterations pass first.
     /// </summary>
     public DeerResult RunDeer(DeerOptions? options = null)
     {
@@ -211,8 +228,8 @@ public sealed class GpuGru : IDisposable
         if (options.Variant == DeerVariant.Full)
             throw new ArgumentException("The accelerator runs quasi-DEER and its damped variant; full DEER runs on the CPU (Deer).", nameof(options));
         EnsureLoaded();
-        int rows = T * B, n = B * H;
-        long size = (long)rows * H;
+        int rows = T * B, n = B * D;
+        long size = (long)rows * D;
         Grow(ref prev, size);
         Grow(ref state, size);
         Grow(ref trial, size);
@@ -227,8 +244,7 @@ public sealed class GpuGru : IDisposable
             Grow(ref rhsTrial, size);
         }
 
-        // Initial guess: every h_t = h0.
-        broadcast((int)size, s0!.View, state!.View, n);
+        broadcast((int)size, s0!.View, state!.View, n);   // the first guess: every s_t = s0
         int cap = options.MaxIterations > 0 ? options.MaxIterations : T;
         float residual = Evaluate(state!, f!, jd!, rhs!);
         int iterations = 0, evaluations = 1;
@@ -244,8 +260,8 @@ public sealed class GpuGru : IDisposable
                 evaluations++;
                 continue;
             }
-            float step = MaxStep(state!, trial!, size);
-            float alpha = step > radius ? radius / step : 1f;
+            float stepSize = MaxStep(state!, trial!, size);
+            float alpha = stepSize > radius ? radius / stepSize : 1f;
             if (alpha < 1f)
                 scaleStep((int)size, state!.View.SubView(0, size), trial!.View.SubView(0, size), alpha);
             float trialResidual = Evaluate(trial!, fTrial!, jdTrial!, rhsTrial!);
@@ -257,11 +273,11 @@ public sealed class GpuGru : IDisposable
                 (jd, jdTrial) = (jdTrial, jd);
                 (rhs, rhsTrial) = (rhsTrial, rhs);
                 residual = trialResidual;
-                radius = Math.Max(radius, 2f * alpha * step);
+                radius = Math.Max(radius, 2f * alpha * stepSize);
             }
             else
             {
-                radius = alpha * step / 4f;
+                radius = alpha * stepSize / 4f;
             }
         }
         if (residual <= options.Tolerance)
@@ -277,12 +293,11 @@ public sealed class GpuGru : IDisposable
     private float Evaluate(MemoryBuffer1D<float, Stride1D.Dense> guess, MemoryBuffer1D<float, Stride1D.Dense> fOut,
         MemoryBuffer1D<float, Stride1D.Dense> jdOut, MemoryBuffer1D<float, Stride1D.Dense> rhsOut)
     {
-        int rows = T * B, n = B * H;
-        long size = (long)rows * H;
-        shift((int)size, guess.View, s0!.View, prev!.View, n);
-        Gemm(prev!.View, H, weightHh.View, biasHh.View, gh!.View, rows, 3 * H, H);
+        int rows = T * B;
+        shift((int)((long)rows * D), guess.View, s0!.View, prev!.View, B * D);
+        Gemm(prev!.View, D, weightHh.View, biasHh.View, gh!.View, rows, G * H, H);   // the h part of each state row
         scalar.View.MemSetToZero();
-        gruDeer((int)size, gx!.View, gh!.View, prev!.View, guess.View, diagonal.View, fOut.View, jdOut.View, rhsOut.View, scalar.View, H);
+        evaluate((int)((long)rows * H), gx!.View, gh!.View, prev!.View, guess.View, diagonal.View, fOut.View, jdOut.View, rhsOut.View, scalar.View, H);
         return ReadScalar();
     }
 
@@ -305,10 +320,17 @@ public sealed class GpuGru : IDisposable
     {
         if (result is null)
             throw new InvalidOperationException("Run the sequence first.");
-        int count = T * B * H;
+        long count = (long)T * B * H;
         if (y.Length != count)
             throw new ArgumentException($"y has {y.Length} values; expected T·B·H = {count}.", nameof(y));
-        result.View.SubView(0, count).CopyToCPU(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y), count);
+        var source = result;
+        if (D != H)
+        {
+            Grow(ref hidden, count);
+            takeHidden((int)count, result.View, hidden!.View, H, D);
+            source = hidden!;
+        }
+        source.View.SubView(0, count).CopyToCPU(ref MemoryMarshal.GetReference(y), count);
     }
 
     /// <summary>Waits for the device (for timing).</summary>
@@ -318,7 +340,7 @@ public sealed class GpuGru : IDisposable
     public void Dispose()
     {
         foreach (var buffer in new[] { weightIh, biasIh, weightHh, biasHh, diagonal, x, gx, gh, prev, state, trial, f, jd, rhs,
-                     fTrial, jdTrial, rhsTrial, s0 })
+                     fTrial, jdTrial, rhsTrial, s0, hidden })
             buffer?.Dispose();
         scalar.Dispose();
         scan.Dispose();
