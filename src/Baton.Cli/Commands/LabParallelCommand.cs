@@ -10,6 +10,7 @@ using Baton.IO;
 using Baton.Layers;
 using Baton.Numerics;
 using Baton.Parallel;
+using ScottPlot;
 
 namespace Baton.Cli.Commands;
 
@@ -371,26 +372,31 @@ internal static class LabParallelCommand
         return csv.ToString();
     }
 
+    // One colour per H; the pattern says which measurement (solid / dotted: sequential, dashed: parallel in time).
     private static void Plot(string path, List<Row> rows, int[] hs, Settings s, GpuDevice? accelerator)
     {
         var series = new List<Plots.Series>();
-        foreach (int H in hs)
+        for (int g = 0; g < hs.Length; g++)
         {
+            int H = hs[g];
             var group = rows.Where(r => r.H == H).OrderBy(r => r.T).ToList();
             double[] x = group.Select(r => (double)r.T).ToArray();
+            void Add(string label, Func<Row, double> value, LinePattern pattern, int colour) =>
+                series.Add(new Plots.Series($"{label} H={H}", x, group.Select(value).ToArray(), colour, pattern));
             if (s.Train)
             {
-                series.Add(new Plots.Series($"GRU train H={H}", x, group.Select(r => r.GruTrain).ToArray()));
-                series.Add(new Plots.Series($"minGRU train H={H}", x, group.Select(r => r.MinGruTrain).ToArray()));
+                Add("GRU train", r => r.GruTrain, LinePattern.Solid, g);
+                Add("minGRU train", r => r.MinGruTrain, LinePattern.Dashed, g);
             }
-            series.Add(new Plots.Series($"seq eval H={H}", x, group.Select(r => r.SeqEval).ToArray()));
-            series.Add(new Plots.Series($"quasi-DEER eval H={H}", x, group.Select(r => r.Quasi.TokensPerSecond).ToArray()));
-            if (accelerator is not null)
+            Add("seq eval", r => r.SeqEval, LinePattern.Dotted, g);
+            Add("quasi-DEER eval", r => r.Quasi.TokensPerSecond, LinePattern.DenselyDashed, g);
+            if (accelerator is not null)   // the accelerator's lines in colours of their own
             {
-                series.Add(new Plots.Series($"{Kind(accelerator)} seq eval H={H}", x, group.Select(r => r.Gpu!.Sequential).ToArray()));
-                series.Add(new Plots.Series($"{Kind(accelerator)} quasi-DEER H={H}", x, group.Select(r => r.Gpu!.Quasi.TokensPerSecond).ToArray()));
+                Add($"{Kind(accelerator)} seq eval", r => r.Gpu!.Sequential, LinePattern.Dotted, hs.Length + g);
+                Add($"{Kind(accelerator)} quasi-DEER", r => r.Gpu!.Quasi.TokensPerSecond, LinePattern.DenselyDashed, hs.Length + g);
             }
         }
-        Plots.Lines(path, "Sequential vs parallel in time: tokens/s by sequence length", "sequence length T", "tokens/s", series, logY: true);
+        Plots.Lines(path, "Sequential vs parallel in time: tokens/s by sequence length", "sequence length T", "tokens/s", series,
+            logY: true, width: 1100, height: 640, logX: true);
     }
 }
