@@ -278,6 +278,8 @@ public sealed class GpuDeer : IDisposable
             else
             {
                 radius = alpha * stepSize / 4f;
+                if (radius < Deer.MinTrustRadius)   // the residual's rounding floor: fall back now, not at the cap
+                    break;
             }
         }
         if (residual <= options.Tolerance)

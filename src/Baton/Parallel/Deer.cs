@@ -17,6 +17,12 @@ public sealed class Deer
     /// <summary>Largest state width D for <see cref="DeerVariant.Full"/> (its Jacobians take T·B·D² floats).</summary>
     public const int MaxFullStateSize = 256;
 
+    /// <summary>
+    /// The damped variant gives up (and falls back) once its trust radius is below this: a step that small is under
+    /// float32's resolution of states of order 1, so the residual has reached its rounding floor and cannot fall further.
+    /// </summary>
+    public const float MinTrustRadius = 1e-7f;
+
     private readonly CellKind cell;
     private readonly int I, H, G, D;
     private readonly float[] weightIh, weightHh, biasIh, biasHh;   // copies: [G·H, I], [G·H, H], [G·H], [G·H]
@@ -133,6 +139,8 @@ public sealed class Deer
             else
             {
                 radius = alpha * size / 4f;
+                if (radius < MinTrustRadius)
+                    break;
             }
         }
 

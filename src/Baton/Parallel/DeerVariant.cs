@@ -17,7 +17,8 @@ public enum DeerVariant
     /// Quasi-DEER with an ELK-style trust region (after Gonzalez et al. 2024): the Newton step Δ is scaled to
     /// α·Δ with max|α·Δ| ≤ ρ; a step that does not lower the residual is rejected and ρ shrinks fourfold, an
     /// accepted one doubles it. Costs one more evaluation of f per rejected step; survives guesses where the
-    /// undamped iteration overflows.
+    /// undamped iteration overflows. Once ρ falls below <see cref="Deer.MinTrustRadius"/> the residual is at its
+    /// float32 rounding floor, and it falls back to the sequential loop without waiting for the iteration cap.
     /// </summary>
     Damped,
 }

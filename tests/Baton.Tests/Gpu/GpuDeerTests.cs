@@ -131,6 +131,19 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     }
 
     [Fact]
+    public void The_damped_variant_stops_at_the_rounding_floor_instead_of_the_cap()
+    {
+        const int T = 32, B = 1, I = 3, H = 6, Cap = 1000;
+        var (stack, parameters) = Build(I, H, 73);
+        var x = ScanReference.Uniform(new Rng(74), T * B * I, -1f, 1f);
+        using var deer = new GpuDeer(device, stack, parameters);
+        deer.Load(x, T, B, []);
+        var result = deer.RunDeer(new DeerOptions(DeerVariant.Damped, Cap, Tolerance: 0f));
+        Assert.True(result.FellBack);
+        Assert.InRange(result.Iterations, 1, Cap / 4);
+    }
+
+    [Fact]
     public void Full_deer_other_cells_and_deeper_stacks_are_refused()
     {
         var (stack, parameters) = Build(3, 4, 91);

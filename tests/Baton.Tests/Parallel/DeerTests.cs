@@ -86,6 +86,25 @@ public class DeerTests
         Assert.Equal(expected, y);
     }
 
+    [Theory]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.Lstm)]
+    public void The_damped_variant_falls_back_once_its_trust_radius_is_below_float_resolution(CellKind cell)
+    {
+        const int T = 64, B = 1, I = 3, H = 6, Cap = 1000;
+        var (stack, parameters) = Build(cell, I, H, 71);
+        var x = ScanReference.Uniform(new Rng(72), T * B * I, -1f, 1f);
+        var deer = new Deer(stack, parameters);
+        var expected = new float[T * B * H];
+        deer.EvaluateSequential(x, T, B, [], [], expected);
+        var y = new float[T * B * H];
+        // A zero tolerance cannot be met in float32: every step ends up rejected at the rounding floor.
+        var result = deer.Evaluate(x, T, B, [], [], y, new DeerOptions(DeerVariant.Damped, Cap, Tolerance: 0f));
+        Assert.True(result.FellBack);
+        Assert.InRange(result.Iterations, 1, Cap / 4);
+        Assert.Equal(expected, y);
+    }
+
     [Fact]
     public void Stacks_with_more_than_one_layer_are_refused()
     {
