@@ -56,6 +56,30 @@ public class LabParallelCommandTests
     }
 
     [Fact]
+    public void Asking_for_cuda_without_a_driver_is_a_one_line_error()
+    {
+        bool hasCuda;
+        try
+        {
+            using var device = Baton.Gpu.GpuDevice.Open(Baton.Gpu.GpuDeviceKind.Cuda);
+            hasCuda = true;
+        }
+        catch (InvalidOperationException)
+        {
+            hasCuda = false;
+        }
+        var result = CliRunner.Run("lab", "parallel", "--length", "8", "--hidden", "4", "--device", "cuda", "--eval-only");
+        if (hasCuda)
+        {
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            return;
+        }
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--device cuda: No CUDA device", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);   // no stack trace
+    }
+
+    [Fact]
     public void A_bad_device_is_a_usage_error()
     {
         var result = CliRunner.Run("lab", "parallel", "--quick", "--device", "tpu");
