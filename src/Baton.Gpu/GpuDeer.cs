@@ -32,6 +32,7 @@ public sealed class GpuDeer : IDisposable
     private readonly GpuDevice device;
     private readonly Accelerator acc;
     private readonly CellKind cell;
+    private readonly DeerCell weights;
     private readonly int I, H, G, D;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> weightIh, biasIh, weightHh, biasHh, diagonal;
     private readonly MemoryBuffer1D<uint, Stride1D.Dense> scalar;
@@ -41,6 +42,7 @@ public sealed class GpuDeer : IDisposable
     // Per sequence, grown on demand (rows = T·B): x [rows, I]; gx, gh [rows, G·H]; the rest [rows, D] except s0 [B, D].
     private MemoryBuffer1D<float, Stride1D.Dense>? x, gx, gh, prev, state, trial, f, jd, rhs, fTrial, jdTrial, rhsTrial, s0, hidden;
     private MemoryBuffer1D<float, Stride1D.Dense>? result;
+    private float[] start = [];   // [B, D] host copy of s0
     private int T, B;
 
     private readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> gemm;
@@ -59,26 +61,19 @@ public sealed class GpuDeer : IDisposable
     public GpuDeer(GpuDevice device, CellKind cell, int inputSize, int hiddenSize, Parameters parameters, string prefix = "rnn.")
     {
         ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(parameters);
-        if (cell is not (CellKind.Gru or CellKind.Lstm))
-            throw new ArgumentOutOfRangeException(nameof(cell), "The accelerator evaluates GRU and LSTM cells.");
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
+        weights = new DeerCell(cell, inputSize, hiddenSize, parameters, prefix);
         this.device = device;
         this.cell = cell;
         acc = device.Accelerator;
-        I = inputSize;
-        H = hiddenSize;
-        G = cell == CellKind.Gru ? 3 : 4;
-        D = cell == CellKind.Gru ? H : 2 * H;
-        float[] whh = Read(parameters, $"{prefix}weight_hh_l0", G * H * H);
+        (I, H, G, D) = (weights.I, weights.H, weights.G, weights.D);
+        float[] whh = weights.WeightHh;
         float[] diag = new float[G * H];
         for (int j = 0; j < G * H; j++)
             diag[j] = whh[j * H + j % H];   // each gate's W[k, k]
-        weightIh = Upload(Read(parameters, $"{prefix}weight_ih_l0", G * H * I));
-        biasIh = Upload(Read(parameters, $"{prefix}bias_ih_l0", G * H));
+        weightIh = Upload(weights.WeightIh);
+        biasIh = Upload(weights.BiasIh);
         weightHh = Upload(whh);
-        biasHh = Upload(Read(parameters, $"{prefix}bias_hh_l0", G * H));
+        biasHh = Upload(weights.BiasHh);
         diagonal = Upload(diag);
         scalar = acc.Allocate1D<uint>(1);
         scan = new GpuLinearScan(device);
@@ -98,24 +93,8 @@ public sealed class GpuDeer : IDisposable
 
     /// <summary>Takes the weights of a one-layer, unidirectional GRU or LSTM stack without projection.</summary>
     public GpuDeer(GpuDevice device, RecurrentStack stack, Parameters parameters, string prefix = "rnn.")
-        : this(device, Check(stack).Options.Cell, stack.Options.InputSize, stack.Options.HiddenSize, parameters, prefix)
+        : this(device, DeerCell.Evaluable(stack).Options.Cell, stack.Options.InputSize, stack.Options.HiddenSize, parameters, prefix)
     {
-    }
-
-    private static RecurrentStack Check(RecurrentStack stack)
-    {
-        ArgumentNullException.ThrowIfNull(stack);
-        if (stack.Options.Layers != 1 || stack.Directions != 1 || stack.Options.ProjSize != 0)
-            throw new ArgumentException("The accelerator evaluates one layer, one direction, no projection.", nameof(stack));
-        return stack;
-    }
-
-    private static float[] Read(Parameters p, string name, int length)
-    {
-        var values = p.Value(p[name]);
-        if (values.Length != length)
-            throw new ArgumentException($"'{name}' has {values.Length} values; expected {length}.", nameof(p));
-        return values.ToArray();
     }
 
     private MemoryBuffer1D<float, Stride1D.Dense> Upload(float[] values)
@@ -142,10 +121,9 @@ public sealed class GpuDeer : IDisposable
         int rows = steps * batch;
         if (input.Length != rows * I)
             throw new ArgumentException($"x has {input.Length} values; expected T·B·I = {rows * I}.", nameof(input));
-        if (!h0.IsEmpty && h0.Length != batch * H)
-            throw new ArgumentException($"h0 must be empty or [B, H] = {batch * H}.", nameof(h0));
-        if (!c0.IsEmpty && (cell != CellKind.Lstm || c0.Length != batch * H))
-            throw new ArgumentException($"c0 must be empty, or [B, H] = {batch * H} for an LSTM.", nameof(c0));
+        if (start.Length < batch * D)
+            start = new float[batch * D];
+        weights.Start(batch, h0, c0, start);
         T = steps;
         B = batch;
         Grow(ref x, (long)rows * I);
@@ -153,15 +131,7 @@ public sealed class GpuDeer : IDisposable
         Grow(ref gh, (long)rows * G * H);
         Grow(ref s0, B * D);
         x!.View.SubView(0, (long)rows * I).CopyFromCPU(ref MemoryMarshal.GetReference(input), (long)rows * I);
-        var start = new float[B * D];   // [h0, c0] per row; small, once per sequence
-        for (int b = 0; b < B; b++)
-        {
-            if (!h0.IsEmpty)
-                h0.Slice(b * H, H).CopyTo(start.AsSpan(b * D, H));
-            if (!c0.IsEmpty)
-                c0.Slice(b * H, H).CopyTo(start.AsSpan(b * D + H, H));
-        }
-        s0!.View.SubView(0, B * D).CopyFromCPU(start);
+        s0!.View.SubView(0, B * D).CopyFromCPU(ref start[0], B * D);
         Gemm(x.View, I, weightIh.View, biasIh.View, gx!.View, rows, G * H, I);
         result = null;
     }
@@ -248,7 +218,7 @@ public sealed class GpuDeer : IDisposable
         int cap = options.MaxIterations > 0 ? options.MaxIterations : T;
         float residual = Evaluate(state!, f!, jd!, rhs!);
         int iterations = 0, evaluations = 1;
-        float radius = options.InitialRadius;
+        var region = new TrustRegion(options.InitialRadius);
         while (!(residual <= options.Tolerance) && iterations < cap)
         {
             iterations++;
@@ -261,25 +231,22 @@ public sealed class GpuDeer : IDisposable
                 continue;
             }
             float stepSize = MaxStep(state!, trial!, size);
-            float alpha = stepSize > radius ? radius / stepSize : 1f;
+            float alpha = region.Scale(stepSize);
             if (alpha < 1f)
                 scaleStep((int)size, state!.View.SubView(0, size), trial!.View.SubView(0, size), alpha);
             float trialResidual = Evaluate(trial!, fTrial!, jdTrial!, rhsTrial!);
             evaluations++;
-            if (trialResidual < residual || !float.IsFinite(residual))
+            if (region.Accept(trialResidual, residual, alpha, stepSize))
             {
                 (state, trial) = (trial, state);
                 (f, fTrial) = (fTrial, f);
                 (jd, jdTrial) = (jdTrial, jd);
                 (rhs, rhsTrial) = (rhsTrial, rhs);
                 residual = trialResidual;
-                radius = Math.Max(radius, 2f * alpha * stepSize);
             }
-            else
+            else if (region.Exhausted)   // the residual's rounding floor: fall back now, not at the cap
             {
-                radius = alpha * stepSize / 4f;
-                if (radius < Deer.MinTrustRadius)   // the residual's rounding floor: fall back now, not at the cap
-                    break;
+                break;
             }
         }
         if (residual <= options.Tolerance)

@@ -188,23 +188,11 @@ internal static class GpuKernels
     {
         int output = index / 32, lane = index % 32;
         int b = output / H, i = output % H;
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        for (int k = lane; k < H; k += 32)
-        {
-            float v = prev[b * D + k];
-            s0 += whh[i * H + k] * v;
-            s1 += whh[(H + i) * H + k] * v;
-            s2 += whh[(2 * H + i) * H + k] * v;
-            if (lstm != 0)
-                s3 += whh[(3 * H + i) * H + k] * v;
-        }
-        for (int delta = 16; delta >= 1; delta /= 2)
-        {
-            s0 += Warp.ShuffleDown(s0, delta);
-            s1 += Warp.ShuffleDown(s1, delta);
-            s2 += Warp.ShuffleDown(s2, delta);
-            s3 += Warp.ShuffleDown(s3, delta);
-        }
+        RowDots(whh, prev, b * D, H, H, i, lane, 32, lstm, out float s0, out float s1, out float s2, out float s3);
+        s0 = LaneSum(s0, 32);
+        s1 = LaneSum(s1, 32);
+        s2 = LaneSum(s2, 32);
+        s3 = LaneSum(s3, 32);
         if (lane != 0)
             return;
         long g = (long)b * (lstm != 0 ? 4 : 3) * H + i;
@@ -239,26 +227,12 @@ internal static class GpuKernels
         int b = active ? output / H : 0, i = active ? output % H : 0;
         for (int t = 0; t < T; t++)
         {
-            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-            if (active)
-            {
-                for (int k = lane; k < H; k += lanes)
-                {
-                    float v = state[b * D + k];
-                    a0 += whh[i * H + k] * v;
-                    a1 += whh[(H + i) * H + k] * v;
-                    a2 += whh[(2 * H + i) * H + k] * v;
-                    if (lstm != 0)
-                        a3 += whh[(3 * H + i) * H + k] * v;
-                }
-            }
-            for (int delta = lanes / 2; delta >= 1; delta /= 2)
-            {
-                a0 += Warp.ShuffleDown(a0, delta, lanes);
-                a1 += Warp.ShuffleDown(a1, delta, lanes);
-                a2 += Warp.ShuffleDown(a2, delta, lanes);
-                a3 += Warp.ShuffleDown(a3, delta, lanes);
-            }
+            // Inactive threads sum nothing but still join the shuffles, which need every lane of a warp.
+            RowDots(whh, state, b * D, H, active ? H : 0, i, lane, lanes, lstm, out float a0, out float a1, out float a2, out float a3);
+            a0 = LaneSum(a0, lanes);
+            a1 = LaneSum(a1, lanes);
+            a2 = LaneSum(a2, lanes);
+            a3 = LaneSum(a3, lanes);
             float h = 0f, c = 0f;
             bool writes = active && lane == 0;
             if (writes)
@@ -323,6 +297,31 @@ internal static class GpuKernels
     {
         int i = index;
         y[i] = states[(long)(i / H) * D + i % H];
+    }
+
+    // This lane's share (terms k ≡ lane mod lanes, k < end ≤ H) of the gate rows i, H + i, 2H + i (and 3H + i for an
+    // LSTM) of W_hh [G·H, H] times the state row s[at .. at + H).
+    private static void RowDots(ArrayView<float> whh, ArrayView<float> s, int at, int H, int end, int i, int lane, int lanes, int lstm,
+        out float a0, out float a1, out float a2, out float a3)
+    {
+        a0 = a1 = a2 = a3 = 0f;
+        for (int k = lane; k < end; k += lanes)
+        {
+            float v = s[at + k];
+            a0 += whh[i * H + k] * v;
+            a1 += whh[(H + i) * H + k] * v;
+            a2 += whh[(2 * H + i) * H + k] * v;
+            if (lstm != 0)
+                a3 += whh[(3 * H + i) * H + k] * v;
+        }
+    }
+
+    // Adds v over each segment of `lanes` consecutive lanes (a power of two ≤ 32) into the segment's first lane.
+    private static float LaneSum(float v, int lanes)
+    {
+        for (int delta = lanes / 2; delta >= 1; delta /= 2)
+            v += Warp.ShuffleDown(v, delta, lanes);
+        return v;
     }
 
     private static float GruCell(ArrayView<float> gx, long g, int H, float ghr, float ghz, float ghn, float h)

@@ -25,7 +25,8 @@ public sealed class Deer
 
     private readonly CellKind cell;
     private readonly int I, H, G, D;
-    private readonly float[] weightIh, weightHh, biasIh, biasHh;   // copies: [G·H, I], [G·H, H], [G·H], [G·H]
+    private readonly float[] weightIh, weightHh, biasIh, biasHh;   // [G·H, I], [G·H, H], [G·H], [G·H]
+    private readonly DeerCell weights;
 
     // Buffers, grown on demand: rows = T·B.
     private float[] wx = [];        // [rows, G·H] x W_ihᵀ + b_ih
@@ -43,42 +44,15 @@ public sealed class Deer
     /// <summary>Reads <c>{prefix}weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c> from <paramref name="parameters"/> (copied).</summary>
     public Deer(CellKind cell, int inputSize, int hiddenSize, Parameters parameters, string prefix = "rnn.")
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        if (cell is not (CellKind.Gru or CellKind.Lstm))
-            throw new ArgumentOutOfRangeException(nameof(cell), "DEER here evaluates GRU and LSTM cells.");
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
-        this.cell = cell;
-        I = inputSize;
-        H = hiddenSize;
-        G = cell == CellKind.Gru ? 3 : 4;
-        D = cell == CellKind.Gru ? H : 2 * H;
-        weightIh = Read(parameters, $"{prefix}weight_ih_l0", G * H * I);
-        weightHh = Read(parameters, $"{prefix}weight_hh_l0", G * H * H);
-        biasIh = Read(parameters, $"{prefix}bias_ih_l0", G * H);
-        biasHh = Read(parameters, $"{prefix}bias_hh_l0", G * H);
+        weights = new DeerCell(cell, inputSize, hiddenSize, parameters, prefix);
+        (this.cell, I, H, G, D) = (cell, weights.I, weights.H, weights.G, weights.D);
+        (weightIh, weightHh, biasIh, biasHh) = (weights.WeightIh, weights.WeightHh, weights.BiasIh, weights.BiasHh);
     }
 
     /// <summary>Takes the weights of a one-layer, unidirectional GRU or LSTM stack without projection.</summary>
     public Deer(RecurrentStack stack, Parameters parameters, string prefix = "rnn.")
-        : this(Check(stack).Options.Cell, stack.Options.InputSize, stack.Options.HiddenSize, parameters, prefix)
+        : this(DeerCell.Evaluable(stack).Options.Cell, stack.Options.InputSize, stack.Options.HiddenSize, parameters, prefix)
     {
-    }
-
-    private static RecurrentStack Check(RecurrentStack stack)
-    {
-        ArgumentNullException.ThrowIfNull(stack);
-        if (stack.Options.Layers != 1 || stack.Directions != 1 || stack.Options.ProjSize != 0)
-            throw new ArgumentException("DEER evaluates one layer, one direction, no projection.", nameof(stack));
-        return stack;
-    }
-
-    private static float[] Read(Parameters p, string name, int length)
-    {
-        var values = p.Value(p[name]);
-        if (values.Length != length)
-            throw new ArgumentException($"'{name}' has {values.Length} values; expected {length}.", nameof(p));
-        return values.ToArray();
     }
 
     /// <summary>Width of the state s: H for a GRU, 2H ([h, c]) for an LSTM.</summary>
@@ -107,7 +81,7 @@ public sealed class Deer
         int evaluations = 1;
         float residual = EvaluateAll(state, T, B, f, jd, full);
         int iterations = 0;
-        float radius = options.InitialRadius;
+        var region = new TrustRegion(options.InitialRadius);
         while (!(residual <= options.Tolerance) && iterations < cap)
         {
             iterations++;
@@ -124,23 +98,20 @@ public sealed class Deer
             var step = trial.AsSpan(0, rows * D);
             TensorPrimitives.Subtract(step, s, step);
             float size = Math.Abs(TensorPrimitives.MaxMagnitude(step));
-            float alpha = size > radius ? radius / size : 1f;
+            float alpha = region.Scale(size);
             TensorPrimitives.MultiplyAdd(step, alpha, s, step);
             float trialResidual = EvaluateAll(trial, T, B, ftrial, jdtrial, false);
             evaluations++;
-            if (trialResidual < residual || !float.IsFinite(residual))
+            if (region.Accept(trialResidual, residual, alpha, size))
             {
                 (state, trial) = (trial, state);
                 (f, ftrial) = (ftrial, f);
                 (jd, jdtrial) = (jdtrial, jd);
                 residual = trialResidual;
-                radius = Math.Max(radius, 2f * alpha * size);
             }
-            else
+            else if (region.Exhausted)
             {
-                radius = alpha * size / 4f;
-                if (radius < MinTrustRadius)
-                    break;
+                break;
             }
         }
 
@@ -175,10 +146,8 @@ public sealed class Deer
             throw new ArgumentException($"x has {x.Length} values; expected T·B·I = {rows * I}.", nameof(x));
         if (y.Length != rows * H)
             throw new ArgumentException($"y has {y.Length} values; expected T·B·H = {rows * H}.", nameof(y));
-        if (!h0.IsEmpty && h0.Length != B * H)
-            throw new ArgumentException($"h0 must be empty or [B, H] = {B * H}.", nameof(h0));
-        if (!c0.IsEmpty && (cell != CellKind.Lstm || c0.Length != B * H))
-            throw new ArgumentException($"c0 must be empty, or [B, H] = {B * H} for an LSTM.", nameof(c0));
+        Grow(ref s0, B * D);
+        weights.Start(B, h0, c0, s0);
         Grow(ref wx, rows * G * H);
         Grow(ref wh, rows * G * H);
         Grow(ref state, rows * D);
@@ -189,16 +158,6 @@ public sealed class Deer
         Grow(ref jdtrial, rows * D);
         Grow(ref shifted, rows * D);
         Grow(ref rhs, rows * D);
-        Grow(ref s0, B * D);
-        var start = s0.AsSpan(0, B * D);
-        start.Clear();
-        for (int b = 0; b < B; b++)
-        {
-            if (!h0.IsEmpty)
-                h0.Slice(b * H, H).CopyTo(start.Slice(b * D, H));
-            if (!c0.IsEmpty)
-                c0.Slice(b * H, H).CopyTo(start.Slice(b * D + H, H));
-        }
         if (rows == 0)
             return;
         var pre = wx.AsSpan(0, rows * G * H);

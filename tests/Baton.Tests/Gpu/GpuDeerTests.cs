@@ -23,19 +23,6 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
 
     public GpuDeerTests(GpuDeviceFixture fixture) => device = fixture.Device;
 
-    private static (RecurrentStack Stack, Parameters Parameters) Build(int I, int H, ulong seed, float weightScale = 1f, CellKind cell = CellKind.Gru)
-    {
-        var parameters = new Parameters();
-        var stack = new RecurrentStack(new RecurrentOptions(cell, I, H), parameters);
-        parameters.Freeze();
-        stack.ResetParameters(new Rng(seed));
-        if (weightScale != 1f)
-            System.Numerics.Tensors.TensorPrimitives.Multiply(parameters.Data, weightScale, parameters.Data);
-        return (stack, parameters);
-    }
-
-    private static float MaxDiff(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
-
     [Theory]
     [InlineData(1, 1)]
     [InlineData(7, 3)]
@@ -66,7 +53,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     [InlineData(CellKind.Lstm, 12, 2, 5, 20, GpuSequentialKernel.OneGroup)]
     public void Both_sequential_kernels_match_the_recurrent_stack(CellKind cell, int T, int B, int I, int H, GpuSequentialKernel kernel)
     {
-        var (stack, parameters) = Build(I, H, 71, cell: cell);
+        var (stack, parameters) = DeerTests.Build(cell, I, H, 71);
         var rng = new Rng(72);
         var x = ScanReference.Uniform(rng, T * B * I, -1f, 1f);
         var h0 = ScanReference.Uniform(rng, B * H, -0.5f, 0.5f);
@@ -79,7 +66,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
         deer.RunSequential(kernel);
         var y = new float[T * B * H];
         deer.ReadOutput(y);
-        Assert.True(MaxDiff(expected, y) <= MatchTolerance, $"{cell} {kernel}: max diff {MaxDiff(expected, y)}");
+        Assert.True(DeerTests.MaxDiff(expected, y) <= MatchTolerance, $"{cell} {kernel}: max diff {DeerTests.MaxDiff(expected, y)}");
     }
 
     [Theory]
@@ -90,7 +77,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     public void Quasi_deer_on_the_accelerator_converges_to_the_sequential_result_in_about_the_cpu_iteration_count(CellKind cell, DeerVariant variant)
     {
         const int T = 64, B = 2, I = 5, H = 24;
-        var (stack, parameters) = Build(I, H, 81, cell: cell);
+        var (stack, parameters) = DeerTests.Build(cell, I, H, 81);
         var rng = new Rng(82);
         var x = ScanReference.Uniform(rng, T * B * I, -1f, 1f);
         var h0 = ScanReference.Uniform(rng, B * H, -0.5f, 0.5f);
@@ -106,7 +93,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
         deer.ReadOutput(y);
         Assert.True(result.Converged, $"{cell} {variant}: residual {result.Residual} after {result.Iterations} iterations");
         Assert.False(result.FellBack);
-        Assert.True(MaxDiff(expected, y) <= MatchTolerance, $"{cell} {variant}: max diff {MaxDiff(expected, y)} after {result.Iterations} iterations");
+        Assert.True(DeerTests.MaxDiff(expected, y) <= MatchTolerance, $"{cell} {variant}: max diff {DeerTests.MaxDiff(expected, y)} after {result.Iterations} iterations");
         Assert.InRange(result.Iterations, cpu.Iterations - 2, cpu.Iterations + 2);
     }
 
@@ -114,7 +101,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     public void Without_convergence_within_the_cap_it_falls_back_to_the_sequential_kernel()
     {
         const int T = 40, B = 2, I = 3, H = 6;
-        var (stack, parameters) = Build(I, H, 61, weightScale: 3f);
+        var (stack, parameters) = DeerTests.Build(CellKind.Gru, I, H, 61, weightScale: 3f);
         var x = ScanReference.Uniform(new Rng(62), T * B * I, -1f, 1f);
         using var deer = new GpuDeer(device, stack, parameters);
         deer.Load(x, T, B, []);
@@ -134,7 +121,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     public void The_damped_variant_stops_at_the_rounding_floor_instead_of_the_cap()
     {
         const int T = 32, B = 1, I = 3, H = 6, Cap = 1000;
-        var (stack, parameters) = Build(I, H, 73);
+        var (stack, parameters) = DeerTests.Build(CellKind.Gru, I, H, 73);
         var x = ScanReference.Uniform(new Rng(74), T * B * I, -1f, 1f);
         using var deer = new GpuDeer(device, stack, parameters);
         deer.Load(x, T, B, []);
@@ -146,7 +133,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     [Fact]
     public void Full_deer_other_cells_and_deeper_stacks_are_refused()
     {
-        var (stack, parameters) = Build(3, 4, 91);
+        var (stack, parameters) = DeerTests.Build(CellKind.Gru, 3, 4, 91);
         using var deer = new GpuDeer(device, stack, parameters);
         deer.Load(new float[2 * 3], 2, 1, []);
         Assert.Throws<ArgumentException>(() => deer.RunDeer(new DeerOptions(DeerVariant.Full)));

@@ -8,7 +8,8 @@ public class DeerTests
 {
     private const float MatchTolerance = 1e-5f;   // the bar: max abs against the sequential result
 
-    private static (RecurrentStack Stack, Parameters Parameters) Build(CellKind cell, int I, int H, ulong seed, float weightScale = 1f)
+    /// <summary>A one-layer stack of <paramref name="cell"/> with seeded weights, scaled by <paramref name="weightScale"/>.</summary>
+    internal static (RecurrentStack Stack, Parameters Parameters) Build(CellKind cell, int I, int H, ulong seed, float weightScale = 1f)
     {
         var parameters = new Parameters();
         var stack = new RecurrentStack(new RecurrentOptions(cell, I, H), parameters);
@@ -19,7 +20,7 @@ public class DeerTests
         return (stack, parameters);
     }
 
-    private static float MaxDiff(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
+    internal static float MaxDiff(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
 
     public static TheoryData<CellKind, DeerVariant> Cases() => new()
     {
