@@ -96,7 +96,7 @@ internal sealed class RecurrentRows : IBenchRowFamily
             float scale = 2f / y.Length;
             void Step()
             {
-                stack.Forward(ws, x, T, B, [], [], [], y, [], [], training: true);
+                stack.ForwardKeepingInput(ws, x, T, B, [], [], [], y, [], [], training: true);
                 System.Numerics.Tensors.TensorPrimitives.Multiply(y, scale, dy); // d mean(y²) / dy
                 p.ZeroGrad();
                 stack.Backward(ws, dy, [], [], [], [], []);

@@ -233,7 +233,7 @@ internal static class LabParallelCommand
         float scale = 2f / y.Length;
         return T * B / Seconds(() =>
         {
-            stack.Forward(ws, x, T, B, [], [], [], y, [], [], training: true);
+            stack.ForwardKeepingInput(ws, x, T, B, [], [], [], y, [], [], training: true);
             TensorPrimitives.Multiply(y, scale, dy);
             parameters.ZeroGrad();
             stack.Backward(ws, dy, [], [], [], [], []);

@@ -31,24 +31,25 @@ internal sealed unsafe class Gru : RecurrentLayer
     private sealed class Cache(int h) : LayerCache
     {
         // Backward overwrites Gates with the hidden-side pre-activation gradients [dr, dz, dn·r] and HnPre with the
-        // input-side dn, so BPTT keeps 5H floats per row (the r and z gradients are the same on both sides).
+        // input-side dn, so BPTT keeps 4H floats per row here besides the output h the stack keeps, which also gives
+        // h_{t−1} (see PreviousStep; the r and z gradients are the same on both sides).
         public float[] Gates = [];   // [N, 3H] activated r, z, n
         public float[] HnPre = [];   // [N, H] W_hn h + b_hn
-        public float[] HPrev = [];   // [N, H] h before each step
         public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
-        public float[] GH = [];      // [B, 3H] hidden-side pre-activations of one step
+        public float[] GH = [];      // [B, 3H] hidden-side pre-activations of one step; Backward: first-step gradients
         public float[] HState = [];  // [B, H] running h (dh in backward)
         public readonly float[] Bias = new float[3 * h];  // [3H] b_ih + b_hh for r, z; b_ih for n
         public readonly float[] Tmp = new float[h];       // [H] scratch of one row
-        public readonly PackedMatrix HhT = new(h, 3 * h);  // W_hhᵀ [H, 3H], forward recurrent product
-        public readonly PackedMatrix Hh = new(3 * h, h);   // W_hh [3H, H], backward recurrent product
+        // W_hhᵀ [H, 3H] for the forward recurrent product, W_hh [3H, H] for the backward one, in one storage (each pass packs its own).
+        private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, 3 * h);
+        public PackedMatrix HhT => recurrent.Forward;
+        public PackedMatrix Hh => recurrent.Backward;
         public UnitStepWork? Work;                             // the fused step of this cache
 
         protected override void Allocate(int rows, int batch)
         {
             Gates = new float[rows * 3 * h];
             HnPre = new float[rows * h];
-            HPrev = new float[rows * h];
             GH = new float[batch * 3 * h];
             HState = new float[batch * h];
         }
@@ -84,18 +85,23 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
         var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
         work.Backward = false;
-        for (int s = 0; s < T; s++)
+        fixed (float* py = y)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t];
-            k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
-            // GH[bs, 3H] = HPrev · W_hhᵀ and the cell, split by units over threads.
-            (work.O, work.Bs) = (o, bs);
-            WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G3 * H));
-            k.HState.AsSpan(0, bs * H).CopyTo(y.Slice(o * H));
+            work.Out = py;
+            for (int s = 0; s < T; s++)
+            {
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                int o = batch.Offsets[t];
+                // GH[bs, 3H] = h · W_hhᵀ and the cell into y, split by units over threads (h is read whole by every part,
+                // so it changes only after the step).
+                (work.O, work.Bs) = (o, bs);
+                WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G3 * H));
+                y.Slice(o * H, bs * H).CopyTo(k.HState);
+            }
+            work.Out = null;
         }
         k.HState.AsSpan(0, B * H).CopyTo(hn);
     }
@@ -112,13 +118,13 @@ internal sealed unsafe class Gru : RecurrentLayer
             if (r1 <= b0)
                 continue;
             int o = batch.Offsets[t], rows = r1 - b0;
-            k.HState.AsSpan(b0 * H, rows * H).CopyTo(k.HPrev.AsSpan((o + b0) * H));
-            Gemm.Sgemm(rows, 1f, k.HPrev.AsSpan((o + b0) * H), H, k.HhT, 0f, k.GH.AsSpan(b0 * G3), G3, 0, G3);
+            Gemm.Sgemm(rows, 1f, k.HState.AsSpan(b0 * H), H, k.HhT, 0f, k.GH.AsSpan(b0 * G3), G3, 0, G3);
             for (int b = b0; b < r1; b++)
             {
                 int row = o + b;
+                Span<float> h = k.HState.AsSpan(b * H, H);
                 CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), 0, H, bHn, k.HnPre.AsSpan(row * H, H),
-                    k.HState.AsSpan(b * H, H), tmp[..H]);
+                    h, h, tmp[..H]);
             }
             k.HState.AsSpan(b0 * H, rows * H).CopyTo(new Span<float>(y + (long)(o + b0) * H, rows * H));
         }
@@ -138,8 +144,9 @@ internal sealed unsafe class Gru : RecurrentLayer
             int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
             if (prevR1 > b0)
                 DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+            var before = PreviousStep(batch, t);
             for (int b = b0; b < r1; b++)
-                CellBackward(k, o + b, b, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H, tmp[..H], tmp[H..]);
+                CellBackward(k, o + b, b, before, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H, tmp[..H], tmp.Slice(H, H));
             (prevO, prevR1) = (o, r1);
             prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
         }
@@ -158,7 +165,7 @@ internal sealed unsafe class Gru : RecurrentLayer
 
     /// <summary>
     /// One time step split by hidden units over threads (see Lstm.ForwardUnits). Forward: the three gate slices of
-    /// HPrev · W_hhᵀ, then the cell. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
+    /// h · W_hhᵀ, then the cell, whose new h goes to y. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
     /// there), its truncation cut, then dy and the cell backward.
     /// </summary>
     protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
@@ -166,13 +173,13 @@ internal sealed unsafe class Gru : RecurrentLayer
         var k = (Cache)cache;
         int G3 = 3 * H;
         for (int gate = 0; gate < 3; gate++)
-            Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * H), H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
+            Gemm.Sgemm(w.Bs, 1f, k.HState, H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
         ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H + j0, n);
         for (int b = 0; b < w.Bs; b++)
         {
             int row = w.O + b;
             CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), j0, n, bHn, k.HnPre.AsSpan(row * H + j0, n),
-                k.HState.AsSpan(b * H + j0, n), k.Tmp.AsSpan(j0, n));
+                k.HState.AsSpan(b * H + j0, n), new Span<float>(w.Out + (long)row * H + j0, n), k.Tmp.AsSpan(j0, n));
         }
     }
 
@@ -189,15 +196,18 @@ internal sealed unsafe class Gru : RecurrentLayer
                 dh.Slice(r * H + j0, n).Clear();
         }
         for (int b = 0; b < w.Bs; b++)
-            CellBackward(k, w.O + b, b, new ReadOnlySpan<float>(w.Out + (long)(w.O + b) * H + j0, n), j0, n,
+            CellBackward(k, w.O + b, b, w.Before, new ReadOnlySpan<float>(w.Out + (long)(w.O + b) * H + j0, n), j0, n,
                 k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n));
     }
 
     /// <summary>
     /// Units [j0, j0 + n) of packed row <paramref name="row"/> (running row b) of the cell's backward, in place: dh += dy,
     /// Gates ← [dr, dz, dn·r], HnPre ← dn (input side), dh ← dh·z (the direct path). tmp, dnx: n-wide scratch.
+    /// <paramref name="before"/>: where the step's rows find h_{t−1} (<see cref="RecurrentLayer.PreviousStep"/>; y and h0 from
+    /// the cache's pointers).
     /// </summary>
-    private void CellBackward(Cache k, int row, int b, ReadOnlySpan<float> dy, int j0, int n, Span<float> tmp, Span<float> dnx)
+    private void CellBackward(Cache k, int row, int b, (int Offset, int Rows) before, ReadOnlySpan<float> dy, int j0, int n,
+        Span<float> tmp, Span<float> dnx)
     {
         int G3 = 3 * H;
         Span<float> g = k.Gates.AsSpan(row * G3, G3);
@@ -208,7 +218,10 @@ internal sealed unsafe class Gru : RecurrentLayer
         TensorPrimitives.Multiply(dhRow, z, tmp);
         TensorPrimitives.Subtract(dhRow, tmp, tmp);
         Activations.TanhBackward(nn, tmp, dnx);                 // d n_pre = dh * (1 - z) * (1 - n²)
-        TensorPrimitives.Subtract(k.HPrev.AsSpan(row * H + j0, n), nn, tmp);
+        var hPrev = b < before.Rows
+            ? new ReadOnlySpan<float>(k.Y + (long)(before.Offset + b) * H + j0, n)
+            : new ReadOnlySpan<float>(k.H0 + (long)b * H + j0, n);
+        TensorPrimitives.Subtract(hPrev, nn, tmp);
         TensorPrimitives.Multiply(tmp, dhRow, tmp);
         TensorPrimitives.Multiply(dhRow, z, dhRow);             // direct path: dh * z
         Activations.SigmoidBackward(z, tmp, z);                 // d z_pre = dh * (h - n) * σ'
@@ -218,27 +231,34 @@ internal sealed unsafe class Gru : RecurrentLayer
         Activations.SigmoidBackward(r, tmp, r);                 // d r_pre = d n_pre * (W_hn h + b_hn) * σ'
     }
 
-    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
-        ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
+    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> c0, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, G3 = 3 * H;
+        int B = batch.B, G3 = 3 * H;
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
         int rowParts = SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G3 * H), 4L * G3 * H);
-        if (rowParts > 1)
+        fixed (float* py = y, ph0 = h0)
         {
-            fixed (float* pdy = dy)
-                RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
-        }
-        else
-        {
-            BackwardSteps(k, batch, dy, truncateBefore);
+            k.Y = py;
+            k.H0 = ph0;
+            if (rowParts > 1)
+            {
+                fixed (float* pdy = dy)
+                    RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
+            }
+            else
+            {
+                BackwardSteps(k, batch, dy, truncateBefore);
+            }
+            k.Y = null;
+            k.H0 = null;
         }
         dh.CopyTo(dh0);
-        AccumulateGradients(k, N, x, dx);
+        AccumulateGradients(k, batch, x, y, h0, dx);
     }
 
     /// <summary>The backward loop split by units: one fused step each (see <see cref="ForwardUnits"/>).</summary>
@@ -256,14 +276,15 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    private void AccumulateGradients(Cache k, int N, ReadOnlySpan<float> x, Span<float> dx)
+    private void AccumulateGradients(Cache k, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> h0, Span<float> dx)
     {
-        int I = InputSize, G3 = 3 * H;
+        int N = batch.N, I = InputSize, G3 = 3 * H;
         // Weight gradients of all steps: the hidden side in one GEMM from Gates; the input side is [dr, dz] from
         // Gates and dn from HnPre, so its products split at row 2H of W_ih.
         Span<float> gWih = Parameters.Gradient(weightIh), gBih = Parameters.Gradient(biasIh);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);
-        Gemm.Sgemm(true, false, G3, H, N, 1f, k.Gates, G3, k.HPrev, H, 1f, Parameters.Gradient(weightHh), H);
+        AccumulatePreviousStateProduct(batch, G3, k.Gates, G3, y, h0, k.GH, Parameters.Gradient(weightHh));
         RowMath.AddColumnSums(k.Gates, N, G3, Parameters.Gradient(biasHh));
         Gemm.Sgemm(true, false, 2 * H, I, N, 1f, k.Gates, G3, x, I, 1f, gWih, I);
         Gemm.Sgemm(true, false, H, I, N, 1f, k.HnPre, H, x, I, 1f, gWih[(2 * H * I)..], I);
@@ -276,14 +297,13 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    /// <summary>One row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H] hidden-side
-    /// products W_hh h (no bias); hnPre [H] out = W_hn h + b_hn; h [H] updated.</summary>
-    private void CellForward(Span<float> g, ReadOnlySpan<float> gh, ReadOnlySpan<float> bHn, Span<float> hnPre, Span<float> h, Span<float> tmp) =>
-        CellForward(g, gh, 0, H, bHn, hnPre, h, tmp);
-
-    /// <summary>Units [j0, j0 + n) of one row of the cell: g, gh are whole [3H] rows; bHn, hnPre, h, tmp the n-wide slices.</summary>
+    /// <summary>
+    /// Units [j0, j0 + n) of one row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H]
+    /// hidden-side products W_hh h (no bias); the n-wide slices hnPre out = W_hn h + b_hn, h the state before the step,
+    /// hOut the state after it (may be h), tmp scratch.
+    /// </summary>
     private void CellForward(Span<float> g, ReadOnlySpan<float> gh, int j0, int n, ReadOnlySpan<float> bHn, Span<float> hnPre,
-        Span<float> h, Span<float> tmp)
+        ReadOnlySpan<float> h, Span<float> hOut, Span<float> tmp)
     {
         Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
         TensorPrimitives.Add(r, gh.Slice(j0, n), r);
@@ -294,7 +314,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         TensorPrimitives.FusedMultiplyAdd(r, hnPre, nn, nn);
         Activations.Tanh(nn, nn);
         TensorPrimitives.Subtract(h, nn, tmp);
-        TensorPrimitives.FusedMultiplyAdd(z, tmp, nn, h);                         // h' = n + z * (h - n)
+        TensorPrimitives.FusedMultiplyAdd(z, tmp, nn, hOut);                      // h' = n + z * (h - n)
     }
 
     public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H + 2 * H;
@@ -312,7 +332,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         TensorPrimitives.Add(bias[..(2 * H)], bHh[..(2 * H)], bias[..(2 * H)]);
         MatVec.MultiplyPair(Parameters.Value(weightIh), I, x, bias, gx, Parameters.Value(weightHh), H, h, gh, G3, B);
         for (int b = 0; b < B; b++)
-            CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), tmp);
+            CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), 0, H, bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), h.Slice(b * H, H), tmp);
         h[..(B * H)].CopyTo(y);
     }
 }

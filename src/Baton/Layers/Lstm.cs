@@ -42,20 +42,24 @@ internal sealed unsafe class Lstm : RecurrentLayer
 
     private sealed class Cache(int h, int s, int p) : LayerCache
     {
+        // BPTT keeps 5H floats per row here, besides the output h the stack keeps: h_{t−1} and c_{t−1} are the previous
+        // step's rows (or h0 / c0, see PreviousStep) and tanh c is recomputed by Backward.
         public float[] Gates = [];   // [N, 4H] activated gates i, f, g, o; Backward overwrites each row with its gradient
-        public float[] TanhC = [];   // [N, H] tanh(c) after each step
-        public float[] CPrev = [];   // [N, H] c before each step
-        public float[] HPrev = [];   // [N, S] h before each step (input of the recurrent GEMM)
+        public float[] C = [];       // [N, H] c after each step
         public float[] M = [];       // [N, H] o * tanh(c), only with projection
         public float[] DH = [];      // [N, P] total gradient of h per step, only with projection (backward)
         public float[] HState = [];  // [B, S] running h (dh in backward)
         public float[] CState = [];  // [B, H] running c (dc in backward)
         public float[] DM = [];      // [B, H] gradient of m at one step, only with projection
+        public float[] StartRows = [];  // [B, 4H] gate gradients of each sequence's first step (backward)
         public readonly float[] Bias = new float[4 * h];  // [4H] bias_ih + bias_hh
         public readonly float[] Tmp = new float[h];       // [H] scratch of one row
         public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
-        public readonly PackedMatrix HhT = new(s, 4 * h);  // W_hhᵀ [S, 4H], forward recurrent product
-        public readonly PackedMatrix Hh = new(4 * h, s);   // W_hh [4H, S], backward recurrent product
+        public readonly float[] Tmp3 = new float[h];      // [H] third scratch of one row (backward: tanh c)
+        // W_hhᵀ [S, 4H] for the forward recurrent product, W_hh [4H, S] for the backward one, in one storage (each pass packs its own).
+        private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(s, 4 * h);
+        public PackedMatrix HhT => recurrent.Forward;
+        public PackedMatrix Hh => recurrent.Backward;
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
         public UnitStepWork? Work;                                          // the fused step of this cache
@@ -63,9 +67,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         protected override void Allocate(int rows, int batch)
         {
             Gates = new float[rows * 4 * h];
-            TanhC = new float[rows * h];
-            CPrev = new float[rows * h];
-            HPrev = new float[rows * s];
+            C = new float[rows * h];
             if (p > 0)
             {
                 M = new float[rows * h];
@@ -74,20 +76,18 @@ internal sealed unsafe class Lstm : RecurrentLayer
             }
             HState = new float[batch * s];
             CState = new float[batch * h];
+            StartRows = new float[batch * 4 * h];
         }
     }
 
     public override LayerCache CreateCache() => new Cache(H, StateSize, P);
 
-    /// <summary>One row of the cell: g [4H] pre-activations in, activated out; c [H] updated; tanhC, m [H] out.</summary>
-    private void CellForward(Span<float> g, Span<float> c, Span<float> tanhC, Span<float> m, Span<float> tmp) =>
-        CellForward(g, 0, H, c, tanhC, m, tmp);
-
     /// <summary>
-    /// Units [j0, j0 + n) of one row of the cell: the four gate slices of g [4H] activated in place; c, tanhC, m, tmp
-    /// are the n-wide slices of those units.
+    /// Units [j0, j0 + n) of one row of the cell: the four gate slices of g [4H] activated in place; c (the running
+    /// state, updated), m, tmp are the n-wide slices of those units; the new c is also copied to <paramref name="cKept"/>
+    /// unless it is empty.
     /// </summary>
-    private void CellForward(Span<float> g, int j0, int n, Span<float> c, Span<float> tanhC, Span<float> m, Span<float> tmp)
+    private void CellForward(Span<float> g, int j0, int n, Span<float> c, Span<float> cKept, Span<float> m, Span<float> tmp)
     {
         Span<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), o = g.Slice(3 * H + j0, n);
         Activations.Sigmoid(i, i);
@@ -96,20 +96,23 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Activations.Sigmoid(o, o);
         TensorPrimitives.Multiply(i, gg, tmp);
         TensorPrimitives.FusedMultiplyAdd(f, c, tmp, c);
-        Activations.Tanh(c, tanhC);
-        TensorPrimitives.Multiply(o, tanhC, m);
+        if (!cKept.IsEmpty)
+            c.CopyTo(cKept);
+        Activations.Tanh(c, tmp);
+        TensorPrimitives.Multiply(o, tmp, m);
     }
 
     /// <summary>
     /// Units [j0, j0 + n) of one row of the cell's backward, in place: g [4H] holds the activated gates and receives
     /// their pre-activation gradients (nothing reads the gates of a step after its backward, so BPTT keeps one
-    /// [N, 4H] buffer instead of two). dm, dc (updated to the gradient of c before the step), tanhC, cPrev and the two
-    /// scratch rows are n-wide slices.
+    /// [N, 4H] buffer instead of two). dm, dc (updated to the gradient of c before the step), c (after the step), cPrev and
+    /// the three scratch rows are n-wide slices.
     /// </summary>
-    private void CellBackward(Span<float> g, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dm,
-        Span<float> dc, Span<float> tmp, Span<float> tmp2, int j0, int n)
+    private void CellBackward(Span<float> g, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dm,
+        Span<float> dc, Span<float> tmp, Span<float> tmp2, Span<float> tanhC, int j0, int n)
     {
         Span<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), og = g.Slice(3 * H + j0, n);
+        Activations.Tanh(c, tanhC);                        // as Forward computed it, so kept by neither
         TensorPrimitives.Multiply(dm, og, tmp);
         Activations.TanhBackward(tanhC, tmp, tmp);
         TensorPrimitives.Add(dc, tmp, dc);                 // dc = dc_next + dm * o * (1 - tanh²c)
@@ -135,14 +138,12 @@ internal sealed unsafe class Lstm : RecurrentLayer
             if (r1 <= b0)
                 continue;
             int o = batch.Offsets[t], rows = r1 - b0;
-            k.HState.AsSpan(b0 * S, rows * S).CopyTo(k.HPrev.AsSpan((o + b0) * S));
-            k.CState.AsSpan(b0 * H, rows * H).CopyTo(k.CPrev.AsSpan((o + b0) * H));
-            Gemm.Sgemm(rows, 1f, k.HPrev.AsSpan((o + b0) * S), S, k.HhT, 1f, k.Gates.AsSpan((o + b0) * G4), G4, 0, G4);
+            Gemm.Sgemm(rows, 1f, k.HState.AsSpan(b0 * S), S, k.HhT, 1f, k.Gates.AsSpan((o + b0) * G4), G4, 0, G4);
             for (int b = b0; b < r1; b++)
             {
                 int row = o + b;
                 Span<float> m = P > 0 ? k.M.AsSpan(row * H, H) : new Span<float>(y + (long)row * S, S);
-                CellForward(k.Gates.AsSpan(row * G4, G4), 0, H, k.CState.AsSpan(b * H, H), k.TanhC.AsSpan(row * H, H), m, tmp[..H]);
+                CellForward(k.Gates.AsSpan(row * G4, G4), 0, H, k.CState.AsSpan(b * H, H), k.C.AsSpan(row * H, H), m, tmp[..H]);
             }
             var yRows = new Span<float>(y + (long)(o + b0) * S, rows * S);
             if (P > 0)
@@ -166,13 +167,15 @@ internal sealed unsafe class Lstm : RecurrentLayer
             int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
             if (prevR1 > b0)
                 DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+            var before = PreviousStep(batch, t);
+            var c0 = new ReadOnlySpan<float>(k.C0, bs * H);
             for (int b = b0; b < r1; b++)
             {
                 int row = o + b;
                 Span<float> dhRow = dh.Slice(b * H, H);
                 TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(dy + (long)row * H, H), dhRow);
-                CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H, H), k.CPrev.AsSpan(row * H, H), dhRow,
-                    dc.Slice(b * H, H), tmp[..H], tmp[H..], 0, H);
+                CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H, H), PreviousState(k.C, c0, before, b, H, 0, H), dhRow,
+                    dc.Slice(b * H, H), tmp[..H], tmp.Slice(H, H), tmp.Slice(2 * H, H), 0, H);
             }
             (prevO, prevR1) = (o, r1);
             prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
@@ -204,12 +207,12 @@ internal sealed unsafe class Lstm : RecurrentLayer
         var k = (Cache)cache;
         int S = StateSize, G4 = 4 * H;
         for (int gate = 0; gate < 4; gate++)
-            Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * S), S, k.HhT, 1f, k.Gates.AsSpan(w.O * G4), G4, gate * H + j0, n);
+            Gemm.Sgemm(w.Bs, 1f, k.HState, S, k.HhT, 1f, k.Gates.AsSpan(w.O * G4), G4, gate * H + j0, n);
         for (int b = 0; b < w.Bs; b++)
         {
             int row = w.O + b;
             Span<float> m = P > 0 ? k.M.AsSpan(row * H + j0, n) : new Span<float>(w.Out + (long)row * S + j0, n);
-            CellForward(k.Gates.AsSpan(row * G4, G4), j0, n, k.CState.AsSpan(b * H + j0, n), k.TanhC.AsSpan(row * H + j0, n),
+            CellForward(k.Gates.AsSpan(row * G4, G4), j0, n, k.CState.AsSpan(b * H + j0, n), k.C.AsSpan(row * H + j0, n),
                 m, k.Tmp.AsSpan(j0, n));
         }
     }
@@ -228,13 +231,14 @@ internal sealed unsafe class Lstm : RecurrentLayer
                 dc.Slice(r * H + j0, n).Clear();
             }
         }
+        var c0 = new ReadOnlySpan<float>(k.C0, w.Bs * H);
         for (int b = 0; b < w.Bs; b++)
         {
             int row = w.O + b;
             Span<float> dhRow = dh.Slice(b * H + j0, n);
             TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Out + (long)row * H + j0, n), dhRow);
-            CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H + j0, n), k.CPrev.AsSpan(row * H + j0, n), dhRow,
-                dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n), j0, n);
+            CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H + j0, n), PreviousState(k.C, c0, w.Before, b, H, j0, n),
+                dhRow, dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n), k.Tmp3.AsSpan(j0, n), j0, n);
         }
     }
 
@@ -277,9 +281,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
                 if (bs == 0)
                     continue;
                 int o = batch.Offsets[t];
-                k.HState.AsSpan(0, bs * S).CopyTo(k.HPrev.AsSpan(o * S));
-                k.CState.AsSpan(0, bs * H).CopyTo(k.CPrev.AsSpan(o * H));
-                // Gates[o.., :] += HPrev · W_hhᵀ and the cell, split by units over threads; m goes to y or M.
+                // Gates[o.., :] += h · W_hhᵀ and the cell, split by units over threads; m goes to y or M.
                 (work.O, work.Bs) = (o, bs);
                 WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G4 * S));
                 // h = m, or m · W_hrᵀ, for the running rows.
@@ -293,12 +295,12 @@ internal sealed unsafe class Lstm : RecurrentLayer
         k.CState.AsSpan(0, B * H).CopyTo(cn);
     }
 
-    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
-        ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
+    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> c0, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, T = batch.T, I = InputSize, S = StateSize, G4 = 4 * H;
+        int B = batch.B, S = StateSize, G4 = 4 * H;
         k.Hh.Pack(Parameters.Value(weightHh), S, transB: false);
         if (P > 0)
             k.Hr!.Pack(Parameters.Value(weightHr!), H, transB: false);
@@ -307,26 +309,31 @@ internal sealed unsafe class Lstm : RecurrentLayer
         dhn[..(B * S)].CopyTo(dh);
         dcn[..(B * H)].CopyTo(dc);
         int rowParts = P == 0 ? SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G4 * H), 4L * G4 * H) : 1;
-        if (rowParts > 1)
+        fixed (float* pc0 = c0)
         {
-            fixed (float* pdy = dy)
-                RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
-        }
-        else if (P == 0)
-        {
-            BackwardSteps(k, batch, dy, truncateBefore);
-        }
-        else
-        {
-            BackwardStepsProjected(k, batch, dy, truncateBefore);
+            k.C0 = pc0;
+            if (rowParts > 1)
+            {
+                fixed (float* pdy = dy)
+                    RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
+            }
+            else if (P == 0)
+            {
+                BackwardSteps(k, batch, dy, truncateBefore);
+            }
+            else
+            {
+                BackwardStepsProjected(k, batch, c0, dy, truncateBefore);
+            }
+            k.C0 = null;
         }
         dh.CopyTo(dh0);
         dc.CopyTo(dc0);
 
         // Weight gradients of all steps, one GEMM each.
-        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.Gates, k.Gates, x, k.HPrev, dx);
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, batch, k.Gates, k.Gates, x, y, h0, k.StartRows, dx);
         if (P > 0)
-            Gemm.Sgemm(true, false, P, H, N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
+            Gemm.Sgemm(true, false, P, H, batch.N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
     }
 
     /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="ForwardUnits"/>).</summary>
@@ -344,7 +351,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
     }
 
     /// <summary>The backward loop with projection: dm = dh · W_hr needs every unit of dh, so each step runs whole.</summary>
-    private void BackwardStepsProjected(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
+    private void BackwardStepsProjected(Cache k, PackedBatch batch, ReadOnlySpan<float> c0, ReadOnlySpan<float> dy, int truncateBefore)
     {
         int B = batch.B, T = batch.T, S = StateSize, G4 = 4 * H;
         Span<float> dh = k.HState.AsSpan(0, B * S);
@@ -360,11 +367,12 @@ internal sealed unsafe class Lstm : RecurrentLayer
             dh[..(bs * S)].CopyTo(k.DH.AsSpan(o * S));
             // dm = dh · W_hr  ([bs, P] · [P, H]).
             Gemm.Sgemm(bs, 1f, dh, S, k.Hr!, 0f, k.DM, H);
+            var before = PreviousStep(batch, t);
             for (int b = 0; b < bs; b++)
             {
                 int row = o + b;
-                CellBackward(k.Gates.AsSpan(row * G4, G4), k.TanhC.AsSpan(row * H, H), k.CPrev.AsSpan(row * H, H),
-                    k.DM.AsSpan(b * H, H), dc.Slice(b * H, H), k.Tmp, k.Tmp2, 0, H);
+                CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H, H), PreviousState(k.C, c0, before, b, H, 0, H),
+                    k.DM.AsSpan(b * H, H), dc.Slice(b * H, H), k.Tmp, k.Tmp2, k.Tmp3, 0, H);
             }
             // dh_prev = dGates · W_hh  ([bs, 4H] · [4H, S]).
             Gemm.Sgemm(bs, 1f, k.Gates.AsSpan(o * G4), G4, k.Hh, 0f, dh, S);
@@ -377,20 +385,19 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    public override int StepScratchSize(int batch) => batch * 4 * H + 2 * batch * H + 5 * H;
+    public override int StepScratchSize(int batch) => batch * 4 * H + batch * H + 5 * H;
 
     public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
     {
         int B = batch, I = InputSize, S = StateSize, G4 = 4 * H;
         Span<float> gates = scratch[..(B * G4)];                         // [B, 4H]
         Span<float> mAll = scratch.Slice(B * G4, B * H);                 // [B, H]
-        Span<float> tanhC = scratch.Slice(B * G4 + B * H, B * H);        // [B, H]
-        Span<float> bias = scratch.Slice(B * G4 + 2 * B * H, G4);        // [4H]
-        Span<float> tmp = scratch.Slice(B * G4 + 2 * B * H + G4, H);     // [H]
+        Span<float> bias = scratch.Slice(B * G4 + B * H, G4);            // [4H]
+        Span<float> tmp = scratch.Slice(B * G4 + B * H + G4, H);         // [H]
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
         MatVec.MultiplyAdd(Parameters.Value(weightIh), I, x, Parameters.Value(weightHh), S, h, bias, G4, B, gates, G4);
         for (int b = 0; b < B; b++)
-            CellForward(gates.Slice(b * G4, G4), c.Slice(b * H, H), tanhC.Slice(b * H, H), mAll.Slice(b * H, H), tmp);
+            CellForward(gates.Slice(b * G4, G4), 0, H, c.Slice(b * H, H), default, mAll.Slice(b * H, H), tmp);
         if (P > 0)
             MatVec.Multiply(Parameters.Value(weightHr!), P, H, mAll, B, y, S, accumulate: false);
         else

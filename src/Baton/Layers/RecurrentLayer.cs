@@ -54,13 +54,14 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn);
 
     /// <summary>
-    /// Backpropagation through time for the last Forward on <paramref name="cache"/>. x, y: that Forward's input
-    /// and output. dy: [N, StateSize]; dhn: [B, StateSize]; dcn: [B, CellSize] (zeros when none). dx: [N, InputSize]
+    /// Backpropagation through time for the last Forward on <paramref name="cache"/>. x, h0, c0, y: that Forward's input,
+    /// initial states and output, unchanged since (the layer keeps no copy of them). dy: [N, StateSize]; dhn: [B, StateSize]; dcn: [B, CellSize] (zeros when none). dx: [N, InputSize]
     /// accumulated (+=), empty = skip. dh0 / dc0 overwritten. Parameter gradients accumulated.
     /// truncateBefore: the state handed between step truncateBefore-1 and step truncateBefore (in either
     /// direction) is treated as a constant, like h.detach() there; 0 = full BPTT.
     /// </summary>
-    public abstract void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
+    public abstract void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> c0, ReadOnlySpan<float> y,
         ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore);
 
@@ -77,21 +78,84 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     /// <summary>
     /// The gradients of all steps at once, one GEMM each (the same for every gated cell): with
     /// dGatesX, dGatesH [N, G] the gate-preactivation gradients of the input and recurrent parts
-    /// (the same buffer where the two biases add alike), x [N, I] and hPrev [N, S]:
-    /// dW_ih += dGatesXᵀ·x, dW_hh += dGatesHᵀ·hPrev, db_ih += Σ_rows dGatesX, db_hh += Σ_rows dGatesH,
+    /// (the same buffer where the two biases add alike), x [N, I], and h_prev the state each row's step started from
+    /// (see <see cref="AccumulatePreviousStateProduct"/>; y [N, S] this layer's output, h0 [B, S]):
+    /// dW_ih += dGatesXᵀ·x, dW_hh += dGatesHᵀ·h_prev, db_ih += Σ_rows dGatesX, db_hh += Σ_rows dGatesH,
     /// and, unless <paramref name="dx"/> is empty, dx += dGatesX·W_ih.
     /// </summary>
     protected void AccumulateWeightGradients(ParameterTensor weightIh, ParameterTensor weightHh, ParameterTensor biasIh,
-        ParameterTensor biasHh, int rows, ReadOnlySpan<float> dGatesX, ReadOnlySpan<float> dGatesH,
-        ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, Span<float> dx)
+        ParameterTensor biasHh, PackedBatch batch, ReadOnlySpan<float> dGatesX, ReadOnlySpan<float> dGatesH,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> h0, Span<float> startRows, Span<float> dx)
     {
-        int G = weightIh.Shape[0], I = weightIh.Shape[1], S = weightHh.Shape[1];
+        int G = weightIh.Shape[0], I = weightIh.Shape[1], rows = batch.N;
         Gemm.Sgemm(true, false, G, I, rows, 1f, dGatesX, G, x, I, 1f, Parameters.Gradient(weightIh), I);
-        Gemm.Sgemm(true, false, G, S, rows, 1f, dGatesH, G, hPrev, S, 1f, Parameters.Gradient(weightHh), S);
+        AccumulatePreviousStateProduct(batch, G, dGatesH, G, y, h0, startRows, Parameters.Gradient(weightHh));
         RowMath.AddColumnSums(dGatesX, rows, Parameters.Gradient(biasIh));
         RowMath.AddColumnSums(dGatesH, rows, Parameters.Gradient(biasHh));
         if (!dx.IsEmpty)
             Gemm.Sgemm(false, false, rows, I, G, 1f, dGatesX, G, Parameters.Value(weightIh), I, 1f, dx, I);
+    }
+
+    /// <summary>
+    /// Where the running rows of step <paramref name="t"/> find the state they start from: sorted row b &lt; Rows starts
+    /// from packed row Offset + b of the previously visited step (t − 1, or t + 1 in reverse), rows b ≥ Rows from the
+    /// initial state (their sequence's first step in this direction). So BPTT needs no copy of h_{t−1} or c_{t−1}: they
+    /// are the layer's own outputs one step earlier, or h0 / c0.
+    /// </summary>
+    protected (int Offset, int Rows) PreviousStep(PackedBatch batch, int t)
+    {
+        int p = Reverse ? t + 1 : t - 1;
+        return p >= 0 && p < batch.T ? (batch.Offsets[p], Math.Min(batch.BatchSizes[p], batch.BatchSizes[t])) : (0, 0);
+    }
+
+    /// <summary>Units [j0, j0 + n) of the state sorted row b of a step started from (<paramref name="previous"/> from
+    /// <see cref="PreviousStep"/>): a row of <paramref name="states"/> [N, width], or of <paramref name="initial"/> [B, width].</summary>
+    protected static ReadOnlySpan<float> PreviousState(ReadOnlySpan<float> states, ReadOnlySpan<float> initial,
+        (int Offset, int Rows) previous, int b, int width, int j0, int n) =>
+        b < previous.Rows ? states.Slice((previous.Offset + b) * width + j0, n) : initial.Slice(b * width + j0, n);
+
+    /// <summary>
+    /// dW [G, S] += Σ_rows dGates[row, :]ᵀ · h_prev(row), with h_prev(row) the state the row's step started from
+    /// (<see cref="PreviousStep"/>): a row of y [N, S] (this layer's output), or of h0 [B, S] at a sequence's first step.
+    /// Steps whose rows and previous rows both continue the last run join its GEMM: a full batch is one GEMM over N − B
+    /// rows. Each sequence starts once, so its first-step rows are gathered into <paramref name="startRows"/> [B, G] for
+    /// one more GEMM with h0. dGates rows have stride <paramref name="ldG"/>.
+    /// </summary>
+    protected void AccumulatePreviousStateProduct(PackedBatch batch, int G, ReadOnlySpan<float> dGates, int ldG,
+        ReadOnlySpan<float> y, ReadOnlySpan<float> h0, Span<float> startRows, Span<float> dW)
+    {
+        int S = dW.Length / G;
+        int runD = 0, runY = 0, runRows = 0;
+        for (int t = 0; t < batch.T; t++)
+        {
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                break;
+            int o = batch.Offsets[t];
+            var (prevO, valid) = PreviousStep(batch, t);
+            if (valid > 0)
+            {
+                if (runRows > 0 && o == runD + runRows && prevO == runY + runRows)
+                {
+                    runRows += valid;
+                }
+                else
+                {
+                    Flush(G, S, runD, runY, runRows, dGates, ldG, y, dW);
+                    (runD, runY, runRows) = (o, prevO, valid);
+                }
+            }
+            for (int b = valid; b < bs; b++)
+                dGates.Slice((o + b) * ldG, G).CopyTo(startRows.Slice(b * G, G));
+        }
+        Flush(G, S, runD, runY, runRows, dGates, ldG, y, dW);
+        Gemm.Sgemm(true, false, G, S, batch.B, 1f, startRows, G, h0, S, 1f, dW, S);
+
+        static void Flush(int G, int S, int d, int yo, int rows, ReadOnlySpan<float> dGates, int ldG, ReadOnlySpan<float> y, Span<float> dW)
+        {
+            if (rows > 0)
+                Gemm.Sgemm(true, false, G, S, rows, 1f, dGates[(d * ldG)..], ldG, y[(yo * S)..], S, 1f, dW, S);
+        }
     }
 
     /// <summary>Multiply-adds of one step's recurrent product below which a fused step runs on the calling thread alone.</summary>
@@ -140,6 +204,7 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         public bool Backward;
         public int O, Bs;                  // this step's first packed row and running rows
         public int PrevO, PrevBs, PrevCut; // backward: the step whose gradients feed dh (PrevBs = 0: none), rows to cut
+        public (int Offset, int Rows) Before; // backward: where this step's rows find h_{t−1}, c_{t−1} (see PreviousStep)
         public float* Out;                 // forward: y [N, S] (where the cell writes it); backward: dy [N, S]
 
         public void Execute(int index, int count)
@@ -182,7 +247,7 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
                 int bs = batch.BatchSizes[t];
                 if (bs == 0)
                     continue;
-                (work.O, work.Bs) = (batch.Offsets[t], bs);
+                (work.O, work.Bs, work.Before) = (batch.Offsets[t], bs, PreviousStep(batch, t));
                 WorkerPool.Shared.Run(work, StepParts(units, panelWidth, Math.Max(bs, work.PrevBs) * multiplyAddsPerRow));
                 (work.PrevO, work.PrevBs) = (work.O, bs);
                 work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
@@ -199,7 +264,7 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     /// </summary>
     protected void RunSequences(LayerCache cache, PackedBatch batch, float* output, int truncateBefore, bool backward, int parts)
     {
-        int width = 2 * Math.Max(StateSize, CellSize);
+        int width = 3 * Math.Max(StateSize, CellSize);
         if (cache.PartScratch.Length < parts * width)
             cache.PartScratch = new float[parts * width];
         var work = cache.Sequences ??= new SequenceWork(this, cache);
@@ -210,7 +275,7 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         work.Out = null;
     }
 
-    /// <summary>Forward over every step of the sorted rows [b0, b1) only; tmp: 2·max(S, C) floats of this part's own scratch.</summary>
+    /// <summary>Forward over every step of the sorted rows [b0, b1) only; tmp: 3·max(S, C) floats of this part's own scratch.</summary>
     protected virtual void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp) =>
         throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
 
@@ -270,8 +335,12 @@ internal abstract class LayerCache
     /// <summary>The row-split run of this cache (see <see cref="RecurrentLayer.RunSequences"/>).</summary>
     internal RecurrentLayer.SequenceWork? Sequences { get; set; }
 
-    /// <summary>[parts, 2·max(S, C)] scratch of the row-split parts.</summary>
+    /// <summary>[parts, 3·max(S, C)] scratch of the row-split parts.</summary>
     internal float[] PartScratch { get; set; } = [];
+
+    /// <summary>During Backward only: the Forward's output y [N, S] and initial states h0 [B, S], c0 [B, C] (pinned by Backward),
+    /// which give every step's h_{t−1} and c_{t−1} (see <see cref="RecurrentLayer.PreviousStep"/>).</summary>
+    internal unsafe float* Y, H0, C0;
 
     /// <summary>Allocates every buffer for the given capacities.</summary>
     protected abstract void Allocate(int rows, int batch);

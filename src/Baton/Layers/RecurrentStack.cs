@@ -114,7 +114,20 @@ public sealed class RecurrentStack
     /// when <paramref name="training"/>, with masks drawn from <paramref name="rng"/>. Caches what Backward needs in <paramref name="ws"/>.
     /// </summary>
     public void Forward(RecurrentWorkspace ws, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<int> lengths,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training = false, Rng? rng = null)
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training = false, Rng? rng = null) =>
+        ForwardCore(ws, x, default, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+
+    /// <summary>
+    /// <see cref="Forward"/> that, when every sequence has length T, reads x in place and keeps a reference to it for
+    /// Backward instead of a packed copy (T·B·I floats less held, like autograd saving its input): x must not change
+    /// until Backward. With variable lengths the layers need x reordered, so it is copied as by <see cref="Forward"/>.
+    /// </summary>
+    public void ForwardKeepingInput(RecurrentWorkspace ws, ReadOnlyMemory<float> x, int T, int B, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training = false, Rng? rng = null) =>
+        ForwardCore(ws, x.Span, x, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+
+    private void ForwardCore(RecurrentWorkspace ws, ReadOnlySpan<float> x, ReadOnlyMemory<float> keep, int T, int B, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training, Rng? rng)
     {
         ArgumentNullException.ThrowIfNull(ws);
         if (ws.Stack != this)
@@ -149,23 +162,27 @@ public sealed class RecurrentStack
         int N = batch.N;
         ReadOnlySpan<int> order = batch.Order.AsSpan(0, B);
 
-        Pack(x, batch, I, 0, I, ws.LayerInputs[0]);
+        ws.KeptInput = batch.IsFull ? keep : default;
+        ws.DropoutApplied = dropout;
+        if (ws.KeptInput.IsEmpty)
+            Pack(x, batch, I, 0, I, ws.LayerInput(0));
         for (int l = 0; l < L; l++)
         {
-            float[] input = ws.LayerInputs[l];
-            if (l > 0)
+            if (l > 0 && (D > 1 || dropout))
             {
+                float[] input = ws.LayerInput(l);
                 for (int d = 0; d < D; d++)
                     CopyColumns(ws.Outputs[(l - 1) * D + d], S, input, O, d * S, N);
                 if (dropout)
                     ApplyNewDropoutMask(input.AsSpan(0, N * O), ws.Masks[l].AsSpan(0, N * O), Options.Dropout, rng!);
             }
+            ReadOnlySpan<float> layerX = l == 0 && !ws.KeptInput.IsEmpty ? x : LayerX(ws, l);
             for (int d = 0; d < D; d++)
             {
                 int ld = l * D + d;
                 SortRows(h0, ld, B, S, order, ws.H0[ld]);
                 SortRows(c0, ld, B, Hc, order, ws.C0[ld]);
-                layers[ld].Forward(ws.Caches[ld], batch, input, ws.H0[ld], ws.C0[ld], ws.Outputs[ld], ws.Hn[ld], ws.Cn[ld]);
+                layers[ld].Forward(ws.Caches[ld], batch, layerX, ws.H0[ld], ws.C0[ld], ws.Outputs[ld], ws.Hn[ld], ws.Cn[ld]);
                 UnsortRows(ws.Hn[ld], ld, B, S, order, hn);
                 UnsortRows(ws.Cn[ld], ld, B, Hc, order, cn);
             }
@@ -174,7 +191,6 @@ public sealed class RecurrentStack
             y.Clear();                               // a full batch's Unpack writes every entry
         for (int d = 0; d < D; d++)
             Unpack(ws.Outputs[(L - 1) * D + d], batch, S, d * S, O, y);
-        ws.DropoutApplied = dropout;
         ws.HasForward = true;
     }
 
@@ -210,40 +226,57 @@ public sealed class RecurrentStack
         ArgumentOutOfRangeException.ThrowIfGreaterThan(truncateBefore, T, nameof(truncateBefore));
         ReadOnlySpan<int> order = batch.Order.AsSpan(0, B);
 
-        for (int d = 0; d < D; d++)
-            Pack(dy, batch, O, d * S, S, ws.DOutputs[(L - 1) * D + d]);
+        // A layer reads its output gradient in place where it can: the caller's dy when it is already packed (a full batch,
+        // one direction), else the input gradient of the layer above (one direction); two directions need their columns.
+        ReadOnlySpan<float> above = default;
         for (int l = L - 1; l >= 0; l--)
         {
             int inputSize = l == 0 ? I : O;
             bool wantInput = l > 0 || !dx.IsEmpty;
-            Span<float> dInput = wantInput ? ws.DInput.AsSpan(0, N * inputSize) : default;
+            Span<float> dInput = wantInput ? ws.DInput(l).AsSpan(0, N * inputSize) : default;
             dInput.Clear();
             for (int d = 0; d < D; d++)
             {
                 int ld = l * D + d;
+                ReadOnlySpan<float> layerDy;
+                if (l == L - 1 && batch.IsFull && D == 1)
+                {
+                    layerDy = dy;
+                }
+                else if (l < L - 1 && D == 1)
+                {
+                    layerDy = above;
+                }
+                else
+                {
+                    float[] packed = ws.DOutput(ld);
+                    if (l == L - 1)
+                        Pack(dy, batch, O, d * S, S, packed);
+                    else
+                        CopyColumns(above, O, d * S, packed, S, N);
+                    layerDy = packed;
+                }
                 SortRows(dhn, ld, B, S, order, ws.DHn[ld]);
                 SortRows(dcn, ld, B, Hc, order, ws.DCn[ld]);
-                layers[ld].Backward(ws.Caches[ld], batch, ws.LayerInputs[l], ws.Outputs[ld], ws.DOutputs[ld],
+                ReadOnlySpan<float> layerX = l == 0 && !ws.KeptInput.IsEmpty ? ws.KeptInput.Span : LayerX(ws, l);
+                layers[ld].Backward(ws.Caches[ld], batch, layerX, ws.H0[ld], ws.C0[ld], ws.Outputs[ld], layerDy,
                     ws.DHn[ld], ws.DCn[ld], dInput, ws.DH0[ld], ws.DC0[ld], truncateBefore);
                 UnsortRows(ws.DH0[ld], ld, B, S, order, dh0);
                 UnsortRows(ws.DC0[ld], ld, B, Hc, order, dc0);
             }
-            if (l > 0)
-            {
-                if (ws.DropoutApplied)
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(dInput, ws.Masks[l].AsSpan(0, N * O), dInput);
-                for (int d = 0; d < D; d++)
-                    CopyColumns(ws.DInput, O, d * S, ws.DOutputs[(l - 1) * D + d], S, N);
-            }
+            if (l > 0 && ws.DropoutApplied)
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dInput, ws.Masks[l].AsSpan(0, N * O), dInput);
+            above = dInput;
         }
         if (!dx.IsEmpty)
         {
             if (!batch.IsFull)
                 dx.Clear();
-            Unpack(ws.DInput, batch, I, 0, I, dx);
+            Unpack(above, batch, I, 0, I, dx);
         }
         // The layers overwrite what Forward kept (gates become their gradients), like autograd freeing its graph.
         ws.HasForward = false;
+        ws.KeptInput = default;
     }
 
     /// <summary>
@@ -335,6 +368,14 @@ public sealed class RecurrentStack
         if (s.Length != expected)
             throw new ArgumentException($"{name} has {s.Length} values; expected {expected} ([L*D, B, HiddenSize]) or none.", name);
     }
+
+    /// <summary>
+    /// The packed input layer l reads (Forward) and read (Backward), unless it is the caller's kept x: above layer 0 with one
+    /// direction and no dropout, the layer below's output itself; otherwise the workspace's copy (packed x, or the
+    /// directions' outputs side by side, dropped out).
+    /// </summary>
+    private ReadOnlySpan<float> LayerX(RecurrentWorkspace ws, int l) =>
+        l > 0 && Directions == 1 && !ws.DropoutApplied ? ws.Outputs[l - 1] : ws.LayerInput(l);
 
     /// <summary>packed[off[t] + j, :] = src[t, order[j], col .. col + width) for the running rows j.</summary>
     private static void Pack(ReadOnlySpan<float> src, PackedBatch batch, int srcWidth, int col, int width, Span<float> packed)

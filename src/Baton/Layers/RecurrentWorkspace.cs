@@ -21,10 +21,10 @@ public sealed class RecurrentWorkspace
         Caches = new LayerCache[LD];
         for (int ld = 0; ld < LD; ld++)
             Caches[ld] = stack.Layer(ld).CreateCache();
-        LayerInputs = new float[stack.Options.Layers][];
+        layerInputs = new float[stack.Options.Layers][];
         Masks = new float[stack.Options.Layers][];
         Outputs = new float[LD][];
-        DOutputs = new float[LD][];
+        dOutputs = new float[LD][];
         H0 = new float[LD][];
         C0 = new float[LD][];
         Hn = new float[LD][];
@@ -46,8 +46,18 @@ public sealed class RecurrentWorkspace
     /// <summary>Per layer-direction caches of the last Forward.</summary>
     internal LayerCache[] Caches { get; }
 
-    /// <summary>[L][N, I_l] packed input of each layer (layer 0: the packed x; later layers: concatenated and dropped out).</summary>
-    internal float[][] LayerInputs { get; }
+    /// <summary>
+    /// [N, I_l] packed input of layer l (layer 0: the packed x; later layers: the directions' outputs side by side, dropped
+    /// out). Made on first use: a Forward that keeps the caller's x (<see cref="KeptInput"/>) never needs layer 0's, and
+    /// a layer above one direction without dropout reads the output below in place.
+    /// </summary>
+    internal float[] LayerInput(int l) =>
+        layerInputs[l] ??= new float[rowCapacity * (l == 0 ? stack.Options.InputSize : stack.OutputSize)];
+
+    private readonly float[]?[] layerInputs;
+
+    /// <summary>The caller's x, when the last Forward read it in place and Backward reads it again (else empty).</summary>
+    internal ReadOnlyMemory<float> KeptInput { get; set; }
 
     /// <summary>[L][N, I_l] dropout mask (0 or 1/(1-p)) applied to the input of layers 1..L-1.</summary>
     internal float[][] Masks { get; }
@@ -55,16 +65,22 @@ public sealed class RecurrentWorkspace
     /// <summary>[L*D][N, S] packed output of each layer-direction.</summary>
     internal float[][] Outputs { get; }
 
-    /// <summary>[L*D][N, S] gradient of each layer-direction's output.</summary>
-    internal float[][] DOutputs { get; }
+    /// <summary>
+    /// [N, S] gradient of layer-direction <paramref name="ld"/>'s output, for when it cannot be read where it already is
+    /// (see <see cref="RecurrentStack.Backward"/>). Made on first use.
+    /// </summary>
+    internal float[] DOutput(int ld) => dOutputs[ld] ??= new float[rowCapacity * stack.StateSize];
+
+    private readonly float[]?[] dOutputs;
 
     /// <summary>
-    /// [N, max I_l] gradient of a layer's input, shared by the layers in turn. Made on first use: a one-layer stack
-    /// trained without an input gradient never needs it.
+    /// [N, max I_l] gradient of layer l's input, in buffer l mod 2: layer l − 1 reads it as its output gradient while
+    /// writing its own input gradient into the other. Made on first use: a one-layer stack trained without an input
+    /// gradient never needs either.
     /// </summary>
-    internal float[] DInput => dInput ??= new float[dInputLength];
+    internal float[] DInput(int layer) => dInputs[layer & 1] ??= new float[dInputLength];
 
-    private float[]? dInput;
+    private readonly float[]?[] dInputs = new float[2][];
     private int dInputLength;
 
     /// <summary>[L*D][B, ·] states and their gradients in sorted row order.</summary>
@@ -101,14 +117,14 @@ public sealed class RecurrentWorkspace
         for (int l = 0; l < o.Layers; l++)
         {
             int inputSize = l == 0 ? o.InputSize : stack.OutputSize;
-            LayerInputs[l] = new float[rows * inputSize];
+            layerInputs[l] = null;
             if (l > 0 && o.Dropout > 0)
                 Masks[l] = new float[rows * inputSize];
         }
         for (int ld = 0; ld < o.Layers * D; ld++)
         {
             Outputs[ld] = new float[rows * S];
-            DOutputs[ld] = new float[rows * S];
+            dOutputs[ld] = null;
             H0[ld] = new float[batch * S];
             Hn[ld] = new float[batch * S];
             DHn[ld] = new float[batch * S];
@@ -118,7 +134,7 @@ public sealed class RecurrentWorkspace
             DCn[ld] = new float[batch * Hc];
             DC0[ld] = new float[batch * Hc];
         }
-        dInput = null;
+        dInputs[0] = dInputs[1] = null;
         dInputLength = rows * maxInput;
         rowCapacity = rows;
         batchCapacity = batch;

@@ -30,18 +30,17 @@ internal sealed unsafe class Rnn : RecurrentLayer
 
     private sealed class Cache(int h) : LayerCache
     {
-        public float[] HPrev = [];   // [N, H] h before each step
         public float[] DPre = [];    // [N, H] gradient of the pre-activation (backward)
         public float[] HState = [];  // [B, H] running h (dh in backward)
         public readonly float[] Bias = new float[h];     // [H] b_ih + b_hh
-        public readonly PackedMatrix HhT = new(h, h);     // W_hhᵀ, forward recurrent product
-        public readonly PackedMatrix Hh = new(h, h);      // W_hh, backward recurrent product
+        // W_hhᵀ for the forward recurrent product, W_hh for the backward one, in one storage (each pass packs its own).
+        private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, h);
+        public PackedMatrix HhT => recurrent.Forward;
+        public PackedMatrix Hh => recurrent.Backward;
         public UnitStepWork? Work;                            // the fused step of this cache
-        public unsafe float* Y;                           // backward: y [N, H], set around the run
 
         protected override void Allocate(int rows, int batch)
         {
-            HPrev = new float[rows * h];
             DPre = new float[rows * h];
             HState = new float[batch * h];
         }
@@ -91,8 +90,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
                 if (bs == 0)
                     continue;
                 int o = batch.Offsets[t];
-                k.HState.AsSpan(0, bs * H).CopyTo(k.HPrev.AsSpan(o * H));
-                // y[o.., :] = act(y + HPrev · W_hhᵀ), split by units over threads.
+                // y[o.., :] = act(y + h · W_hhᵀ), split by units over threads.
                 (work.O, work.Bs) = (o, bs);
                 WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * H * H));
                 y.Slice(o * H, bs * H).CopyTo(k.HState);
@@ -112,9 +110,8 @@ internal sealed unsafe class Rnn : RecurrentLayer
             if (r1 <= b0)
                 continue;
             int o = batch.Offsets[t], rows = r1 - b0;
-            k.HState.AsSpan(b0 * H, rows * H).CopyTo(k.HPrev.AsSpan((o + b0) * H));
             var yRows = new Span<float>(y + (long)(o + b0) * H, rows * H);
-            Gemm.Sgemm(rows, 1f, k.HPrev.AsSpan((o + b0) * H), H, k.HhT, 1f, yRows, H, 0, H);
+            Gemm.Sgemm(rows, 1f, k.HState.AsSpan(b0 * H), H, k.HhT, 1f, yRows, H, 0, H);
             for (int b = 0; b < rows; b++)
                 Activate(yRows.Slice(b * H, H));   // row by row, as the unit split does: the tail of a row is its own
             yRows.CopyTo(k.HState.AsSpan(b0 * H));
@@ -177,14 +174,14 @@ internal sealed unsafe class Rnn : RecurrentLayer
 
     /// <summary>
     /// One time step split by hidden units over threads (see Lstm.ForwardUnits). Forward: these units of
-    /// HPrev · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
+    /// h · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
     /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
     /// </summary>
     protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
     {
         var k = (Cache)cache;
         var y = new Span<float>(w.Out + (long)w.O * H, w.Bs * H);
-        Gemm.Sgemm(w.Bs, 1f, k.HPrev.AsSpan(w.O * H), H, k.HhT, 1f, y, H, j0, n);
+        Gemm.Sgemm(w.Bs, 1f, k.HState, H, k.HhT, 1f, y, H, j0, n);
         for (int b = 0; b < w.Bs; b++)
             Activate(y.Slice(b * H + j0, n));
     }
@@ -202,12 +199,12 @@ internal sealed unsafe class Rnn : RecurrentLayer
         PreGradient(k, w.O, 0, w.Bs, dh, w.Out, k.Y, j0, n);
     }
 
-    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
-        ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
+    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> c0, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, T = batch.T, I = InputSize;
+        int B = batch.B;
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
@@ -239,8 +236,8 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
         dh.CopyTo(dh0);
 
-        // Weight gradients of all steps, one GEMM each.
-        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, N, k.DPre, k.DPre, x, k.HPrev, dx);
+        // Weight gradients of all steps, one GEMM each (dh is in dh0 now: HState is free for the first steps' rows).
+        AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, batch, k.DPre, k.DPre, x, y, h0, k.HState, dx);
     }
 
     public override int StepScratchSize(int batch) => batch * H + H;

@@ -90,9 +90,9 @@ public sealed class SequenceModel
                 throw new ArgumentOutOfRangeException(nameof(ids), $"token id {ids[i]} at position {i} is outside the vocabulary [0, {V}).");
         }
         ids.CopyTo(ws.Ids);
-        var x = ws.X.AsSpan(0, T * B * InputWidth);
-        Embedding.Forward(ids, x);
-        return ForwardCore(ws, x, T, B, lengths, useState, training, rng);
+        var x = ws.X.AsMemory(0, T * B * InputWidth);
+        Embedding.Forward(ids, x.Span);
+        return ForwardCore(ws, x.Span, x, T, B, lengths, useState, training, rng);
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ public sealed class SequenceModel
         CheckShape(ws, T, B, lengths);
         if (x.Length != T * B * InputWidth)
             throw new ArgumentException($"x holds {x.Length} values, T·B·I = {T * B * InputWidth} expected.", nameof(x));
-        return ForwardCore(ws, x, T, B, lengths, useState, training, rng);
+        return ForwardCore(ws, x, default, T, B, lengths, useState, training, rng);
     }
 
     private void CheckShape(SequenceWorkspace ws, int T, int B, ReadOnlySpan<int> lengths)
@@ -125,8 +125,10 @@ public sealed class SequenceModel
         }
     }
 
-    private Span<float> ForwardCore(SequenceWorkspace ws, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<int> lengths,
-        bool useState, bool training, Rng? rng)
+    /// <summary>The shared forward; <paramref name="kept"/>: x again when it lives in the workspace until Backward (the
+    /// embedding's output), so the recurrent stack reads it in place instead of copying it (else empty).</summary>
+    private Span<float> ForwardCore(SequenceWorkspace ws, ReadOnlySpan<float> x, ReadOnlyMemory<float> kept, int T, int B,
+        ReadOnlySpan<int> lengths, bool useState, bool training, Rng? rng)
     {
         ws.T = T;
         ws.B = B;
@@ -143,7 +145,10 @@ public sealed class SequenceModel
         bool dropout = training && Config.Dropout > 0;
         if (dropout && rng is null)
             throw new ArgumentNullException(nameof(rng), "Training with dropout needs an Rng.");
-        Rnn.Forward(ws.Recurrent, x, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+        if (kept.IsEmpty)
+            Rnn.Forward(ws.Recurrent, x, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+        else
+            Rnn.ForwardKeepingInput(ws.Recurrent, kept, T, B, lengths, h0, c0, y, hn, cn, training, rng);
 
         int rows = OutputsPerStep ? T * B : B;
         var headIn = ws.HeadIn.AsSpan(0, rows * O);                // [rows, O]

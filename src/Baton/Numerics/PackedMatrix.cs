@@ -27,6 +27,11 @@ public sealed unsafe class PackedMatrix
     }
 
     internal PackedMatrix(int k, int n, SimdPath path)
+        : this(k, n, path, Floats(k, n, Gemm.PanelWidth(path)))
+    {
+    }
+
+    private PackedMatrix(int k, int n, SimdPath path, long floats)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -34,11 +39,37 @@ public sealed unsafe class PackedMatrix
         N = n;
         Path = path;
         PanelWidth = Gemm.PanelWidth(path);
-        long floats = (long)(n + PanelWidth - 1) / PanelWidth * PanelWidth * k;
         if (floats > Array.MaxLength - 16)
             throw new ArgumentOutOfRangeException(nameof(n), "The packed matrix is too large.");
         Pointer = GemmBuffers.Allocate((int)floats, out storage);
         new Span<float>(Pointer, (int)floats).Clear();
+    }
+
+    /// <summary>A K × N packing in <paramref name="shared"/>'s storage (see <see cref="SharingStorage"/>).</summary>
+    private PackedMatrix(int k, int n, PackedMatrix shared)
+    {
+        K = k;
+        N = n;
+        Path = shared.Path;
+        PanelWidth = shared.PanelWidth;
+        storage = shared.storage;
+        Pointer = shared.Pointer;
+    }
+
+    /// <summary>Floats of a packed k × n matrix: n rounded up to whole panels, times k.</summary>
+    private static long Floats(int k, int n, int panelWidth) => (long)(n + panelWidth - 1) / panelWidth * panelWidth * k;
+
+    /// <summary>
+    /// A k × n and an n × k packing in one storage, sized for the larger: op(W) for the forward products and its
+    /// transpose for the backward ones, which are never used at once (a recurrent layer packs W_hhᵀ at each Forward and
+    /// W_hh at each Backward), so one weight-sized buffer serves both. Packing either overwrites the other.
+    /// </summary>
+    internal static (PackedMatrix First, PackedMatrix Second) SharingStorage(int k, int n)
+    {
+        var path = SimdPaths.Best;
+        int panelWidth = Gemm.PanelWidth(path);
+        var first = new PackedMatrix(k, n, path, Math.Max(Floats(k, n, panelWidth), Floats(n, k, panelWidth)));
+        return (first, new PackedMatrix(n, k, first));
     }
 
     /// <summary>Rows of op(B): the inner dimension of the product.</summary>

@@ -122,6 +122,7 @@ public abstract unsafe class MinRecurrence
     /// bias gradients; dx <c>[T, B, I]</c> and dh0 <c>[B, H]</c> are overwritten (empty = skip). dy: <c>[T, B, H]</c>
     /// (ignored past each length); dhn: empty (zero) or <c>[B, H]</c>. <paramref name="truncateBefore"/> &gt; 0 treats the
     /// state handed from step truncateBefore − 1 to step truncateBefore as a constant (h.detach() there); 0 = full BPTT.
+    /// Each Forward serves one Backward: it overwrites the cached projection with its gradient.
     /// </summary>
     public void Backward(MinRecurrenceCache cache, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0,
         int truncateBefore = 0)
@@ -216,6 +217,7 @@ public abstract unsafe class MinRecurrence
             cache.Lengths = cache.LengthBuffer;
         }
         cache.Method = LinearScan.Resolve(ScanMethod, T, N);
+        cache.HasForward = true;
         var state0 = cache.H0.AsSpan(0, N);                                       // [B, H]
         if (h0.IsEmpty)
             state0.Clear();
@@ -239,6 +241,8 @@ public abstract unsafe class MinRecurrence
         ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0, ReadOnlySpan<int> cuts, bool accumulateDx)
     {
         int T = cache.T, B = cache.B, I = InputSize, H = HiddenSize, G = Chunks, rows = T * B, N = B * H;
+        if (!cache.HasForward)
+            throw new InvalidOperationException("Backward needs a Forward on this cache first (each Forward serves one Backward: it overwrites the cached projection with its gradient).");
         if (dy.Length < rows * H)
             throw new ArgumentException($"dy must hold T·B·H = {rows * H} elements.", nameof(dy));
         if (!dhn.IsEmpty && dhn.Length != N)
@@ -276,7 +280,8 @@ public abstract unsafe class MinRecurrence
             aNext.Fill(1f);
         }
 
-        var dpre = cache.DPre.AsSpan(0, rows * G * H);                              // [T·B, G·H]
+        // ∂L/∂pre overwrites pre in place: the kernels read a lane's projections before they store its gradients.
+        var dpre = cache.Pre.AsSpan(0, rows * G * H);                               // [T·B, G·H]
         var state0 = cache.H0.AsSpan(0, N);
         bool anyCut = false;
         foreach (int cut in cuts)
@@ -294,6 +299,7 @@ public abstract unsafe class MinRecurrence
         }
         if (!separate && !dh0.IsEmpty)
             TensorPrimitives.Multiply(aNext, gNext, dh0);                          // dh0 = a_0 ⊙ g_0
+        cache.HasForward = false;
 
         var dBias = parameters.Gradient(Bias);
         for (int b = 0; b < B; b++)
@@ -304,21 +310,15 @@ public abstract unsafe class MinRecurrence
     }
 
     // TimeChunks: the reversed scan in LinearScan turns cache.G into g_t in place. A cut detaches h_{cut−1} → h_cut: the
-    // scan must not carry g_cut back through a_cut, so it runs on a copy of a with those entries zeroed (in DPre, free
-    // until the elementwise pass).
+    // scan must not carry g_cut back through a_cut, so those entries of a are zeroed first (in place: nothing reads a
+    // after this scan).
     private void ScanSeparately(MinRecurrenceCache cache, ReadOnlySpan<float> h, ReadOnlySpan<int> cuts, Span<float> dh0)
     {
         int T = cache.T, B = cache.B, H = HiddenSize, N = B * H;
-        ReadOnlySpan<float> a = cache.A.AsSpan(0, T * N);
-        if (!cuts.IsEmpty)
-        {
-            var aCut = cache.DPre.AsSpan(0, T * N);
-            a.CopyTo(aCut);
-            for (int b = 0; b < B; b++)
-                if (cuts[b] > 0)
-                    aCut.Slice((cuts[b] * B + b) * H, H).Clear();
-            a = aCut;
-        }
+        Span<float> a = cache.A.AsSpan(0, T * N);
+        for (int b = 0; b < cuts.Length; b++)
+            if (cuts[b] > 0)
+                a.Slice((cuts[b] * B + b) * H, H).Clear();
         var g = cache.G.AsSpan(0, T * N);
         LinearScan.Backward(a, h, cache.H0.AsSpan(0, N), g, g, [], dh0, T, N, ScanMethod.TimeChunks);
     }

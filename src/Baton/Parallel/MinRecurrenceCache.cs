@@ -21,9 +21,9 @@ public sealed class MinRecurrenceCache
     internal readonly int[] LengthBuffer;
     internal ScanMethod Method;       // the scan the forward ran: TimeChunks keeps a and scans separately
     internal bool HoldsInputs;        // X and H hold the forward's x and h (not so after MinRecurrence.ForwardInPlace)
-    internal readonly float[] Pre;    // [T·B, G·H]    the projection x·Wᵀ, without the bias
+    internal bool HasForward;         // a forward filled Pre and no backward has overwritten it since
+    internal readonly float[] Pre;    // [T·B, G·H]    the projection x·Wᵀ, without the bias; backward: ∂L/∂pre
     internal readonly float[] H0;     // [B, H]        initial state (zeros when none was given)
-    internal readonly float[] DPre;   // [T·B, G·H]    backward: ∂L/∂pre
     internal readonly float[] Sums;   // [B, G·H]      backward: Σ_t ∂L/∂pre per channel, for the bias gradient
     internal readonly float[] GNext;  // [B, H]        backward carries: g_{t+1} …
     internal readonly float[] ANext;  // [B, H]        … and a_{t+1} (0 across a cut)
@@ -38,7 +38,6 @@ public sealed class MinRecurrenceCache
         this.hiddenSize = hiddenSize;
         Pre = new float[checked(maxRows * chunks * hiddenSize)];
         H0 = new float[maxB * hiddenSize];
-        DPre = new float[maxRows * chunks * hiddenSize];
         Sums = new float[maxB * chunks * hiddenSize];
         GNext = new float[maxB * hiddenSize];
         ANext = new float[maxB * hiddenSize];

@@ -57,9 +57,9 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
 
         // The padded buffers serve only batches that are not already a forward-direction rectangle, so they are
         // made on first use (a full-length training run never needs their 3 × [T·B, ·] floats).
-        public float[] X => x ??= new float[rows * cell.InputSize];     // [T·B, I]  padded, per-sequence time order (reverse: reversed)
-        public float[] Y => y ??= new float[rows * cell.HiddenSize];    // [T·B, H]  padded output, then dy
-        public float[] Dx => dx ??= new float[rows * cell.InputSize];   // [T·B, I]  padded dx
+        public float[] PaddedX => x ??= new float[rows * cell.InputSize];     // [T·B, I]  padded, per-sequence time order (reverse: reversed)
+        public float[] PaddedY => y ??= new float[rows * cell.HiddenSize];    // [T·B, H]  padded output, then dy
+        public float[] PaddedDx => dx ??= new float[rows * cell.InputSize];   // [T·B, I]  padded dx
 
         protected override void Allocate(int rows, int batch)
         {
@@ -85,15 +85,16 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
             cell.ForwardInPlace(k.Inner, x, T, B, h0[..(B * H)], y, hn[..(B * H)]);
             return;
         }
-        var xPad = k.X.AsSpan(0, T * B * I);
+        var xPad = k.PaddedX.AsSpan(0, T * B * I);
         xPad.Clear();
         Gather(batch, x, I, xPad, Reverse);
-        var yPad = k.Y.AsSpan(0, T * B * H);
+        var yPad = k.PaddedY.AsSpan(0, T * B * H);
         cell.Forward(k.Inner, xPad, T, B, lengths, h0[..(B * H)], yPad, hn[..(B * H)]);
         Scatter(batch, yPad, H, y, Reverse, accumulate: false);
     }
 
-    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
+    public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> c0, ReadOnlySpan<float> y,
         ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, ReadOnlySpan<float> dcn,
         Span<float> dx, Span<float> dh0, Span<float> dc0, int truncateBefore)
     {
@@ -114,10 +115,10 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
             cell.BackwardInPlace(k.Inner, x, y, dy, dhnRows, dx.IsEmpty ? dx : dx[..(T * B * I)], dh0Rows, cuts);
             return;
         }
-        var dyPad = k.Y.AsSpan(0, T * B * H);
+        var dyPad = k.PaddedY.AsSpan(0, T * B * H);
         dyPad.Clear();
         Gather(batch, dy, H, dyPad, Reverse);
-        var dxPadded = dx.IsEmpty ? Span<float>.Empty : k.Dx.AsSpan(0, T * B * I);
+        var dxPadded = dx.IsEmpty ? Span<float>.Empty : k.PaddedDx.AsSpan(0, T * B * I);
         cell.BackwardWithCuts(k.Inner, dyPad, dhnRows, dxPadded, dh0Rows, cuts);
         if (!dx.IsEmpty)
             Scatter(batch, dxPadded, I, dx, Reverse, accumulate: true);

@@ -78,7 +78,11 @@ public sealed class RecurrentStackTests
                 var stack = NewStack(o, 2, out var p);
                 var ws = stack.CreateWorkspace(T, B);
                 var y = new float[T * B * stack.OutputSize];
-                stack.Forward(ws, x, T, B, lengths, [], [], y, [], []);
+                // Non-zero initial states: the backward reads h_{t−1} and c_{t−1} of each sequence's first step from them.
+                int states = o.Layers * stack.Directions * B;
+                var h0 = Random(states * stack.StateSize, 3);
+                var c0 = stack.HasCellState ? Random(states * o.HiddenSize, 4) : [];
+                stack.Forward(ws, x, T, B, lengths, h0, c0, y, [], []);
                 var dx = new float[x.Length];
                 stack.Backward(ws, y, [], [], dx, [], [], truncateBefore);
                 return (y, p.Grad.ToArray(), dx);

@@ -155,7 +155,10 @@ public class MinRecurrenceTests
         Assert.All(dx.AsSpan(0, Cut * B * I).ToArray(), v => Assert.Equal(0f, v));
         Assert.Contains(dx.AsSpan(Cut * B * I).ToArray(), v => v != 0f);
 
+        Assert.Throws<InvalidOperationException>(() => layer.Backward(cache, dy, [], dx, []));   // each Forward serves one Backward
+
         var full = new float[T * B * I];
+        layer.Forward(cache, x, T, B, [], [], new float[T * B * H], []);
         layer.Backward(cache, dy, [], full, []);
         Assert.Contains(full.AsSpan(0, Cut * B * I).ToArray(), v => v != 0f);
     }
