@@ -85,6 +85,69 @@ public sealed class RecurrentAllocationTests
         Assert.Equal(0, StackTrainingAllocation(cell, 0, [12, 4, 9, 12, 1]));
     }
 
+    /// <summary>
+    /// Bytes the calling thread allocates for a one-layer stack, its parameters and gradients, a workspace and one training
+    /// step of a full batch (forward keeping the caller's x, backward without dx), with every product on this thread. A
+    /// first stack of the same shape runs before, so this thread's GEMM packing buffers, which any later product of the
+    /// process reuses, are already grown.
+    /// </summary>
+    private static long TrainingStepBytes(CellKind cell, int T, int B, int I, int H)
+    {
+        var x = new float[T * B * I];
+        var y = new float[T * B * H];
+        Action Build()
+        {
+            var p = new Parameters();
+            var stack = new RecurrentStack(new RecurrentOptions(cell, I, H), p);
+            p.Freeze();
+            stack.ResetParameters(new Rng(9));
+            var ws = stack.CreateWorkspace(T, B);
+            return () =>
+            {
+                stack.ForwardKeepingInput(ws, x, T, B, [], [], [], y, [], [], training: true);
+                stack.Backward(ws, y, [], [], [], [], []);
+            };
+        }
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 1;
+            Build()();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Build()();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
+    /// <summary>
+    /// What a training step holds, against the least BPTT must keep (Baton.Bench's min_mb: parameters, gradients and the
+    /// floats per token the cell's derivative reads, h included): within one packed copy of W_hh (shared by the forward
+    /// and backward products), a few [B, G·H] state rows and 64 KB of objects. The Elman cell also holds the
+    /// pre-activation gradient of every step, [T·B, H], which its single weight-gradient GEMM reads beside h.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Rnn)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.MinGru)]
+    [InlineData(CellKind.MinLstm)]
+    public void A_training_step_holds_little_more_than_bptt_must_keep(CellKind cell)
+    {
+        const int T = 48, B = 16, I = 40, H = 64;
+        long held = TrainingStepBytes(cell, T, B, I, H);
+        var p = new Parameters();
+        _ = new RecurrentStack(new RecurrentOptions(cell, I, H), p);
+        long least = Baton.Bench.Rows.RecurrentRows.MinimumBytes(cell, p.Count, B, T, H, L: 1);
+        int gates = cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        long allowance = sizeof(float) * (gates * H * (long)H + 4L * B * gates * H + (cell == CellKind.Rnn ? (long)T * B * H : 0)) + (64 << 10);
+        Assert.True(held <= least + allowance,
+            $"{cell}: a training step holds {held} bytes, more than the least {least} + {allowance} ({(double)held / least:F2}× the least).");
+    }
+
     [Theory]
     [MemberData(nameof(Cells))]
     public void Streaming_steps_allocate_nothing_once_warm(CellKind cell, int proj)

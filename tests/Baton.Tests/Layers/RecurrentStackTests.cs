@@ -178,6 +178,46 @@ public sealed class RecurrentStackTests
             Assert.Equal(serial[s], parallel[s]);
     }
 
+    /// <summary>
+    /// Forward keeping the caller's x (read again by Backward) gives the same outputs, gradients and dx, bit for bit, as
+    /// Forward with a packed copy: full batches (read in place) and variable lengths (copied all the same), one and two
+    /// directions, the layers above reading the outputs below in place.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Rnn, false)]
+    [InlineData(CellKind.Gru, false)]
+    [InlineData(CellKind.Lstm, false)]
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.MinGru, false)]
+    [InlineData(CellKind.MinLstm, true)]
+    public void Forward_keeping_the_input_equals_forward_with_a_copy(CellKind cell, bool bidirectional)
+    {
+        var o = new RecurrentOptions(cell, 6, 10, 2, bidirectional);
+        int T = 7, B = 4;
+        var x = Random(T * B * o.InputSize, 5);
+        foreach (int[] lengths in new[] { Array.Empty<int>(), [7, 3, 5, 7] })
+        {
+            (float[] Y, float[] Grad, float[] Dx) Run(bool keep)
+            {
+                var stack = NewStack(o, 2, out var p);
+                var ws = stack.CreateWorkspace(T, B);
+                var y = new float[T * B * stack.OutputSize];
+                if (keep)
+                    stack.ForwardKeepingInput(ws, x, T, B, lengths, [], [], y, [], []);
+                else
+                    stack.Forward(ws, x, T, B, lengths, [], [], y, [], []);
+                var dx = new float[x.Length];
+                stack.Backward(ws, y, [], [], dx, [], []);
+                return (y, p.Grad.ToArray(), dx);
+            }
+            var copied = Run(keep: false);
+            var kept = Run(keep: true);
+            Assert.Equal(copied.Y, kept.Y);
+            Assert.Equal(copied.Grad, kept.Grad);
+            Assert.Equal(copied.Dx, kept.Dx);
+        }
+    }
+
     [Theory]
     [InlineData(CellKind.Rnn)]
     [InlineData(CellKind.Gru)]
