@@ -83,26 +83,10 @@ internal sealed unsafe class Gru : RecurrentLayer
             k.HState.AsSpan(0, B * H).CopyTo(hn);
             return;
         }
+        // GH[bs, 3H] = h · W_hhᵀ and the cell into y, step by step, split by units over threads (h is read whole by every
+        // part, so it changes only after the step).
         var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
-        work.Backward = false;
-        fixed (float* py = y)
-        {
-            work.Out = py;
-            for (int s = 0; s < T; s++)
-            {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                int o = batch.Offsets[t];
-                // GH[bs, 3H] = h · W_hhᵀ and the cell into y, split by units over threads (h is read whole by every part,
-                // so it changes only after the step).
-                (work.O, work.Bs) = (o, bs);
-                WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G3 * H));
-                y.Slice(o * H, bs * H).CopyTo(k.HState);
-            }
-            work.Out = null;
-        }
+        RunForwardSteps(k, work, batch, y, k.HState, k.HhT.PanelWidth, (long)G3 * H);
         k.HState.AsSpan(0, B * H).CopyTo(hn);
     }
 

@@ -269,28 +269,9 @@ internal sealed unsafe class Lstm : RecurrentLayer
             k.CState.AsSpan(0, B * H).CopyTo(cn);
             return;
         }
+        // Gates[o.., :] += h · W_hhᵀ and the cell step by step, split by units over threads; m goes to y or M.
         var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
-        work.Backward = false;
-        fixed (float* py = y)
-        {
-            work.Out = py;
-            for (int s = 0; s < T; s++)
-            {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                int o = batch.Offsets[t];
-                // Gates[o.., :] += h · W_hhᵀ and the cell, split by units over threads; m goes to y or M.
-                (work.O, work.Bs) = (o, bs);
-                WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * G4 * S));
-                // h = m, or m · W_hrᵀ, for the running rows.
-                if (P > 0)
-                    Gemm.Sgemm(bs, 1f, k.M.AsSpan(o * H), H, k.HrT!, 0f, y.Slice(o * S), S);
-                y.Slice(o * S, bs * S).CopyTo(k.HState);
-            }
-            work.Out = null;
-        }
+        RunForwardSteps(k, work, batch, y, k.HState, k.HhT.PanelWidth, (long)G4 * S);
         k.HState.AsSpan(0, B * S).CopyTo(hn);
         k.CState.AsSpan(0, B * H).CopyTo(cn);
     }
@@ -334,6 +315,13 @@ internal sealed unsafe class Lstm : RecurrentLayer
         AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, batch, k.Gates, k.Gates, x, y, h0, k.StartRows, dx);
         if (P > 0)
             Gemm.Sgemm(true, false, P, H, batch.N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
+    }
+
+    /// <summary>With projection, h = m · W_hrᵀ for the step's running rows (without, the cell wrote m = h into y).</summary>
+    protected override void AfterForwardStep(LayerCache cache, int o, int bs, Span<float> y)
+    {
+        if (P > 0)
+            Gemm.Sgemm(bs, 1f, ((Cache)cache).M.AsSpan(o * H), H, ((Cache)cache).HrT!, 0f, y.Slice(o * StateSize), StateSize);
     }
 
     /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="ForwardUnits"/>).</summary>

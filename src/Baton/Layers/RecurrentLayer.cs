@@ -228,6 +228,42 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         throw new NotSupportedException($"{GetType().Name} does not split steps by units.");
 
     /// <summary>
+    /// The forward loop over time split by units: one fused part per thread and step (the cells' ForwardUnits, which read
+    /// the running state whole and write their units of y), then <see cref="AfterForwardStep"/> and the step's y rows
+    /// copied into <paramref name="state"/> [B, S] for the next step. <paramref name="multiplyAddsPerRow"/>: of one
+    /// row's recurrent product.
+    /// </summary>
+    protected void RunForwardSteps(LayerCache cache, UnitStepWork work, PackedBatch batch, Span<float> y, Span<float> state,
+        int panelWidth, long multiplyAddsPerRow)
+    {
+        int T = batch.T, S = StateSize, units = CellSize > 0 ? CellSize : StateSize;
+        work.Backward = false;
+        fixed (float* py = y)
+        {
+            work.Out = py;
+            for (int s = 0; s < T; s++)
+            {
+                int t = Reverse ? T - 1 - s : s;
+                int bs = batch.BatchSizes[t];
+                if (bs == 0)
+                    continue;
+                int o = batch.Offsets[t];
+                (work.O, work.Bs) = (o, bs);
+                WorkerPool.Shared.Run(work, StepParts(units, panelWidth, bs * multiplyAddsPerRow));
+                AfterForwardStep(cache, o, bs, y);
+                y.Slice(o * S, bs * S).CopyTo(state);
+            }
+            work.Out = null;
+        }
+    }
+
+    /// <summary>What a forward step does once its parts are done and before its h becomes the running state (LSTM: the
+    /// projection h = m · W_hrᵀ of rows o .. o + bs − 1).</summary>
+    protected virtual void AfterForwardStep(LayerCache cache, int o, int bs, Span<float> y)
+    {
+    }
+
+    /// <summary>
     /// The backward loop over time split by units: one fused part per thread and step (the cells' BackwardUnits), each
     /// first applying the previous step's deferred recurrent product. Leaves the last visited step in
     /// PrevO / PrevBs / PrevCut for the caller's final product. <paramref name="multiplyAddsPerRow"/>: of one row's product.

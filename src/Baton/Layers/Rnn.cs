@@ -78,25 +78,9 @@ internal sealed unsafe class Rnn : RecurrentLayer
             k.HState.AsSpan(0, B * H).CopyTo(hn);
             return;
         }
+        // y[o.., :] = act(y + h · W_hhᵀ) step by step, split by units over threads.
         var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
-        work.Backward = false;
-        fixed (float* py = y)
-        {
-            work.Out = py;
-            for (int s = 0; s < T; s++)
-            {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                int o = batch.Offsets[t];
-                // y[o.., :] = act(y + h · W_hhᵀ), split by units over threads.
-                (work.O, work.Bs) = (o, bs);
-                WorkerPool.Shared.Run(work, StepParts(H, k.HhT.PanelWidth, (long)bs * H * H));
-                y.Slice(o * H, bs * H).CopyTo(k.HState);
-            }
-            work.Out = null;
-        }
+        RunForwardSteps(k, work, batch, y, k.HState, k.HhT.PanelWidth, (long)H * H);
         k.HState.AsSpan(0, B * H).CopyTo(hn);
     }
 
