@@ -38,13 +38,14 @@ internal sealed unsafe class Gru : RecurrentLayer
         public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
         public float[] GH = [];      // [B, 3H] hidden-side pre-activations of one step; Backward: first-step gradients
         public float[] HState = [];  // [B, H] running h (dh in backward)
+        public float[] HNext = [];   // [B, H] the other running-h buffer of a unit-split forward
         public readonly float[] Bias = new float[3 * h];  // [3H] b_ih + b_hh for r, z; b_ih for n
         public readonly float[] Tmp = new float[h];       // [H] scratch of one row
         // W_hhᵀ [H, 3H] for the forward recurrent product, W_hh [3H, H] for the backward one, in one storage (each pass packs its own).
         private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, 3 * h);
         public PackedMatrix HhT => recurrent.Forward;
         public PackedMatrix Hh => recurrent.Backward;
-        public UnitStepWork? Work;                             // the fused step of this cache
+        public UnitSteps? Work;                                // the unit-split runs of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -52,6 +53,7 @@ internal sealed unsafe class Gru : RecurrentLayer
             HnPre = new float[rows * h];
             GH = new float[batch * 3 * h];
             HState = new float[batch * h];
+            HNext = new float[batch * h];
         }
     }
 
@@ -85,9 +87,9 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
         // GH[bs, 3H] = h · W_hhᵀ and the cell into y, step by step, split by units over threads (h is read whole by every
         // part, so it changes only after the step).
-        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
-        RunForwardSteps(k, work, batch, y, k.HState, k.HhT.PanelWidth, (long)G3 * H);
-        k.HState.AsSpan(0, B * H).CopyTo(hn);
+        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
+        RunForwardSteps(work, batch, y, k.HState, k.HNext, k.HhT.PanelWidth, (long)G3 * H);
+        FinalStates(batch, y, hn);
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -152,35 +154,38 @@ internal sealed unsafe class Gru : RecurrentLayer
     /// h · W_hhᵀ, then the cell, whose new h goes to y. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
     /// there), its truncation cut, then dy and the cell backward.
     /// </summary>
-    protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
+    protected override void ForwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
     {
         var k = (Cache)cache;
         int G3 = 3 * H;
+        var h = new ReadOnlySpan<float>(step.HIn, step.Bs * H);
         for (int gate = 0; gate < 3; gate++)
-            Gemm.Sgemm(w.Bs, 1f, k.HState, H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
+            Gemm.Sgemm(step.Bs, 1f, h, H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
         ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H + j0, n);
-        for (int b = 0; b < w.Bs; b++)
+        for (int b = 0; b < step.Bs; b++)
         {
-            int row = w.O + b;
+            int row = step.O + b;
+            var hNew = new Span<float>(step.Out + (long)row * H + j0, n);
             CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), j0, n, bHn, k.HnPre.AsSpan(row * H + j0, n),
-                k.HState.AsSpan(b * H + j0, n), new Span<float>(w.Out + (long)row * H + j0, n), k.Tmp.AsSpan(j0, n));
+                h.Slice(b * H + j0, n), hNew, k.Tmp.AsSpan(j0, n));
+            hNew.CopyTo(new Span<float>(step.HOut + (long)b * H + j0, n));
         }
     }
 
-    protected override void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
+    protected override void BackwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
     {
         var k = (Cache)cache;
         int G3 = 3 * H;
         Span<float> dh = k.HState;
-        if (w.PrevBs > 0)
+        if (step.PrevBs > 0)
         {
             // dh_prev = dh * z (left there by the previous step) + dGatesH · W_hh.
-            Gemm.Sgemm(w.PrevBs, 1f, k.Gates.AsSpan(w.PrevO * G3), G3, k.Hh, 1f, dh, H, j0, n);
-            for (int r = 0; r < w.PrevCut; r++)
+            Gemm.Sgemm(step.PrevBs, 1f, k.Gates.AsSpan(step.PrevO * G3), G3, k.Hh, 1f, dh, H, j0, n);
+            for (int r = 0; r < step.PrevCut; r++)
                 dh.Slice(r * H + j0, n).Clear();
         }
-        for (int b = 0; b < w.Bs; b++)
-            CellBackward(k, w.O + b, b, w.Before, new ReadOnlySpan<float>(w.Out + (long)(w.O + b) * H + j0, n), j0, n,
+        for (int b = 0; b < step.Bs; b++)
+            CellBackward(k, step.O + b, b, step.Before, new ReadOnlySpan<float>(step.Out + (long)(step.O + b) * H + j0, n), j0, n,
                 k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n));
     }
 
@@ -250,13 +255,13 @@ internal sealed unsafe class Gru : RecurrentLayer
     {
         int G3 = 3 * H;
         Span<float> dh = k.HState;
-        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
+        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
         RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
-        if (work.PrevBs > 0)
+        if (work.LastBs > 0)
         {
             // dh_prev of the last step visited, then its cut.
-            Gemm.Sgemm(work.PrevBs, 1f, k.Gates.AsSpan(work.PrevO * G3), G3, k.Hh, 1f, dh, H);
-            dh[..(work.PrevCut * H)].Clear();
+            Gemm.Sgemm(work.LastBs, 1f, k.Gates.AsSpan(work.LastO * G3), G3, k.Hh, 1f, dh, H);
+            dh[..(work.LastCut * H)].Clear();
         }
     }
 

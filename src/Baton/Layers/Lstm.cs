@@ -49,6 +49,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public float[] M = [];       // [N, H] o * tanh(c), only with projection
         public float[] DH = [];      // [N, P] total gradient of h per step, only with projection (backward)
         public float[] HState = [];  // [B, S] running h (dh in backward)
+        public float[] HNext = [];   // [B, S] the other running-h buffer of a unit-split forward
         public float[] CState = [];  // [B, H] running c (dc in backward)
         public float[] DM = [];      // [B, H] gradient of m at one step, only with projection
         public float[] StartRows = [];  // [B, 4H] gate gradients of each sequence's first step (backward)
@@ -62,7 +63,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public PackedMatrix Hh => recurrent.Backward;
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
-        public UnitStepWork? Work;                                          // the fused step of this cache
+        public UnitSteps? Work;                                             // the unit-split runs of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -75,6 +76,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
                 DM = new float[batch * h];
             }
             HState = new float[batch * s];
+            HNext = new float[batch * s];
             CState = new float[batch * h];
             StartRows = new float[batch * 4 * h];
         }
@@ -202,42 +204,61 @@ internal sealed unsafe class Lstm : RecurrentLayer
     /// previous step's dGates · W_hh for these units of dh (deferred there, since every unit of it needs all of
     /// dGates), the truncation cut, then dy and the cell backward.
     /// </summary>
-    protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
+    protected override void ForwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
     {
         var k = (Cache)cache;
         int S = StateSize, G4 = 4 * H;
+        var h = new ReadOnlySpan<float>(step.HIn, step.Bs * S);
         for (int gate = 0; gate < 4; gate++)
-            Gemm.Sgemm(w.Bs, 1f, k.HState, S, k.HhT, 1f, k.Gates.AsSpan(w.O * G4), G4, gate * H + j0, n);
-        for (int b = 0; b < w.Bs; b++)
+            Gemm.Sgemm(step.Bs, 1f, h, S, k.HhT, 1f, k.Gates.AsSpan(step.O * G4), G4, gate * H + j0, n);
+        for (int b = 0; b < step.Bs; b++)
         {
-            int row = w.O + b;
-            Span<float> m = P > 0 ? k.M.AsSpan(row * H + j0, n) : new Span<float>(w.Out + (long)row * S + j0, n);
+            int row = step.O + b;
+            Span<float> m = P > 0 ? k.M.AsSpan(row * H + j0, n) : new Span<float>(step.Out + (long)row * S + j0, n);
             CellForward(k.Gates.AsSpan(row * G4, G4), j0, n, k.CState.AsSpan(b * H + j0, n), k.C.AsSpan(row * H + j0, n),
                 m, k.Tmp.AsSpan(j0, n));
+            if (P == 0)
+                m.CopyTo(new Span<float>(step.HOut + (long)b * S + j0, n));
         }
     }
 
-    protected override void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
+    protected override bool HasForwardStepEpilogue => P > 0;
+
+    /// <summary>h = m · W_hrᵀ for this part's share of the P columns, into y and the next running h.</summary>
+    protected override void ForwardStepEpilogue(LayerCache cache, in UnitStep step, int index, int count)
+    {
+        var k = (Cache)cache;
+        int S = StateSize;
+        int c0 = (int)((long)S * index / count), c1 = (int)((long)S * (index + 1) / count);
+        if (c1 <= c0)
+            return;
+        var y = new Span<float>(step.Out + (long)step.O * S, step.Bs * S);
+        Gemm.Sgemm(step.Bs, 1f, k.M.AsSpan(step.O * H), H, k.HrT!, 0f, y, S, c0, c1 - c0);
+        for (int b = 0; b < step.Bs; b++)
+            y.Slice(b * S + c0, c1 - c0).CopyTo(new Span<float>(step.HOut + (long)b * S + c0, c1 - c0));
+    }
+
+    protected override void BackwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
     {
         var k = (Cache)cache;
         int G4 = 4 * H;                                              // no projection here: S = H
         Span<float> dh = k.HState, dc = k.CState;
-        if (w.PrevBs > 0)
+        if (step.PrevBs > 0)
         {
-            Gemm.Sgemm(w.PrevBs, 1f, k.Gates.AsSpan(w.PrevO * G4), G4, k.Hh, 0f, dh, H, j0, n);
-            for (int r = 0; r < w.PrevCut; r++)
+            Gemm.Sgemm(step.PrevBs, 1f, k.Gates.AsSpan(step.PrevO * G4), G4, k.Hh, 0f, dh, H, j0, n);
+            for (int r = 0; r < step.PrevCut; r++)
             {
                 dh.Slice(r * H + j0, n).Clear();
                 dc.Slice(r * H + j0, n).Clear();
             }
         }
-        var c0 = new ReadOnlySpan<float>(k.C0, w.Bs * H);
-        for (int b = 0; b < w.Bs; b++)
+        var c0 = new ReadOnlySpan<float>(k.C0, step.Bs * H);
+        for (int b = 0; b < step.Bs; b++)
         {
-            int row = w.O + b;
+            int row = step.O + b;
             Span<float> dhRow = dh.Slice(b * H + j0, n);
-            TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(w.Out + (long)row * H + j0, n), dhRow);
-            CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H + j0, n), PreviousState(k.C, c0, w.Before, b, H, j0, n),
+            TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(step.Out + (long)row * H + j0, n), dhRow);
+            CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H + j0, n), PreviousState(k.C, c0, step.Before, b, H, j0, n),
                 dhRow, dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n), k.Tmp3.AsSpan(j0, n), j0, n);
         }
     }
@@ -270,9 +291,9 @@ internal sealed unsafe class Lstm : RecurrentLayer
             return;
         }
         // Gates[o.., :] += h · W_hhᵀ and the cell step by step, split by units over threads; m goes to y or M.
-        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
-        RunForwardSteps(k, work, batch, y, k.HState, k.HhT.PanelWidth, (long)G4 * S);
-        k.HState.AsSpan(0, B * S).CopyTo(hn);
+        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
+        RunForwardSteps(work, batch, y, k.HState, k.HNext, k.HhT.PanelWidth, (long)G4 * S);
+        FinalStates(batch, y, hn);
         k.CState.AsSpan(0, B * H).CopyTo(cn);
     }
 
@@ -317,25 +338,18 @@ internal sealed unsafe class Lstm : RecurrentLayer
             Gemm.Sgemm(true, false, P, H, batch.N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
     }
 
-    /// <summary>With projection, h = m · W_hrᵀ for the step's running rows (without, the cell wrote m = h into y).</summary>
-    protected override void AfterForwardStep(LayerCache cache, int o, int bs, Span<float> y)
-    {
-        if (P > 0)
-            Gemm.Sgemm(bs, 1f, ((Cache)cache).M.AsSpan(o * H), H, ((Cache)cache).HrT!, 0f, y.Slice(o * StateSize), StateSize);
-    }
-
     /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="ForwardUnits"/>).</summary>
     private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
     {
         int G4 = 4 * H;
-        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
+        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
         RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G4 * H);
-        if (work.PrevBs == 0)
+        if (work.LastBs == 0)
             return;
         // dh_prev of the last step visited: dGates · W_hh, then its cut.
-        Gemm.Sgemm(work.PrevBs, 1f, k.Gates.AsSpan(work.PrevO * G4), G4, k.Hh, 0f, k.HState, H);
-        k.HState.AsSpan(0, work.PrevCut * H).Clear();
-        k.CState.AsSpan(0, work.PrevCut * H).Clear();
+        Gemm.Sgemm(work.LastBs, 1f, k.Gates.AsSpan(work.LastO * G4), G4, k.Hh, 0f, k.HState, H);
+        k.HState.AsSpan(0, work.LastCut * H).Clear();
+        k.CState.AsSpan(0, work.LastCut * H).Clear();
     }
 
     /// <summary>The backward loop with projection: dm = dh · W_hr needs every unit of dh, so each step runs whole.</summary>

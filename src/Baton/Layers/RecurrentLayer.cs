@@ -198,98 +198,170 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         return (Math.Min(units, b0 * panelWidth), Math.Min(units, b1 * panelWidth));
     }
 
-    /// <summary>One time step split by hidden units: what it needs to know, and the dispatch of each part to the cell.</summary>
-    internal sealed class UnitStepWork(RecurrentLayer layer, LayerCache cache, int units, int panelWidth) : IParallelWork
+    /// <summary>One time step of a unit-split run, as each part sees it (each part keeps its own copy).</summary>
+    protected struct UnitStep
+    {
+        public int O, Bs;                     // this step's first packed row and running rows
+        public int PrevO, PrevBs, PrevCut;    // backward: the step whose gradients feed dh (PrevBs = 0: none), rows to cut
+        public (int Offset, int Rows) Before; // backward: where this step's rows find h_{t−1}, c_{t−1} (see PreviousStep)
+        public float* Out;                    // forward: y [N, S] (where the cell writes it); backward: dy [N, S]
+        public float* HIn, HOut;              // forward: the running h [B, S] before the step, and where its parts write it after
+    }
+
+    /// <summary>
+    /// A whole sequence split by hidden units: one part per thread runs every step for its units and meets the others at
+    /// a <see cref="SpinBarrier"/> once per step, since the next step's product reads every unit of this one's h (forward)
+    /// or dGates (backward).
+    /// </summary>
+    internal sealed class UnitSteps(RecurrentLayer layer, LayerCache cache, int units, int panelWidth) : ITeamWork
     {
         public bool Backward;
-        public int O, Bs;                  // this step's first packed row and running rows
-        public int PrevO, PrevBs, PrevCut; // backward: the step whose gradients feed dh (PrevBs = 0: none), rows to cut
-        public (int Offset, int Rows) Before; // backward: where this step's rows find h_{t−1}, c_{t−1} (see PreviousStep)
-        public float* Out;                 // forward: y [N, S] (where the cell writes it); backward: dy [N, S]
+        public PackedBatch? Batch;
+        public int TruncateBefore;
+        public float* Out;                   // forward: y; backward: dy
+        public float* StateA, StateB;        // forward: the two running-h buffers the steps alternate between
+        public int LastO, LastBs, LastCut;   // backward: the last step visited, for the caller's final deferred product
 
-        public void Execute(int index, int count)
+        public void Execute(int index, int count, SpinBarrier barrier)
         {
             var (j0, j1) = PartUnits(units, panelWidth, index, count);
-            if (j0 >= j1)
-                return;
             if (Backward)
-                layer.BackwardUnits(cache, this, j0, j1 - j0);
+                layer.BackwardPart(cache, this, j0, j1 - j0, index, barrier);
             else
-                layer.ForwardUnits(cache, this, j0, j1 - j0);
+                layer.ForwardPart(cache, this, j0, j1 - j0, index, count, barrier);
         }
     }
 
-    /// <summary>Units [j0, j0 + n) of the forward time step described by <paramref name="w"/>.</summary>
-    protected virtual void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n) =>
+    /// <summary>Units [j0, j0 + n) of the forward time step <paramref name="step"/>: the recurrent product of step.HIn, the
+    /// cell, and the new h written to y and, unless the layer has a <see cref="ForwardStepEpilogue"/>, to step.HOut.</summary>
+    protected virtual void ForwardUnits(LayerCache cache, in UnitStep step, int j0, int n) =>
         throw new NotSupportedException($"{GetType().Name} does not split steps by units.");
 
-    /// <summary>Units [j0, j0 + n) of the backward time step described by <paramref name="w"/>.</summary>
-    protected virtual void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n) =>
+    /// <summary>Units [j0, j0 + n) of the backward time step <paramref name="step"/>.</summary>
+    protected virtual void BackwardUnits(LayerCache cache, in UnitStep step, int j0, int n) =>
         throw new NotSupportedException($"{GetType().Name} does not split steps by units.");
+
+    /// <summary>True when a forward step needs every unit of the cell before its h exists (LSTM with projection).</summary>
+    protected virtual bool HasForwardStepEpilogue => false;
+
+    /// <summary>Part <paramref name="index"/> of <paramref name="count"/> of the work that turns a finished cell step into h
+    /// (LSTM: h = m · W_hrᵀ for its share of the columns), writing its columns of y and step.HOut.</summary>
+    protected virtual void ForwardStepEpilogue(LayerCache cache, in UnitStep step, int index, int count)
+    {
+    }
 
     /// <summary>
-    /// The forward loop over time split by units: one fused part per thread and step (the cells' ForwardUnits, which read
-    /// the running state whole and write their units of y), then <see cref="AfterForwardStep"/> and the step's y rows
-    /// copied into <paramref name="state"/> [B, S] for the next step. <paramref name="multiplyAddsPerRow"/>: of one
-    /// row's recurrent product.
+    /// The forward loop split by hidden units (the cells' <see cref="ForwardUnits"/>), from the running h in
+    /// <paramref name="stateA"/> [B, S] (h0 there on entry); <paramref name="stateB"/> [B, S] is the other buffer the steps
+    /// alternate with. Read hn from y (<see cref="FinalStates"/>): the buffers end in step order, not sequence order.
+    /// <paramref name="multiplyAddsPerRow"/>: of one row's recurrent product.
     /// </summary>
-    protected void RunForwardSteps(LayerCache cache, UnitStepWork work, PackedBatch batch, Span<float> y, Span<float> state,
+    protected void RunForwardSteps(UnitSteps work, PackedBatch batch, Span<float> y, Span<float> stateA, Span<float> stateB,
         int panelWidth, long multiplyAddsPerRow)
     {
-        int T = batch.T, S = StateSize, units = CellSize > 0 ? CellSize : StateSize;
-        work.Backward = false;
-        fixed (float* py = y)
+        int B = batch.B, S = StateSize, units = CellSize > 0 ? CellSize : StateSize;
+        stateA[..(B * S)].CopyTo(stateB);   // rows that start late (reverse direction) read h0 from either buffer
+        fixed (float* py = y, pa = stateA, pb = stateB)
         {
+            (work.Backward, work.Batch) = (false, batch);
             work.Out = py;
-            for (int s = 0; s < T; s++)
+            work.StateA = pa;
+            work.StateB = pb;
+            try
             {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                int o = batch.Offsets[t];
-                (work.O, work.Bs) = (o, bs);
-                WorkerPool.Shared.Run(work, StepParts(units, panelWidth, bs * multiplyAddsPerRow));
-                AfterForwardStep(cache, o, bs, y);
-                y.Slice(o * S, bs * S).CopyTo(state);
+                WorkerPool.Shared.RunTeam(work, StepParts(units, panelWidth, B * multiplyAddsPerRow));
             }
-            work.Out = null;
+            finally
+            {
+                work.Batch = null;
+                work.Out = work.StateA = work.StateB = null;
+            }
         }
     }
 
-    /// <summary>What a forward step does once its parts are done and before its h becomes the running state (LSTM: the
-    /// projection h = m · W_hrᵀ of rows o .. o + bs − 1).</summary>
-    protected virtual void AfterForwardStep(LayerCache cache, int o, int bs, Span<float> y)
+    private void ForwardPart(LayerCache cache, UnitSteps w, int j0, int n, int index, int count, SpinBarrier barrier)
     {
+        var batch = w.Batch!;
+        int T = batch.T;
+        var step = new UnitStep { Out = w.Out };
+        int visited = 0;
+        for (int s = 0; s < T; s++)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                continue;
+            (step.O, step.Bs) = (batch.Offsets[t], bs);
+            bool even = (visited++ & 1) == 0;
+            step.HIn = even ? w.StateA : w.StateB;
+            step.HOut = even ? w.StateB : w.StateA;
+            if (n > 0)
+                ForwardUnits(cache, step, j0, n);
+            if (HasForwardStepEpilogue)
+            {
+                barrier.SignalAndWait();
+                ForwardStepEpilogue(cache, step, index, count);
+            }
+            barrier.SignalAndWait();
+        }
+    }
+
+    /// <summary>hn [B, S] = each sorted row's h after its own last step: its row of y at step length − 1 (step 0 in reverse).</summary>
+    protected void FinalStates(PackedBatch batch, ReadOnlySpan<float> y, Span<float> hn)
+    {
+        int S = StateSize;
+        for (int b = 0; b < batch.B; b++)
+        {
+            int t = Reverse ? 0 : batch.Lengths[b] - 1;
+            y.Slice((batch.Offsets[t] + b) * S, S).CopyTo(hn.Slice(b * S, S));
+        }
     }
 
     /// <summary>
-    /// The backward loop over time split by units: one fused part per thread and step (the cells' BackwardUnits), each
-    /// first applying the previous step's deferred recurrent product. Leaves the last visited step in
-    /// PrevO / PrevBs / PrevCut for the caller's final product. <paramref name="multiplyAddsPerRow"/>: of one row's product.
+    /// The backward loop split by hidden units (the cells' <see cref="BackwardUnits"/>, each first applying the previous
+    /// step's deferred recurrent product). Leaves the last visited step in LastO / LastBs / LastCut for the caller's final
+    /// product. <paramref name="multiplyAddsPerRow"/>: of one row's product.
     /// </summary>
-    protected void RunBackwardSteps(UnitStepWork work, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore,
+    protected void RunBackwardSteps(UnitSteps work, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore,
         int panelWidth, long multiplyAddsPerRow)
     {
-        int T = batch.T, units = CellSize > 0 ? CellSize : StateSize;
-        work.Backward = true;
-        work.PrevBs = 0;
+        int units = CellSize > 0 ? CellSize : StateSize;
         fixed (float* pdy = dy)
         {
+            (work.Backward, work.Batch, work.TruncateBefore, work.LastBs) = (true, batch, truncateBefore, 0);
             work.Out = pdy;
-            for (int s = T - 1; s >= 0; s--)
+            try
             {
-                int t = Reverse ? T - 1 - s : s;
-                int bs = batch.BatchSizes[t];
-                if (bs == 0)
-                    continue;
-                (work.O, work.Bs, work.Before) = (batch.Offsets[t], bs, PreviousStep(batch, t));
-                WorkerPool.Shared.Run(work, StepParts(units, panelWidth, Math.Max(bs, work.PrevBs) * multiplyAddsPerRow));
-                (work.PrevO, work.PrevBs) = (work.O, bs);
-                work.PrevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+                WorkerPool.Shared.RunTeam(work, StepParts(units, panelWidth, batch.B * multiplyAddsPerRow));
             }
-            work.Out = null;
+            finally
+            {
+                work.Batch = null;
+                work.Out = null;
+            }
         }
+    }
+
+    private void BackwardPart(LayerCache cache, UnitSteps w, int j0, int n, int index, SpinBarrier barrier)
+    {
+        var batch = w.Batch!;
+        int T = batch.T;
+        var step = new UnitStep { Out = w.Out };
+        for (int s = T - 1; s >= 0; s--)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                continue;
+            (step.O, step.Bs, step.Before) = (batch.Offsets[t], bs, PreviousStep(batch, t));
+            if (n > 0)
+                BackwardUnits(cache, step, j0, n);
+            barrier.SignalAndWait();
+            (step.PrevO, step.PrevBs) = (step.O, bs);
+            step.PrevCut = IsCut(t, w.TruncateBefore) ? CutRows(batch, t, Reverse) : 0;
+        }
+        if (index == 0)
+            (w.LastO, w.LastBs, w.LastCut) = (step.PrevO, step.PrevBs, step.PrevCut);
     }
 
     /// <summary>

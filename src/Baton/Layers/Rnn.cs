@@ -32,17 +32,19 @@ internal sealed unsafe class Rnn : RecurrentLayer
     {
         public float[] DPre = [];    // [N, H] gradient of the pre-activation (backward)
         public float[] HState = [];  // [B, H] running h (dh in backward)
+        public float[] HNext = [];   // [B, H] the other running-h buffer of a unit-split forward
         public readonly float[] Bias = new float[h];     // [H] b_ih + b_hh
         // W_hhᵀ for the forward recurrent product, W_hh for the backward one, in one storage (each pass packs its own).
         private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, h);
         public PackedMatrix HhT => recurrent.Forward;
         public PackedMatrix Hh => recurrent.Backward;
-        public UnitStepWork? Work;                            // the fused step of this cache
+        public UnitSteps? Work;                               // the unit-split runs of this cache
 
         protected override void Allocate(int rows, int batch)
         {
             DPre = new float[rows * h];
             HState = new float[batch * h];
+            HNext = new float[batch * h];
         }
     }
 
@@ -79,9 +81,9 @@ internal sealed unsafe class Rnn : RecurrentLayer
             return;
         }
         // y[o.., :] = act(y + h · W_hhᵀ) step by step, split by units over threads.
-        var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
-        RunForwardSteps(k, work, batch, y, k.HState, k.HhT.PanelWidth, (long)H * H);
-        k.HState.AsSpan(0, B * H).CopyTo(hn);
+        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
+        RunForwardSteps(work, batch, y, k.HState, k.HNext, k.HhT.PanelWidth, (long)H * H);
+        FinalStates(batch, y, hn);
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -161,26 +163,30 @@ internal sealed unsafe class Rnn : RecurrentLayer
     /// h · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
     /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
     /// </summary>
-    protected override void ForwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
+    protected override void ForwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
     {
         var k = (Cache)cache;
-        var y = new Span<float>(w.Out + (long)w.O * H, w.Bs * H);
-        Gemm.Sgemm(w.Bs, 1f, k.HState, H, k.HhT, 1f, y, H, j0, n);
-        for (int b = 0; b < w.Bs; b++)
-            Activate(y.Slice(b * H + j0, n));
+        var y = new Span<float>(step.Out + (long)step.O * H, step.Bs * H);
+        Gemm.Sgemm(step.Bs, 1f, new ReadOnlySpan<float>(step.HIn, step.Bs * H), H, k.HhT, 1f, y, H, j0, n);
+        for (int b = 0; b < step.Bs; b++)
+        {
+            var hNew = y.Slice(b * H + j0, n);
+            Activate(hNew);
+            hNew.CopyTo(new Span<float>(step.HOut + (long)b * H + j0, n));
+        }
     }
 
-    protected override void BackwardUnits(LayerCache cache, UnitStepWork w, int j0, int n)
+    protected override void BackwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
     {
         var k = (Cache)cache;
         Span<float> dh = k.HState;
-        if (w.PrevBs > 0)
+        if (step.PrevBs > 0)
         {
-            Gemm.Sgemm(w.PrevBs, 1f, k.DPre.AsSpan(w.PrevO * H), H, k.Hh, 0f, dh, H, j0, n);
-            for (int r = 0; r < w.PrevCut; r++)
+            Gemm.Sgemm(step.PrevBs, 1f, k.DPre.AsSpan(step.PrevO * H), H, k.Hh, 0f, dh, H, j0, n);
+            for (int r = 0; r < step.PrevCut; r++)
                 dh.Slice(r * H + j0, n).Clear();
         }
-        PreGradient(k, w.O, 0, w.Bs, dh, w.Out, k.Y, j0, n);
+        PreGradient(k, step.O, 0, step.Bs, dh, step.Out, k.Y, j0, n);
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
@@ -204,18 +210,18 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
         else
         {
-            var work = k.Work ??= new UnitStepWork(this, k, H, k.HhT.PanelWidth);
+            var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
             fixed (float* py = y)
             {
                 k.Y = py;
                 RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
                 k.Y = null;
             }
-            if (work.PrevBs > 0)
+            if (work.LastBs > 0)
             {
                 // dh_prev of the last step visited, then its cut.
-                Gemm.Sgemm(work.PrevBs, 1f, k.DPre.AsSpan(work.PrevO * H), H, k.Hh, 0f, dh, H);
-                dh[..(work.PrevCut * H)].Clear();
+                Gemm.Sgemm(work.LastBs, 1f, k.DPre.AsSpan(work.LastO * H), H, k.Hh, 0f, dh, H);
+                dh[..(work.LastCut * H)].Clear();
             }
         }
         dh.CopyTo(dh0);

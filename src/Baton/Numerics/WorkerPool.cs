@@ -29,6 +29,9 @@ public sealed class WorkerPool
     private int workerCount;
     private IParallelWork? current;
     private int currentCount;
+    private bool currentSingle;   // a team run: each thread runs at most one part
+    private readonly TeamRun team = new();
+    private readonly SpinBarrier solo = new();
     private int generation;
     private long claim; // (generation << 32) | next unclaimed part
     private int done;
@@ -47,36 +50,70 @@ public sealed class WorkerPool
             return;
         }
         lock (gate)
+            RunLocked(work, count, single: false);
+    }
+
+    /// <summary>
+    /// Runs the <paramref name="count"/> parts of <paramref name="work"/> at the same time, each on its own thread (the
+    /// caller's and count − 1 workers), sharing one <see cref="SpinBarrier"/>: the shape of a recurrence split by hidden
+    /// units, whose parts meet once per time step. Inside another run's part, or with count ≤ 1, it runs as one part.
+    /// </summary>
+    public void RunTeam(ITeamWork work, int count)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (count <= 1 || isWorker || Monitor.IsEntered(gate))
         {
-            EnsureWorkers(count - 1);
-            current = work;
-            currentCount = count;
-            failure = null;
-            Volatile.Write(ref done, 0);
-            int gen = generation + 1;
-            Interlocked.Exchange(ref claim, (long)gen << 32);
-            Interlocked.Exchange(ref generation, gen); // full fence: published before sleepers is read
-            if (Volatile.Read(ref sleepers) > 0)
+            // A barrier cannot be met by one thread running the parts in turn: the work runs as a single part.
+            solo.Reset(1);
+            work.Execute(0, 1, solo);
+            return;
+        }
+        lock (gate)
+        {
+            team.Work = work;
+            team.Barrier.Reset(count);
+            try
             {
-                lock (sleepLock)
-                    Monitor.PulseAll(sleepLock);
+                RunLocked(team, count, single: true);
             }
-            Participate(gen, work, count);
-            // Parts still running elsewhere finish within microseconds: poll tightly first (SpinWait.SpinOnce starts
-            // yielding the core after ten polls, a system call each), then yield in case that thread was descheduled.
-            for (int polls = 0; Volatile.Read(ref done) < count && polls < TightPolls; polls++)
-                Thread.SpinWait(1);
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref done) < count)
-                spinner.SpinOnce(sleep1Threshold: -1);
-            current = null;
-            if (failure is { } f)
-                ExceptionDispatchInfo.Throw(f);
+            finally
+            {
+                team.Work = null;
+            }
         }
     }
 
-    /// <summary>Claims and runs parts of run <paramref name="gen"/> until none is left.</summary>
-    private void Participate(int gen, IParallelWork? work, int count)
+    private void RunLocked(IParallelWork work, int count, bool single)
+    {
+        EnsureWorkers(count - 1);
+        current = work;
+        currentCount = count;
+        currentSingle = single;
+        failure = null;
+        Volatile.Write(ref done, 0);
+        int gen = generation + 1;
+        Interlocked.Exchange(ref claim, (long)gen << 32);
+        Interlocked.Exchange(ref generation, gen); // full fence: published before sleepers is read
+        if (Volatile.Read(ref sleepers) > 0)
+        {
+            lock (sleepLock)
+                Monitor.PulseAll(sleepLock);
+        }
+        Participate(gen, work, count, single);
+        // Parts still running elsewhere finish within microseconds: poll tightly first (SpinWait.SpinOnce starts
+        // yielding the core after ten polls, a system call each), then yield in case that thread was descheduled.
+        for (int polls = 0; Volatile.Read(ref done) < count && polls < TightPolls; polls++)
+            Thread.SpinWait(1);
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref done) < count)
+            spinner.SpinOnce(sleep1Threshold: -1);
+        current = null;
+        if (failure is { } f)
+            ExceptionDispatchInfo.Throw(f);
+    }
+
+    /// <summary>Claims and runs parts of run <paramref name="gen"/> until none is left, or one when <paramref name="single"/>.</summary>
+    private void Participate(int gen, IParallelWork? work, int count, bool single)
     {
         while (true)
         {
@@ -91,9 +128,33 @@ public sealed class WorkerPool
             }
             catch (Exception e)
             {
-                Interlocked.CompareExchange(ref failure, e, null);
+                // A team's partners of a failed part fail with OperationCanceledException: report the cause instead.
+                if (Interlocked.CompareExchange(ref failure, e, null) is OperationCanceledException && e is not OperationCanceledException)
+                    Volatile.Write(ref failure, e);
             }
             Interlocked.Increment(ref done);
+            if (single)
+                return;
+        }
+    }
+
+    /// <summary>A team run as pool work: a failing part breaks the barrier so that its partners stop waiting.</summary>
+    private sealed class TeamRun : IParallelWork
+    {
+        public ITeamWork? Work;
+        public readonly SpinBarrier Barrier = new();
+
+        public void Execute(int index, int count)
+        {
+            try
+            {
+                Work!.Execute(index, count, Barrier);
+            }
+            catch
+            {
+                Barrier.Break();
+                throw;
+            }
         }
     }
 
@@ -101,16 +162,18 @@ public sealed class WorkerPool
     {
         while (workerCount < needed)
         {
-            var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"baton-worker-{workerCount + 1}" };
+            // The worker starts from the generation before the run that made it: read when its thread starts, it could
+            // already be this run's, which the worker would then skip; a team run cannot finish without it.
+            int seen = generation;
+            var thread = new Thread(() => WorkerLoop(seen)) { IsBackground = true, Name = $"baton-worker-{workerCount + 1}" };
             thread.Start();
             workerCount++;
         }
     }
 
-    private void WorkerLoop()
+    private void WorkerLoop(int seen)
     {
         isWorker = true;
-        int seen = Volatile.Read(ref generation);
         while (true)
         {
             int spins = 0;
@@ -134,7 +197,7 @@ public sealed class WorkerPool
             seen = gen;
             // The work read here belongs to run gen or a later one; a part is only run after claiming it
             // under gen's tag, which fails once that run is over.
-            Participate(gen, Volatile.Read(ref current), Volatile.Read(ref currentCount));
+            Participate(gen, Volatile.Read(ref current), Volatile.Read(ref currentCount), Volatile.Read(ref currentSingle));
         }
     }
 }

@@ -58,6 +58,90 @@ public class WorkerPoolTests
         Assert.All(after.Runs, r => Assert.Equal(1, r));
     }
 
+    /// <summary>Each part adds its index into slot[step] and, after the barrier, checks that every part's addition is there.</summary>
+    private sealed class LockstepWork(int steps) : ITeamWork
+    {
+        public readonly int[] Sums = new int[steps];
+        public readonly int[] ThreadIds = new int[8];
+        public int Mismatches, Parts;
+
+        public void Execute(int index, int count, SpinBarrier barrier)
+        {
+            ThreadIds[index] = Environment.CurrentManagedThreadId;
+            Parts = count;
+            int expected = count * (count + 1) / 2;
+            for (int s = 0; s < Sums.Length; s++)
+            {
+                Interlocked.Add(ref Sums[s], index + 1);
+                barrier.SignalAndWait();
+                if (Volatile.Read(ref Sums[s]) != expected)
+                    Interlocked.Increment(ref Mismatches);
+            }
+        }
+    }
+
+    private sealed class FailingTeamWork : ITeamWork
+    {
+        public void Execute(int index, int count, SpinBarrier barrier)
+        {
+            for (int s = 0; s < 100; s++)
+            {
+                if (index == count - 1 && s == 10)
+                    throw new InvalidOperationException("team part failed");
+                barrier.SignalAndWait();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_team_runs_its_parts_at_once_on_distinct_threads_in_lockstep(int parts)
+    {
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = parts;
+            var work = new LockstepWork(2000);
+            WorkerPool.Shared.RunTeam(work, parts);
+            Assert.Equal(parts, work.Parts);
+            Assert.Equal(0, work.Mismatches);
+            Assert.Equal(parts, work.ThreadIds.Take(parts).Distinct().Count());
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_team_part_rethrows_its_own_exception_and_frees_its_partners()
+    {
+        var task = Task.Run(() => Assert.Throws<InvalidOperationException>(() => WorkerPool.Shared.RunTeam(new FailingTeamWork(), 2)));
+        var finished = await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(finished == task, "the failed part's partner waited forever");
+        Assert.Equal("team part failed", (await task).Message);
+        var after = new LockstepWork(10);
+        WorkerPool.Shared.RunTeam(after, 2);
+        Assert.Equal(0, after.Mismatches);
+    }
+
+    private sealed class NestedTeamWork : IParallelWork
+    {
+        public readonly LockstepWork[] Inner = [new(5), new(5)];
+
+        public void Execute(int index, int count) => WorkerPool.Shared.RunTeam(Inner[index], 2);
+    }
+
+    [Fact]
+    public void A_team_started_inside_a_part_runs_as_one_part()
+    {
+        var work = new NestedTeamWork();
+        WorkerPool.Shared.Run(work, 2);
+        Assert.All(work.Inner, inner => Assert.Equal(1, inner.Parts));
+        Assert.All(work.Inner, inner => Assert.Equal(0, inner.Mismatches));
+    }
+
     [Fact]
     public async Task A_run_started_inside_a_part_completes_inline()
     {

@@ -1,0 +1,57 @@
+namespace Baton.Numerics;
+
+/// <summary>
+/// The barrier between the time steps of a team run (<see cref="WorkerPool.RunTeam"/>): every part arrives, the last one
+/// opens the next phase. Waiting spins on one field, so a step boundary costs one cache-line hand-over between cores
+/// (a few hundred nanoseconds) instead of a fork and a join. A part that fails breaks the barrier, so the others throw
+/// instead of waiting for it forever.
+/// </summary>
+public sealed class SpinBarrier
+{
+    /// <summary>Polls before a waiting part starts yielding its core (a descheduled partner needs it back).</summary>
+    private const int TightPolls = 4_000;
+
+    private int parties = 1;
+    private int arrived;
+    private readonly int[] phase = new int[32];   // phase[16]: its own cache line, apart from arrived
+    private volatile bool broken;
+
+    /// <summary>Parts that must arrive before a phase opens.</summary>
+    public int Parties => parties;
+
+    /// <summary>Prepares the barrier for a new run of <paramref name="count"/> parts.</summary>
+    internal void Reset(int count)
+    {
+        parties = count;
+        arrived = 0;
+        broken = false;
+    }
+
+    /// <summary>Marks the run as failed: every waiting and later <see cref="SignalAndWait"/> throws.</summary>
+    internal void Break() => broken = true;
+
+    /// <summary>Arrives and waits until every part of the team has arrived.</summary>
+    public void SignalAndWait()
+    {
+        if (parties == 1)
+            return;
+        ref int current = ref phase[16];
+        int p = Volatile.Read(ref current);
+        if (Interlocked.Increment(ref arrived) == parties)
+        {
+            arrived = 0;                       // nobody arrives again before the phase below opens
+            Volatile.Write(ref current, p + 1);
+            return;
+        }
+        var spinner = new SpinWait();
+        for (int polls = 0; Volatile.Read(ref current) == p; polls++)
+        {
+            if (broken)
+                throw new OperationCanceledException("Another part of this team run failed.");
+            if (polls < TightPolls)
+                Thread.SpinWait(1);
+            else
+                spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+}
