@@ -45,7 +45,6 @@ internal sealed unsafe class Gru : RecurrentLayer
         private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, 3 * h);
         public PackedMatrix HhT => recurrent.Forward;
         public PackedMatrix Hh => recurrent.Backward;
-        public UnitSteps? Work;                                // the unit-split runs of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -63,12 +62,11 @@ internal sealed unsafe class Gru : RecurrentLayer
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, T = batch.T, I = InputSize, G3 = 3 * H;
+        int N = batch.N, B = batch.B, I = InputSize, G3 = 3 * H;
         k.Ensure(N, B);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [3H, I]
         k.HhT.Pack(Parameters.Value(weightHh), H, transB: true);
         ReadOnlySpan<float> bHh = Parameters.Value(biasHh);       // [3H]
-        ReadOnlySpan<float> bHn = bHh.Slice(2 * H, H);            // [H]
         Parameters.Value(biasIh).CopyTo(k.Bias);
         TensorPrimitives.Add(k.Bias.AsSpan(0, 2 * H), bHh[..(2 * H)], k.Bias.AsSpan(0, 2 * H));
 
@@ -76,20 +74,9 @@ internal sealed unsafe class Gru : RecurrentLayer
         Gemm.Sgemm(false, true, N, G3, I, 1f, x, I, wIh, I, 0f, k.Gates, G3);
         RowMath.AddBias(k.Gates, N, k.Bias);
 
+        // GH[bs, 3H] = h · W_hhᵀ and the cell into y, step by step.
         h0[..(B * H)].CopyTo(k.HState);
-        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G3 * H), 4L * G3 * H);
-        if (rowParts > 1)
-        {
-            fixed (float* py = y)
-                RunSequences(k, batch, py, 0, backward: false, rowParts);
-            k.HState.AsSpan(0, B * H).CopyTo(hn);
-            return;
-        }
-        // GH[bs, 3H] = h · W_hhᵀ and the cell into y, step by step, split by units over threads (h is read whole by every
-        // part, so it changes only after the step).
-        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
-        RunForwardSteps(work, batch, y, k.HState, k.HNext, k.HhT.PanelWidth, (long)G3 * H);
-        FinalStates(batch, y, hn);
+        ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)G3 * H);
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -116,33 +103,19 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    protected override void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp)
     {
         var k = (Cache)cache;
-        int T = batch.T, G3 = 3 * H;
-        int prevO = 0, prevR1 = 0, prevCut = 0;
-        for (int s = T - 1; s >= 0; s--)
-        {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
-            if (prevR1 > b0)
-                DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
-            var before = PreviousStep(batch, t);
-            for (int b = b0; b < r1; b++)
-                CellBackward(k, o + b, b, before, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H, tmp[..H], tmp.Slice(H, H));
-            (prevO, prevR1) = (o, r1);
-            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
-        }
-        if (prevR1 > b0)
-            DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+        int o = batch.Offsets[t];
+        var before = PreviousStep(batch, t);
+        for (int b = b0; b < r1; b++)
+            CellBackward(k, o + b, b, before, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H, tmp[..H], tmp.Slice(H, H));
     }
 
     /// <summary>dh rows [b0, r1) += those rows of the step at <paramref name="o"/>'s dGatesH · W_hh, then rows below cut detached.</summary>
-    private void DeferredRows(Cache k, int o, int b0, int r1, int cut)
+    protected override void DeferredRows(LayerCache cache, int o, int b0, int r1, int cut)
     {
+        var k = (Cache)cache;
         int G3 = 3 * H;
         Gemm.Sgemm(r1 - b0, 1f, k.Gates.AsSpan((o + b0) * G3), G3, k.Hh, 1f, k.HState.AsSpan(b0 * H), H, 0, H);
         if (cut > b0)
@@ -255,7 +228,7 @@ internal sealed unsafe class Gru : RecurrentLayer
     {
         int G3 = 3 * H;
         Span<float> dh = k.HState;
-        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
+        var work = Units(k, k.HhT.PanelWidth);
         RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
         if (work.LastBs > 0)
         {

@@ -63,7 +63,6 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public PackedMatrix Hh => recurrent.Backward;
         public readonly PackedMatrix? HrT = p > 0 ? new(h, p) : null;  // W_hrᵀ [H, P]
         public readonly PackedMatrix? Hr = p > 0 ? new(p, h) : null;   // W_hr [P, H]
-        public UnitSteps? Work;                                             // the unit-split runs of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -154,41 +153,27 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    protected override void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp)
     {
         var k = (Cache)cache;
-        int T = batch.T, G4 = 4 * H;                                 // no projection here: S = H
+        int o = batch.Offsets[t], G4 = 4 * H;                       // no projection here: S = H
         Span<float> dh = k.HState, dc = k.CState;
-        int prevO = 0, prevR1 = 0, prevCut = 0;
-        for (int s = T - 1; s >= 0; s--)
+        var before = PreviousStep(batch, t);
+        var c0 = new ReadOnlySpan<float>(k.C0, batch.BatchSizes[t] * H);
+        for (int b = b0; b < r1; b++)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
-            if (prevR1 > b0)
-                DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
-            var before = PreviousStep(batch, t);
-            var c0 = new ReadOnlySpan<float>(k.C0, bs * H);
-            for (int b = b0; b < r1; b++)
-            {
-                int row = o + b;
-                Span<float> dhRow = dh.Slice(b * H, H);
-                TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(dy + (long)row * H, H), dhRow);
-                CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H, H), PreviousState(k.C, c0, before, b, H, 0, H), dhRow,
-                    dc.Slice(b * H, H), tmp[..H], tmp.Slice(H, H), tmp.Slice(2 * H, H), 0, H);
-            }
-            (prevO, prevR1) = (o, r1);
-            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+            int row = o + b;
+            Span<float> dhRow = dh.Slice(b * H, H);
+            TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(dy + (long)row * H, H), dhRow);
+            CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H, H), PreviousState(k.C, c0, before, b, H, 0, H), dhRow,
+                dc.Slice(b * H, H), tmp[..H], tmp.Slice(H, H), tmp.Slice(2 * H, H), 0, H);
         }
-        if (prevR1 > b0)
-            DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
     }
 
     /// <summary>dh rows [b0, r1) = those rows of the step at <paramref name="o"/>'s dGates · W_hh, then rows below cut detached.</summary>
-    private void DeferredRows(Cache k, int o, int b0, int r1, int cut)
+    protected override void DeferredRows(LayerCache cache, int o, int b0, int r1, int cut)
     {
+        var k = (Cache)cache;
         int G4 = 4 * H;
         Gemm.Sgemm(r1 - b0, 1f, k.Gates.AsSpan((o + b0) * G4), G4, k.Hh, 0f, k.HState.AsSpan(b0 * H), H, 0, H);
         if (cut > b0)
@@ -267,7 +252,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, T = batch.T, I = InputSize, S = StateSize, G4 = 4 * H;
+        int N = batch.N, B = batch.B, I = InputSize, S = StateSize, G4 = 4 * H;
         k.Ensure(N, B);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [4H, I]
         k.HhT.Pack(Parameters.Value(weightHh), S, transB: true);
@@ -281,19 +266,8 @@ internal sealed unsafe class Lstm : RecurrentLayer
 
         h0[..(B * S)].CopyTo(k.HState);
         c0[..(B * H)].CopyTo(k.CState);
-        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * G4 * S), 4L * G4 * S);
-        if (rowParts > 1)
-        {
-            fixed (float* py = y)
-                RunSequences(k, batch, py, 0, backward: false, rowParts);
-            k.HState.AsSpan(0, B * S).CopyTo(hn);
-            k.CState.AsSpan(0, B * H).CopyTo(cn);
-            return;
-        }
-        // Gates[o.., :] += h · W_hhᵀ and the cell step by step, split by units over threads; m goes to y or M.
-        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
-        RunForwardSteps(work, batch, y, k.HState, k.HNext, k.HhT.PanelWidth, (long)G4 * S);
-        FinalStates(batch, y, hn);
+        // Gates[o.., :] += h · W_hhᵀ and the cell, step by step; m goes to y or M.
+        ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)G4 * S);
         k.CState.AsSpan(0, B * H).CopyTo(cn);
     }
 
@@ -342,7 +316,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
     private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
     {
         int G4 = 4 * H;
-        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
+        var work = Units(k, k.HhT.PanelWidth);
         RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G4 * H);
         if (work.LastBs == 0)
             return;

@@ -250,13 +250,39 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     {
     }
 
+    /// <summary>This cache's unit-split runner, made on first use.</summary>
+    protected UnitSteps Units(LayerCache cache, int panelWidth) =>
+        cache.Units ??= new UnitSteps(this, cache, CellSize > 0 ? CellSize : StateSize, panelWidth);
+
+    /// <summary>
+    /// The forward recurrence from the running h in <paramref name="state"/> [B, S] (h0 there on entry): whole sequences
+    /// split by batch rows where <see cref="SequenceParts"/> chooses them, else steps split by units (<paramref name="next"/>
+    /// [B, S] the second running-h buffer). hn [B, S] receives each row's h after its own last step.
+    /// <paramref name="multiplyAddsPerRow"/>: of one row's recurrent product (G·S: W_hh's size, as floats).
+    /// </summary>
+    protected void ForwardRecurrence(LayerCache cache, PackedBatch batch, Span<float> y, Span<float> state, Span<float> next,
+        Span<float> hn, int panelWidth, long multiplyAddsPerRow)
+    {
+        int B = batch.B, units = CellSize > 0 ? CellSize : StateSize;
+        int rowParts = SequenceParts(B, StepParts(units, panelWidth, B * multiplyAddsPerRow), sizeof(float) * multiplyAddsPerRow);
+        if (rowParts > 1)
+        {
+            fixed (float* py = y)
+                RunSequences(cache, batch, py, 0, backward: false, rowParts);
+            state[..(B * StateSize)].CopyTo(hn);
+            return;
+        }
+        RunForwardSteps(Units(cache, panelWidth), batch, y, state, next, panelWidth, multiplyAddsPerRow);
+        FinalStates(batch, y, hn);
+    }
+
     /// <summary>
     /// The forward loop split by hidden units (the cells' <see cref="ForwardUnits"/>), from the running h in
     /// <paramref name="stateA"/> [B, S] (h0 there on entry); <paramref name="stateB"/> [B, S] is the other buffer the steps
     /// alternate with. Read hn from y (<see cref="FinalStates"/>): the buffers end in step order, not sequence order.
     /// <paramref name="multiplyAddsPerRow"/>: of one row's recurrent product.
     /// </summary>
-    protected void RunForwardSteps(UnitSteps work, PackedBatch batch, Span<float> y, Span<float> stateA, Span<float> stateB,
+    private void RunForwardSteps(UnitSteps work, PackedBatch batch, Span<float> y, Span<float> stateA, Span<float> stateB,
         int panelWidth, long multiplyAddsPerRow)
     {
         int B = batch.B, S = StateSize, units = CellSize > 0 ? CellSize : StateSize;
@@ -387,8 +413,41 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     protected virtual void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp) =>
         throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
 
-    /// <summary>Backward over every step of the sorted rows [b0, b1) only (see <see cref="ForwardRows"/>).</summary>
-    protected virtual void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp) =>
+    /// <summary>
+    /// Backward over every step of the sorted rows [b0, b1) only (see <see cref="ForwardRows"/>): each step first applies the
+    /// previously visited step's deferred recurrent product to its rows of dh (<see cref="DeferredRows"/>), then the cell's
+    /// backward for its own rows (<see cref="BackwardStepRows"/>).
+    /// </summary>
+    private void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    {
+        int T = batch.T;
+        int prevO = 0, prevR1 = 0, prevCut = 0;
+        for (int s = T - 1; s >= 0; s--)
+        {
+            int t = Reverse ? T - 1 - s : s;
+            int bs = batch.BatchSizes[t];
+            if (bs == 0)
+                continue;
+            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
+            if (prevR1 > b0)
+                DeferredRows(cache, prevO, b0, prevR1, Math.Min(prevCut, b1));
+            if (r1 > b0)
+                BackwardStepRows(cache, batch, t, b0, r1, dy, tmp);
+            (prevO, prevR1) = (o, r1);
+            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
+        }
+        if (prevR1 > b0)
+            DeferredRows(cache, prevO, b0, prevR1, Math.Min(prevCut, b1));
+    }
+
+    /// <summary>dh rows [b0, r1) from the recurrent product of those rows of the step at packed row <paramref name="o"/>'s
+    /// gate gradients, then the rows below <paramref name="cut"/> detached.</summary>
+    protected virtual void DeferredRows(LayerCache cache, int o, int b0, int r1, int cut) =>
+        throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
+
+    /// <summary>The cell's backward for sorted rows [b0, r1) of step <paramref name="t"/> (dh already holds their gradient
+    /// from the later steps); tmp: this part's scratch.</summary>
+    protected virtual void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp) =>
         throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
 
     /// <summary>One part of <see cref="RunSequences"/>: the sorted rows [B·index/count, B·(index+1)/count).</summary>
@@ -439,6 +498,9 @@ internal abstract class LayerCache
         BatchCapacity = Math.Max(batch, BatchCapacity);
         Allocate(RowCapacity, BatchCapacity);
     }
+
+    /// <summary>The unit-split runs of this cache (see <see cref="RecurrentLayer.RunForwardSteps"/>).</summary>
+    internal RecurrentLayer.UnitSteps? Units { get; set; }
 
     /// <summary>The row-split run of this cache (see <see cref="RecurrentLayer.RunSequences"/>).</summary>
     internal RecurrentLayer.SequenceWork? Sequences { get; set; }

@@ -38,7 +38,6 @@ internal sealed unsafe class Rnn : RecurrentLayer
         private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, h);
         public PackedMatrix HhT => recurrent.Forward;
         public PackedMatrix Hh => recurrent.Backward;
-        public UnitSteps? Work;                               // the unit-split runs of this cache
 
         protected override void Allocate(int rows, int batch)
         {
@@ -62,7 +61,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn)
     {
         var k = (Cache)cache;
-        int N = batch.N, B = batch.B, T = batch.T, I = InputSize;
+        int N = batch.N, B = batch.B, I = InputSize;
         k.Ensure(N, B);
         k.HhT.Pack(Parameters.Value(weightHh), H, transB: true);
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), k.Bias);
@@ -71,19 +70,9 @@ internal sealed unsafe class Rnn : RecurrentLayer
         Gemm.Sgemm(false, true, N, H, I, 1f, x, I, Parameters.Value(weightIh), I, 0f, y, H);
         RowMath.AddBias(y, N, k.Bias);
 
+        // y[o.., :] = act(y + h · W_hhᵀ), step by step.
         h0[..(B * H)].CopyTo(k.HState);
-        int rowParts = SequenceParts(B, StepParts(H, k.HhT.PanelWidth, (long)B * H * H), 4L * H * H);
-        if (rowParts > 1)
-        {
-            fixed (float* py = y)
-                RunSequences(k, batch, py, 0, backward: false, rowParts);
-            k.HState.AsSpan(0, B * H).CopyTo(hn);
-            return;
-        }
-        // y[o.., :] = act(y + h · W_hhᵀ) step by step, split by units over threads.
-        var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
-        RunForwardSteps(work, batch, y, k.HState, k.HNext, k.HhT.PanelWidth, (long)H * H);
-        FinalStates(batch, y, hn);
+        ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)H * H);
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -104,31 +93,16 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
     }
 
-    protected override void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp)
     {
         var k = (Cache)cache;
-        int prevO = 0, prevR1 = 0, prevCut = 0;
-        for (int s = batch.T - 1; s >= 0; s--)
-        {
-            int t = Reverse ? batch.T - 1 - s : s;
-            int bs = batch.BatchSizes[t];
-            if (bs == 0)
-                continue;
-            int o = batch.Offsets[t], r1 = Math.Min(b1, bs);
-            if (prevR1 > b0)
-                DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
-            if (r1 > b0)
-                PreGradient(k, o, b0, r1 - b0, k.HState.AsSpan(b0 * H), dy, k.Y, 0, H);
-            (prevO, prevR1) = (o, r1);
-            prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
-        }
-        if (prevR1 > b0)
-            DeferredRows(k, prevO, b0, prevR1, Math.Min(prevCut, b1));
+        PreGradient(k, batch.Offsets[t], b0, r1 - b0, k.HState.AsSpan(b0 * H), dy, k.Y, 0, H);
     }
 
     /// <summary>dh rows [b0, r1) = those rows of the step at <paramref name="o"/>'s dPre · W_hh, then rows below cut detached.</summary>
-    private void DeferredRows(Cache k, int o, int b0, int r1, int cut)
+    protected override void DeferredRows(LayerCache cache, int o, int b0, int r1, int cut)
     {
+        var k = (Cache)cache;
         Gemm.Sgemm(r1 - b0, 1f, k.DPre.AsSpan((o + b0) * H), H, k.Hh, 0f, k.HState.AsSpan(b0 * H), H, 0, H);
         if (cut > b0)
             k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
@@ -210,7 +184,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
         else
         {
-            var work = k.Work ??= new UnitSteps(this, k, H, k.HhT.PanelWidth);
+            var work = Units(k, k.HhT.PanelWidth);
             fixed (float* py = y)
             {
                 k.Y = py;

@@ -53,13 +53,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     [InlineData(CellKind.Lstm, 12, 2, 5, 20, GpuSequentialKernel.OneGroup)]
     public void Both_sequential_kernels_match_the_recurrent_stack(CellKind cell, int T, int B, int I, int H, GpuSequentialKernel kernel)
     {
-        var (stack, parameters) = DeerTests.Build(cell, I, H, 71);
-        var rng = new Rng(72);
-        var x = ScanReference.Uniform(rng, T * B * I, -1f, 1f);
-        var h0 = ScanReference.Uniform(rng, B * H, -0.5f, 0.5f);
-        var c0 = cell == CellKind.Lstm ? ScanReference.Uniform(rng, B * H, -0.5f, 0.5f) : [];
-        var expected = new float[T * B * H];
-        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], h0, c0, expected, [], []);
+        var (stack, parameters, x, h0, c0, expected) = DeerTests.Problem.Make(cell, T, B, I, H, 71);
 
         using var deer = new GpuDeer(device, stack, parameters);
         deer.Load(x, T, B, h0, c0);
@@ -77,13 +71,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     public void Quasi_deer_on_the_accelerator_converges_to_the_sequential_result_in_about_the_cpu_iteration_count(CellKind cell, DeerVariant variant)
     {
         const int T = 64, B = 2, I = 5, H = 24;
-        var (stack, parameters) = DeerTests.Build(cell, I, H, 81);
-        var rng = new Rng(82);
-        var x = ScanReference.Uniform(rng, T * B * I, -1f, 1f);
-        var h0 = ScanReference.Uniform(rng, B * H, -0.5f, 0.5f);
-        var c0 = cell == CellKind.Lstm ? ScanReference.Uniform(rng, B * H, -0.5f, 0.5f) : [];
-        var expected = new float[T * B * H];
-        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], h0, c0, expected, [], []);
+        var (stack, parameters, x, h0, c0, expected) = DeerTests.Problem.Make(cell, T, B, I, H, 81);
         var cpu = new Deer(stack, parameters).Evaluate(x, T, B, h0, c0, new float[T * B * H], new DeerOptions(variant));
 
         using var deer = new GpuDeer(device, stack, parameters);

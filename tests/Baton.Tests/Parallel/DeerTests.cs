@@ -9,6 +9,23 @@ public class DeerTests
     private const float MatchTolerance = 1e-5f;   // the bar: max abs against the sequential result
 
     /// <summary>A one-layer stack of <paramref name="cell"/> with seeded weights, scaled by <paramref name="weightScale"/>.</summary>
+    /// <summary>A stack from <see cref="Build"/> (seed), inputs x [T, B, I] and h0 / c0 drawn from seed + 1, and the stack's
+    /// own sequential output for them.</summary>
+    internal sealed record Problem(RecurrentStack Stack, Parameters Parameters, float[] X, float[] H0, float[] C0, float[] Expected)
+    {
+        public static Problem Make(CellKind cell, int T, int B, int I, int H, ulong seed)
+        {
+            var (stack, parameters) = Build(cell, I, H, seed);
+            var rng = new Rng(seed + 1);
+            var x = ScanReference.Uniform(rng, T * B * I, -1f, 1f);
+            var h0 = ScanReference.Uniform(rng, B * H, -0.5f, 0.5f);
+            var c0 = cell == CellKind.Lstm ? ScanReference.Uniform(rng, B * H, -0.5f, 0.5f) : [];
+            var expected = new float[T * B * H];
+            stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], h0, c0, expected, [], []);
+            return new Problem(stack, parameters, x, h0, c0, expected);
+        }
+    }
+
     internal static (RecurrentStack Stack, Parameters Parameters) Build(CellKind cell, int I, int H, ulong seed, float weightScale = 1f)
     {
         var parameters = new Parameters();
@@ -33,13 +50,7 @@ public class DeerTests
     public void Every_variant_converges_to_the_sequential_recurrent_stack(CellKind cell, DeerVariant variant)
     {
         const int T = 96, B = 2, I = 5, H = 8;
-        var (stack, parameters) = Build(cell, I, H, 41);
-        var rng = new Rng(42);
-        var x = ScanReference.Uniform(rng, T * B * I, -1f, 1f);
-        var h0 = ScanReference.Uniform(rng, B * H, -0.5f, 0.5f);
-        var c0 = cell == CellKind.Lstm ? ScanReference.Uniform(rng, B * H, -0.5f, 0.5f) : [];
-        var expected = new float[T * B * H];
-        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], h0, c0, expected, [], []);
+        var (stack, parameters, x, h0, c0, expected) = Problem.Make(cell, T, B, I, H, 41);
 
         var deer = new Deer(stack, parameters);
         var sequential = new float[T * B * H];
