@@ -54,9 +54,6 @@ internal sealed unsafe class Lstm : RecurrentLayer
         public float[] DM = [];      // [B, H] gradient of m at one step, only with projection
         public float[] StartRows = [];  // [B, 4H] gate gradients of each sequence's first step (backward)
         public readonly float[] Bias = new float[4 * h];  // [4H] bias_ih + bias_hh
-        public readonly float[] Tmp = new float[h];       // [H] scratch of one row
-        public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
-        public readonly float[] Tmp3 = new float[h];      // [H] third scratch of one row (backward: tanh c)
         // W_hhᵀ [S, 4H] for the forward recurrent product, W_hh [4H, S] for the backward one, in one storage (each pass packs its own).
         private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(s, 4 * h);
         public PackedMatrix HhT => recurrent.Forward;
@@ -84,48 +81,27 @@ internal sealed unsafe class Lstm : RecurrentLayer
     public override LayerCache CreateCache() => new Cache(H, StateSize, P);
 
     /// <summary>
-    /// Units [j0, j0 + n) of one row of the cell: the four gate slices of g [4H] activated in place; c (the running
-    /// state, updated), m, tmp are the n-wide slices of those units; the new c is also copied to <paramref name="cKept"/>
-    /// unless it is empty.
+    /// Units [j0, j0 + n) of one row of the cell (<see cref="LstmCellKernels.Forward"/>): the four gate slices of g [4H]
+    /// activated in place; c (the running state, updated) and m are the n-wide slices of those units; the new c is also
+    /// copied to <paramref name="cKept"/> and m to <paramref name="hOut"/> unless they are empty.
     /// </summary>
-    private void CellForward(Span<float> g, int j0, int n, Span<float> c, Span<float> cKept, Span<float> m, Span<float> tmp)
+    private void CellForward(Span<float> g, int j0, int n, Span<float> c, Span<float> cKept, Span<float> m, Span<float> hOut = default)
     {
-        Span<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), o = g.Slice(3 * H + j0, n);
-        Activations.Sigmoid(i, i);
-        Activations.Sigmoid(f, f);
-        Activations.Tanh(gg, gg);
-        Activations.Sigmoid(o, o);
-        TensorPrimitives.Multiply(i, gg, tmp);
-        TensorPrimitives.FusedMultiplyAdd(f, c, tmp, c);
-        if (!cKept.IsEmpty)
-            c.CopyTo(cKept);
-        Activations.Tanh(c, tmp);
-        TensorPrimitives.Multiply(o, tmp, m);
+        fixed (float* pg = g, pc = c, pKept = cKept, pm = m, pOut = hOut)
+            LstmCellKernels.Forward(SimdPaths.Best, pg + j0, H, pc, pKept, pm, pOut, n);
     }
 
     /// <summary>
-    /// Units [j0, j0 + n) of one row of the cell's backward, in place: g [4H] holds the activated gates and receives
-    /// their pre-activation gradients (nothing reads the gates of a step after its backward, so BPTT keeps one
-    /// [N, 4H] buffer instead of two). dm, dc (updated to the gradient of c before the step), c (after the step), cPrev and
-    /// the three scratch rows are n-wide slices.
+    /// Units [j0, j0 + n) of one row of the cell's backward, in place (<see cref="LstmCellKernels.Backward"/>): g [4H]
+    /// holds the activated gates and receives their pre-activation gradients (nothing reads the gates of a step after its
+    /// backward, so BPTT keeps one [N, 4H] buffer instead of two). dm, dc (updated to the gradient of c before the step),
+    /// c (after the step) and cPrev are n-wide slices; tanh c is recomputed, as Forward computed it.
     /// </summary>
     private void CellBackward(Span<float> g, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dm,
-        Span<float> dc, Span<float> tmp, Span<float> tmp2, Span<float> tanhC, int j0, int n)
+        Span<float> dc, int j0, int n)
     {
-        Span<float> i = g.Slice(j0, n), f = g.Slice(H + j0, n), gg = g.Slice(2 * H + j0, n), og = g.Slice(3 * H + j0, n);
-        Activations.Tanh(c, tanhC);                        // as Forward computed it, so kept by neither
-        TensorPrimitives.Multiply(dm, og, tmp);
-        Activations.TanhBackward(tanhC, tmp, tmp);
-        TensorPrimitives.Add(dc, tmp, dc);                 // dc = dc_next + dm * o * (1 - tanh²c)
-        TensorPrimitives.Multiply(dm, tanhC, tmp);
-        Activations.SigmoidBackward(og, tmp, og);          // d o
-        TensorPrimitives.Multiply(dc, gg, tmp);
-        TensorPrimitives.Multiply(dc, i, tmp2);
-        Activations.SigmoidBackward(i, tmp, i);            // d i = dc * g * σ'
-        Activations.TanhBackward(gg, tmp2, gg);            // d g = dc * i * tanh'
-        TensorPrimitives.Multiply(dc, cPrev, tmp);
-        TensorPrimitives.Multiply(dc, f, dc);              // dc_prev = dc * f
-        Activations.SigmoidBackward(f, tmp, f);            // d f = dc * c_prev * σ'
+        fixed (float* pg = g, pc = c, pPrev = cPrev, pdm = dm, pdc = dc)
+            LstmCellKernels.Backward(SimdPaths.Best, pg + j0, H, pc, pPrev, pdm, pdc, n);
     }
 
     protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
@@ -144,7 +120,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             {
                 int row = o + b;
                 Span<float> m = P > 0 ? k.M.AsSpan(row * H, H) : new Span<float>(y + (long)row * S, S);
-                CellForward(k.Gates.AsSpan(row * G4, G4), 0, H, k.CState.AsSpan(b * H, H), k.C.AsSpan(row * H, H), m, tmp[..H]);
+                CellForward(k.Gates.AsSpan(row * G4, G4), 0, H, k.CState.AsSpan(b * H, H), k.C.AsSpan(row * H, H), m);
             }
             var yRows = new Span<float>(y + (long)(o + b0) * S, rows * S);
             if (P > 0)
@@ -166,7 +142,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             Span<float> dhRow = dh.Slice(b * H, H);
             TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(dy + (long)row * H, H), dhRow);
             CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H, H), PreviousState(k.C, c0, before, b, H, 0, H), dhRow,
-                dc.Slice(b * H, H), tmp[..H], tmp.Slice(H, H), tmp.Slice(2 * H, H), 0, H);
+                dc.Slice(b * H, H), 0, H);
         }
     }
 
@@ -201,9 +177,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             int row = step.O + b;
             Span<float> m = P > 0 ? k.M.AsSpan(row * H + j0, n) : new Span<float>(step.Out + (long)row * S + j0, n);
             CellForward(k.Gates.AsSpan(row * G4, G4), j0, n, k.CState.AsSpan(b * H + j0, n), k.C.AsSpan(row * H + j0, n),
-                m, k.Tmp.AsSpan(j0, n));
-            if (P == 0)
-                m.CopyTo(new Span<float>(step.HOut + (long)b * S + j0, n));
+                m, P == 0 ? new Span<float>(step.HOut + (long)b * S + j0, n) : default);
         }
     }
 
@@ -244,7 +218,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             Span<float> dhRow = dh.Slice(b * H + j0, n);
             TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(step.Out + (long)row * H + j0, n), dhRow);
             CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H + j0, n), PreviousState(k.C, c0, step.Before, b, H, j0, n),
-                dhRow, dc.Slice(b * H + j0, n), k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n), k.Tmp3.AsSpan(j0, n), j0, n);
+                dhRow, dc.Slice(b * H + j0, n), j0, n);
         }
     }
 
@@ -348,7 +322,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             {
                 int row = o + b;
                 CellBackward(k.Gates.AsSpan(row * G4, G4), k.C.AsSpan(row * H, H), PreviousState(k.C, c0, before, b, H, 0, H),
-                    k.DM.AsSpan(b * H, H), dc.Slice(b * H, H), k.Tmp, k.Tmp2, k.Tmp3, 0, H);
+                    k.DM.AsSpan(b * H, H), dc.Slice(b * H, H), 0, H);
             }
             // dh_prev = dGates · W_hh  ([bs, 4H] · [4H, S]).
             Gemm.Sgemm(bs, 1f, k.Gates.AsSpan(o * G4), G4, k.Hh, 0f, dh, S);
@@ -361,7 +335,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    public override int StepScratchSize(int batch) => batch * 4 * H + batch * H + 5 * H;
+    public override int StepScratchSize(int batch) => batch * 4 * H + batch * H + 4 * H;
 
     public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
     {
@@ -369,11 +343,10 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Span<float> gates = scratch[..(B * G4)];                         // [B, 4H]
         Span<float> mAll = scratch.Slice(B * G4, B * H);                 // [B, H]
         Span<float> bias = scratch.Slice(B * G4 + B * H, G4);            // [4H]
-        Span<float> tmp = scratch.Slice(B * G4 + B * H + G4, H);         // [H]
         TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
         MatVec.MultiplyAdd(Parameters.Value(weightIh), I, x, Parameters.Value(weightHh), S, h, bias, G4, B, gates, G4);
         for (int b = 0; b < B; b++)
-            CellForward(gates.Slice(b * G4, G4), 0, H, c.Slice(b * H, H), default, mAll.Slice(b * H, H), tmp);
+            CellForward(gates.Slice(b * G4, G4), 0, H, c.Slice(b * H, H), default, mAll.Slice(b * H, H));
         if (P > 0)
             MatVec.Multiply(Parameters.Value(weightHr!), P, H, mAll, B, y, S, accumulate: false);
         else
