@@ -35,12 +35,10 @@ internal sealed unsafe class Gru : RecurrentLayer
         // h_{t−1} (see PreviousStep; the r and z gradients are the same on both sides).
         public float[] Gates = [];   // [N, 3H] activated r, z, n
         public float[] HnPre = [];   // [N, H] W_hn h + b_hn
-        public readonly float[] Tmp2 = new float[h];      // [H] second scratch of one row (backward)
         public float[] GH = [];      // [B, 3H] hidden-side pre-activations of one step; Backward: first-step gradients
         public float[] HState = [];  // [B, H] running h (dh in backward)
         public float[] HNext = [];   // [B, H] the other running-h buffer of a unit-split forward
         public readonly float[] Bias = new float[3 * h];  // [3H] b_ih + b_hh for r, z; b_ih for n
-        public readonly float[] Tmp = new float[h];       // [H] scratch of one row
         // W_hhᵀ [H, 3H] for the forward recurrent product, W_hh [3H, H] for the backward one, in one storage (each pass packs its own).
         private readonly (PackedMatrix Forward, PackedMatrix Backward) recurrent = PackedMatrix.SharingStorage(h, 3 * h);
         public PackedMatrix HhT => recurrent.Forward;
@@ -96,8 +94,7 @@ internal sealed unsafe class Gru : RecurrentLayer
             {
                 int row = o + b;
                 Span<float> h = k.HState.AsSpan(b * H, H);
-                CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), 0, H, bHn, k.HnPre.AsSpan(row * H, H),
-                    h, h, tmp[..H]);
+                CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), 0, H, bHn, k.HnPre.AsSpan(row * H, H), h, h);
             }
             k.HState.AsSpan(b0 * H, rows * H).CopyTo(new Span<float>(y + (long)(o + b0) * H, rows * H));
         }
@@ -109,7 +106,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         int o = batch.Offsets[t];
         var before = PreviousStep(batch, t);
         for (int b = b0; b < r1; b++)
-            CellBackward(k, o + b, b, before, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H, tmp[..H], tmp.Slice(H, H));
+            CellBackward(k, o + b, b, before, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H);
     }
 
     /// <summary>dh rows [b0, r1) += those rows of the step at <paramref name="o"/>'s dGatesH · W_hh, then rows below cut detached.</summary>
@@ -140,8 +137,7 @@ internal sealed unsafe class Gru : RecurrentLayer
             int row = step.O + b;
             var hNew = new Span<float>(step.Out + (long)row * H + j0, n);
             CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), j0, n, bHn, k.HnPre.AsSpan(row * H + j0, n),
-                h.Slice(b * H + j0, n), hNew, k.Tmp.AsSpan(j0, n));
-            hNew.CopyTo(new Span<float>(step.HOut + (long)b * H + j0, n));
+                h.Slice(b * H + j0, n), hNew, new Span<float>(step.HOut + (long)b * H + j0, n));
         }
     }
 
@@ -158,39 +154,21 @@ internal sealed unsafe class Gru : RecurrentLayer
                 dh.Slice(r * H + j0, n).Clear();
         }
         for (int b = 0; b < step.Bs; b++)
-            CellBackward(k, step.O + b, b, step.Before, new ReadOnlySpan<float>(step.Out + (long)(step.O + b) * H + j0, n), j0, n,
-                k.Tmp.AsSpan(j0, n), k.Tmp2.AsSpan(j0, n));
+            CellBackward(k, step.O + b, b, step.Before, new ReadOnlySpan<float>(step.Out + (long)(step.O + b) * H + j0, n), j0, n);
     }
 
     /// <summary>
-    /// Units [j0, j0 + n) of packed row <paramref name="row"/> (running row b) of the cell's backward, in place: dh += dy,
-    /// Gates ← [dr, dz, dn·r], HnPre ← dn (input side), dh ← dh·z (the direct path). tmp, dnx: n-wide scratch.
-    /// <paramref name="before"/>: where the step's rows find h_{t−1} (<see cref="RecurrentLayer.PreviousStep"/>; y and h0 from
-    /// the cache's pointers).
+    /// Units [j0, j0 + n) of packed row <paramref name="row"/> (running row b) of the cell's backward, in place
+    /// (<see cref="GruCellKernels.Backward"/>): dh += dy, Gates ← [dr, dz, dn·r], HnPre ← dn (input side), dh ← dh·z (the
+    /// direct path). <paramref name="before"/>: where the step's rows find h_{t−1} (<see cref="RecurrentLayer.PreviousStep"/>;
+    /// y and h0 from the cache's pointers).
     /// </summary>
-    private void CellBackward(Cache k, int row, int b, (int Offset, int Rows) before, ReadOnlySpan<float> dy, int j0, int n,
-        Span<float> tmp, Span<float> dnx)
+    private void CellBackward(Cache k, int row, int b, (int Offset, int Rows) before, ReadOnlySpan<float> dy, int j0, int n)
     {
-        int G3 = 3 * H;
-        Span<float> g = k.Gates.AsSpan(row * G3, G3);
-        Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
-        Span<float> hnPre = k.HnPre.AsSpan(row * H + j0, n);
-        Span<float> dhRow = k.HState.AsSpan(b * H + j0, n);
-        TensorPrimitives.Add(dhRow, dy, dhRow);
-        TensorPrimitives.Multiply(dhRow, z, tmp);
-        TensorPrimitives.Subtract(dhRow, tmp, tmp);
-        Activations.TanhBackward(nn, tmp, dnx);                 // d n_pre = dh * (1 - z) * (1 - n²)
-        var hPrev = b < before.Rows
-            ? new ReadOnlySpan<float>(k.Y + (long)(before.Offset + b) * H + j0, n)
-            : new ReadOnlySpan<float>(k.H0 + (long)b * H + j0, n);
-        TensorPrimitives.Subtract(hPrev, nn, tmp);
-        TensorPrimitives.Multiply(tmp, dhRow, tmp);
-        TensorPrimitives.Multiply(dhRow, z, dhRow);             // direct path: dh * z
-        Activations.SigmoidBackward(z, tmp, z);                 // d z_pre = dh * (h - n) * σ'
-        TensorPrimitives.Multiply(dnx, r, nn);                  // d (W_hn h + b_hn) = d n_pre * r
-        TensorPrimitives.Multiply(dnx, hnPre, tmp);
-        dnx.CopyTo(hnPre);
-        Activations.SigmoidBackward(r, tmp, r);                 // d r_pre = d n_pre * (W_hn h + b_hn) * σ'
+        float* hPrev = b < before.Rows ? k.Y + (long)(before.Offset + b) * H + j0 : k.H0 + (long)b * H + j0;
+        fixed (float* pg = k.Gates, pPre = k.HnPre, pdh = k.HState, pdy = dy)
+            GruCellKernels.Backward(SimdPaths.Best, pg + (long)row * 3 * H + j0, H, pPre + (long)row * H + j0, hPrev,
+                pdh + (long)b * H + j0, pdy, n);
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
@@ -260,26 +238,18 @@ internal sealed unsafe class Gru : RecurrentLayer
     }
 
     /// <summary>
-    /// Units [j0, j0 + n) of one row of the cell: g [3H] input-side pre-activations (with bias) in, r, z, n out; gh [3H]
-    /// hidden-side products W_hh h (no bias); the n-wide slices hnPre out = W_hn h + b_hn, h the state before the step,
-    /// hOut the state after it (may be h), tmp scratch.
+    /// Units [j0, j0 + n) of one row of the cell (<see cref="GruCellKernels.Forward"/>): g [3H] input-side pre-activations
+    /// (with bias) in, r, z, n out; gh [3H] hidden-side products W_hh h (no bias); the n-wide slices hnPre out = W_hn h + b_hn,
+    /// h the state before the step, hOut the state after it (may be h), also written to hOut2 unless it is empty.
     /// </summary>
     private void CellForward(Span<float> g, ReadOnlySpan<float> gh, int j0, int n, ReadOnlySpan<float> bHn, Span<float> hnPre,
-        ReadOnlySpan<float> h, Span<float> hOut, Span<float> tmp)
+        ReadOnlySpan<float> h, Span<float> hOut, Span<float> hOut2 = default)
     {
-        Span<float> r = g.Slice(j0, n), z = g.Slice(H + j0, n), nn = g.Slice(2 * H + j0, n);
-        TensorPrimitives.Add(r, gh.Slice(j0, n), r);
-        TensorPrimitives.Add(z, gh.Slice(H + j0, n), z);
-        Activations.Sigmoid(r, r);
-        Activations.Sigmoid(z, z);
-        TensorPrimitives.Add(gh.Slice(2 * H + j0, n), bHn, hnPre);
-        TensorPrimitives.FusedMultiplyAdd(r, hnPre, nn, nn);
-        Activations.Tanh(nn, nn);
-        TensorPrimitives.Subtract(h, nn, tmp);
-        TensorPrimitives.FusedMultiplyAdd(z, tmp, nn, hOut);                      // h' = n + z * (h - n)
+        fixed (float* pg = g, pgh = gh, pb = bHn, pPre = hnPre, ph = h, pOut = hOut, pOut2 = hOut2)
+            GruCellKernels.Forward(SimdPaths.Best, pg + j0, pgh + j0, H, pb, pPre, ph, pOut, pOut2, n);
     }
 
-    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H + 2 * H;
+    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H + H;
 
     public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
     {
@@ -288,13 +258,12 @@ internal sealed unsafe class Gru : RecurrentLayer
         Span<float> gh = scratch.Slice(B * G3, B * G3);           // [B, 3H]
         Span<float> bias = scratch.Slice(2 * B * G3, G3);         // [3H]
         Span<float> hnPre = scratch.Slice(2 * B * G3 + G3, H);    // [H]
-        Span<float> tmp = scratch.Slice(2 * B * G3 + G3 + H, H);  // [H]
         ReadOnlySpan<float> bHh = Parameters.Value(biasHh);
         Parameters.Value(biasIh).CopyTo(bias);
         TensorPrimitives.Add(bias[..(2 * H)], bHh[..(2 * H)], bias[..(2 * H)]);
         MatVec.MultiplyPair(Parameters.Value(weightIh), I, x, bias, gx, Parameters.Value(weightHh), H, h, gh, G3, B);
         for (int b = 0; b < B; b++)
-            CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), 0, H, bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), h.Slice(b * H, H), tmp);
+            CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), 0, H, bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), h.Slice(b * H, H));
         h[..(B * H)].CopyTo(y);
     }
 }

@@ -3,7 +3,7 @@ using Baton.Numerics;
 
 namespace Baton.Tests.Layers;
 
-public class LstmCellKernelsTests
+public class CellKernelsTests
 {
     /// <summary>Vector and scalar paths differ in the exponential's last bits and in where FMA rounds.</summary>
     private const double TwinTolerance = 2e-6;
@@ -41,7 +41,7 @@ public class LstmCellKernelsTests
     }
 
     [Fact]
-    public void Every_vector_path_matches_the_scalar_twin_and_float64_for_every_width_up_to_100()
+    public void Lstm_every_vector_path_matches_the_scalar_twin_and_float64_for_every_width_up_to_100()
     {
         var rng = new Rng(5);
         for (int n = 1; n <= 100; n++)
@@ -89,6 +89,70 @@ public class LstmCellKernelsTests
             AssertClose(dcTotal * si * (1 - sg * sg), grads[2 * n + j], ReferenceTolerance, $"dg n={n} [{j}]");
             AssertClose(dm[j] * tc * so * (1 - so), grads[3 * n + j], ReferenceTolerance, $"do n={n} [{j}]");
             AssertClose(dcTotal * sf, dc[j], ReferenceTolerance, $"dc_prev n={n} [{j}]");
+        }
+    }
+
+    // The GRU's forward outputs (gates, hnPre, h out, its copy) and backward ones (gradients, dn, dh) of one row of n units.
+    private static unsafe float[][] RunGru(SimdPath path, int n, float[] pre, float[] gh, float[] bHn, float[] h, float[] dhNext,
+        float[] dy)
+    {
+        var g = (float[])pre.Clone();
+        var hnPre = new float[n];
+        var hOut = new float[n];
+        var hOut2 = new float[n];
+        var dh = (float[])dhNext.Clone();
+        fixed (float* pg = g, pgh = gh, pb = bHn, pPre = hnPre, ph = h, pOut = hOut, pOut2 = hOut2, pdh = dh, pdy = dy)
+        {
+            GruCellKernels.Forward(path, pg, pgh, n, pb, pPre, ph, pOut, pOut2, n);
+            var gates = (float[])g.Clone();
+            var kept = (float[])hnPre.Clone();
+            GruCellKernels.Backward(path, pg, n, pPre, ph, pdh, pdy, n);
+            return [gates, kept, hOut, hOut2, g, hnPre, dh];
+        }
+    }
+
+    [Fact]
+    public void Gru_every_vector_path_matches_the_scalar_twin_and_float64_for_every_width_up_to_100()
+    {
+        static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+        var rng = new Rng(6);
+        for (int n = 1; n <= 100; n++)
+        {
+            var pre = Uniform(rng, 3 * n, -6f, 6f);
+            var gh = Uniform(rng, 3 * n, -3f, 3f);
+            var bHn = Uniform(rng, n, -1f, 1f);
+            var h = Uniform(rng, n, -1f, 1f);
+            var dhNext = Uniform(rng, n, -1f, 1f);
+            var dy = Uniform(rng, n, -1f, 1f);
+            var expected = RunGru(SimdPath.Scalar, n, pre, gh, bHn, h, dhNext, dy);
+            var (gates, hnPre, hOut, hOut2, grads, dn, dh) = (expected[0], expected[1], expected[2], expected[3], expected[4], expected[5], expected[6]);
+            for (int j = 0; j < n; j++)
+            {
+                // PyTorch's GRU cell in float64; the backward reads the stored float32 gates, as the kernel does.
+                double r = Sigmoid(pre[j] + gh[j]), z = Sigmoid(pre[n + j] + gh[n + j]);
+                double hn = gh[2 * n + j] + bHn[j], nn = Math.Tanh(pre[2 * n + j] + r * hn), hNew = (1 - z) * nn + z * h[j];
+                AssertClose(r, gates[j], ReferenceTolerance, $"r n={n} [{j}]");
+                AssertClose(z, gates[n + j], ReferenceTolerance, $"z n={n} [{j}]");
+                AssertClose(nn, gates[2 * n + j], ReferenceTolerance, $"n n={n} [{j}]");
+                AssertClose(hn, hnPre[j], ReferenceTolerance, $"hnPre n={n} [{j}]");
+                AssertClose(hNew, hOut[j], ReferenceTolerance, $"h' n={n} [{j}]");
+                Assert.Equal(hOut[j], hOut2[j]);
+
+                double sr = gates[j], sz = gates[n + j], sn = gates[2 * n + j], d = dhNext[j] + dy[j];
+                double dnPre = d * (1 - sz) * (1 - sn * sn);
+                AssertClose(dnPre, dn[j], ReferenceTolerance, $"dn n={n} [{j}]");
+                AssertClose(dnPre * hnPre[j] * sr * (1 - sr), grads[j], ReferenceTolerance, $"dr n={n} [{j}]");
+                AssertClose(d * (h[j] - sn) * sz * (1 - sz), grads[n + j], ReferenceTolerance, $"dz n={n} [{j}]");
+                AssertClose(dnPre * sr, grads[2 * n + j], ReferenceTolerance, $"dn·r n={n} [{j}]");
+                AssertClose(d * sz, dh[j], ReferenceTolerance, $"dh_prev n={n} [{j}]");
+            }
+            foreach (var path in SimdPaths.Supported)
+            {
+                var actual = RunGru(path, n, pre, gh, bHn, h, dhNext, dy);
+                for (int k = 0; k < expected.Length; k++)
+                    for (int j = 0; j < expected[k].Length; j++)
+                        AssertClose(expected[k][j], actual[k][j], TwinTolerance, $"{path} n={n} output {k} [{j}]");
+            }
         }
     }
 }
