@@ -34,7 +34,7 @@ public sealed class MinGru : MinRecurrence
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var z = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var z = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
             a = TOps.Subtract(TOps.Broadcast(1f), z);
             b = TOps.Multiply(z, MinActivations.G<TOps, TVec>(k));
         }
@@ -47,7 +47,7 @@ public sealed class MinGru : MinRecurrence
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var z = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var z = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
             var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
             var a = TOps.Subtract(TOps.Broadcast(1f), z);
             var gz = TOps.Multiply(g, z);

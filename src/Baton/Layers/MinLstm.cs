@@ -33,8 +33,8 @@ public sealed class MinLstm : MinRecurrence
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var f = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var i = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
+            var f = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var i = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
             a = TOps.Divide(f, TOps.Add(f, i));
             b = TOps.Multiply(TOps.Subtract(TOps.Broadcast(1f), a), MinActivations.G<TOps, TVec>(k));
         }
@@ -49,8 +49,8 @@ public sealed class MinLstm : MinRecurrence
         {
             var one = TOps.Broadcast(1f);
             var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var f = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var i = VectorMath<TOps, TVec>.PolynomialSigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
+            var f = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var i = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
             var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
             var forget = TOps.Divide(f, TOps.Add(f, i));
             var keep = TOps.Subtract(one, forget);

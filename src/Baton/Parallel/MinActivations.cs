@@ -64,13 +64,13 @@ public static class MinActivations
     /// <summary>g(x) on one vector, with σ on <see cref="VectorMath{TOps, TVec}.PolynomialExp"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVec G<TOps, TVec>(TVec x) where TOps : struct, ISimdOps<TVec> where TVec : struct =>
-        TOps.SelectLessThan(x, TOps.Zero, VectorMath<TOps, TVec>.PolynomialSigmoid(x), TOps.Add(x, TOps.Broadcast(0.5f)));
+        TOps.SelectLessThan(x, TOps.Zero, VectorMath<TOps, TVec>.Sigmoid(x), TOps.Add(x, TOps.Broadcast(0.5f)));
 
     /// <summary>g(x) and g'(x) on one vector from a single σ(x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVec G<TOps, TVec>(TVec x, out TVec derivative) where TOps : struct, ISimdOps<TVec> where TVec : struct
     {
-        var s = VectorMath<TOps, TVec>.PolynomialSigmoid(x);
+        var s = VectorMath<TOps, TVec>.Sigmoid(x);
         derivative = TOps.SelectLessThan(x, TOps.Zero, VectorMath<TOps, TVec>.SigmoidDerivFromOutput(s), TOps.Broadcast(1f));
         return TOps.SelectLessThan(x, TOps.Zero, s, TOps.Add(x, TOps.Broadcast(0.5f)));
     }

@@ -21,10 +21,10 @@ public class PolynomialExpTests
 
     private static float Sigmoid(SimdPath path, float x) => path switch
     {
-        SimdPath.Vector512 => VectorMath<Simd512, Vector512<float>>.PolynomialSigmoid(Vector512.Create(x)).GetElement(0),
-        SimdPath.Vector256 => VectorMath<Simd256, Vector256<float>>.PolynomialSigmoid(Vector256.Create(x)).GetElement(0),
-        SimdPath.Vector128 => VectorMath<Simd128, Vector128<float>>.PolynomialSigmoid(Vector128.Create(x)).GetElement(0),
-        _ => VectorMath<SimdScalar, float>.PolynomialSigmoid(x),
+        SimdPath.Vector512 => VectorMath<Simd512, Vector512<float>>.Sigmoid(Vector512.Create(x)).GetElement(0),
+        SimdPath.Vector256 => VectorMath<Simd256, Vector256<float>>.Sigmoid(Vector256.Create(x)).GetElement(0),
+        SimdPath.Vector128 => VectorMath<Simd128, Vector128<float>>.Sigmoid(Vector128.Create(x)).GetElement(0),
+        _ => VectorMath<SimdScalar, float>.Sigmoid(x),
     };
 
     [Fact]
