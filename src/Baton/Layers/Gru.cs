@@ -129,8 +129,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         var k = (Cache)cache;
         int G3 = 3 * H;
         var h = new ReadOnlySpan<float>(step.HIn, step.Bs * H);
-        for (int gate = 0; gate < 3; gate++)
-            Gemm.Sgemm(step.Bs, 1f, h, H, k.HhT, 0f, k.GH, G3, gate * H + j0, n);
+        Gemm.Sgemm(step.Bs, 1f, h, H, k.HhT, 0f, k.GH, G3, j0, n, groups: 3, groupStride: H);
         ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H + j0, n);
         for (int b = 0; b < step.Bs; b++)
         {

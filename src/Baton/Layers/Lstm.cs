@@ -170,8 +170,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         var k = (Cache)cache;
         int S = StateSize, G4 = 4 * H;
         var h = new ReadOnlySpan<float>(step.HIn, step.Bs * S);
-        for (int gate = 0; gate < 4; gate++)
-            Gemm.Sgemm(step.Bs, 1f, h, S, k.HhT, 1f, k.Gates.AsSpan(step.O * G4), G4, gate * H + j0, n);
+        Gemm.Sgemm(step.Bs, 1f, h, S, k.HhT, 1f, k.Gates.AsSpan(step.O * G4), G4, j0, n, groups: 4, groupStride: H);
         for (int b = 0; b < step.Bs; b++)
         {
             int row = step.O + b;

@@ -59,6 +59,40 @@ public static unsafe class Gemm
         SgemmPacked(1, m, alpha, a, lda, b, beta, c, ldc, colStart, colCount);
     }
 
+    /// <summary>
+    /// <see cref="Sgemm(int, float, ReadOnlySpan{float}, int, PackedMatrix, float, Span{float}, int, int, int)"/> for
+    /// <paramref name="groups"/> column ranges [colStart + g·groupStride, colStart + g·groupStride + colCount), g &lt; groups,
+    /// on the calling thread with A packed once: the gate slices of the hidden units a thread owns in a recurrent step.
+    /// Every element is computed exactly as by the whole product.
+    /// </summary>
+    public static void Sgemm(int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        float beta, Span<float> c, int ldc, int colStart, int colCount, int groups, int groupStride)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(colStart);
+        ArgumentOutOfRangeException.ThrowIfNegative(colCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupStride, colCount);
+        long end = colStart + (long)(groups - 1) * groupStride + colCount;
+        if (end > b.N)
+            throw new ArgumentOutOfRangeException(nameof(groups), $"Columns up to {end} exceed the packed matrix's {b.N}.");
+        CheckMatrix(a, m, b.K, lda, nameof(a), nameof(lda));
+        CheckMatrix(c, m, (int)end, ldc, nameof(c), nameof(ldc));
+        if (m == 0 || colCount == 0)
+            return;
+        fixed (float* pa = a, pc = c)
+        {
+            switch (b.Path)
+            {
+                case SimdPath.Vector512: GemmDriver<Simd512, Vector512<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
+                case SimdPath.Vector256: GemmDriver<Simd256, Vector256<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
+                case SimdPath.Vector128: GemmDriver<Simd128, Vector128<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
+                default: GemmDriver<SimdScalar, float>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
+            }
+        }
+    }
+
     /// <summary>Columns of a packed panel on <paramref name="path"/>.</summary>
     internal static int PanelWidth(SimdPath path) => path switch
     {

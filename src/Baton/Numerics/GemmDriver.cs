@@ -67,10 +67,11 @@ internal static unsafe class GemmDriver<TOps, TVec>
 
     /// <summary>
     /// C[0..m, colStart..colStart+colCount) = alpha · A · B + beta · C with B pre-packed in full-depth
-    /// NR-column panels (<see cref="PackedMatrix"/>). A is m × K row-major.
+    /// NR-column panels (<see cref="PackedMatrix"/>), and likewise for each further group g &lt; groups of as many columns
+    /// from colStart + g·groupStride, with A packed once. A is m × K row-major.
     /// </summary>
     public static void Packed(int m, float alpha, float* a, int lda, PackedMatrix packed, float beta,
-        float* c, int ldc, int colStart, int colCount)
+        float* c, int ldc, int colStart, int colCount, int groups = 1, int groupStride = 0)
     {
         int k = packed.K;
         int nr = NR;
@@ -84,18 +85,21 @@ internal static unsafe class GemmDriver<TOps, TVec>
             GemmKernel<TOps, TVec>.PackA(false, a, lda, 0, m, 0, k, apk);
         }
         float* panels = packed.Pointer;
-        int colEnd = colStart + colCount;
-        for (int q = colStart / nr; q * nr < colEnd; q++)
+        for (int g = 0; g < groups; g++)
         {
-            int panel0 = q * nr;
-            int col0 = Math.Max(colStart - panel0, 0);
-            int cols = Math.Min(nr, colEnd - panel0);
-            float* bpanel = panels + (long)q * k * nr;
-            for (int i = 0; i < m; i += MR)
+            int first = colStart + g * groupStride, colEnd = first + colCount;
+            for (int q = first / nr; q * nr < colEnd; q++)
             {
-                int rows = Math.Min(MR, m - i);
-                GemmKernel<TOps, TVec>.Tile(rows, apk + (long)i * k, bpanel, k, c + (long)i * ldc + panel0, ldc,
-                    alpha, beta, col0, cols, scratch);
+                int panel0 = q * nr;
+                int col0 = Math.Max(first - panel0, 0);
+                int cols = Math.Min(nr, colEnd - panel0);
+                float* bpanel = panels + (long)q * k * nr;
+                for (int i = 0; i < m; i += MR)
+                {
+                    int rows = Math.Min(MR, m - i);
+                    GemmKernel<TOps, TVec>.Tile(rows, apk + (long)i * k, bpanel, k, c + (long)i * ldc + panel0, ldc,
+                        alpha, beta, col0, cols, scratch);
+                }
             }
         }
     }

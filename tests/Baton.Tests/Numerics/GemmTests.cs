@@ -162,6 +162,18 @@ public class GemmTests
             Gemm.SgemmPacked(1, m, 0.75f, x, h, packed, 1f, sliced, n, cut1, cut2 - cut1);
             Gemm.SgemmPacked(1, m, 0.75f, x, h, packed, 1f, sliced, n, cut2, n - cut2);
             Assert.Equal(first, sliced);
+            // The same units of all four gates in one call (A packed once) give the same bits, and touch nothing else.
+            int j0 = h / 3, units = Math.Max(1, h / 2);
+            var gates = (float[])c0.Clone();
+            Gemm.Sgemm(m, 0.75f, x, h, packed, 1f, gates, n, j0, units, groups: 4, groupStride: h);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    bool inside = j % h >= j0 && j % h < j0 + units;
+                    Assert.Equal(inside ? first![i * n + j] : c0[i * n + j], gates[i * n + j]);
+                }
+            Assert.Throws<ArgumentOutOfRangeException>(() =>
+                Gemm.Sgemm(m, 0.75f, x, h, packed, 1f, gates, n, j0 + 1, h - j0, groups: 4, groupStride: h));
         }
     }
 
