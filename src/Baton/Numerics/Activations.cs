@@ -144,7 +144,8 @@ public static unsafe class Activations
             ScaledExp(path, x, y, n, rowMax, 1f / sum);
     }
 
-    private static void RowMaxAndSum(SimdPath path, float* x, int n, out float rowMax, out float sum)
+    /// <summary>rowMax = max_j x[j]; sum = Σ_j e^{x[j] − rowMax}, a float32 SIMD sum.</summary>
+    internal static void RowMaxAndSum(SimdPath path, float* x, int n, out float rowMax, out float sum)
     {
         switch (path)
         {
@@ -155,7 +156,8 @@ public static unsafe class Activations
         }
     }
 
-    private static void ScaledExp(SimdPath path, float* x, float* y, int n, float shift, float scale)
+    /// <summary>y[j] = e^{x[j] − shift} · scale (y may be x).</summary>
+    internal static void ScaledExp(SimdPath path, float* x, float* y, int n, float shift, float scale)
     {
         switch (path)
         {

@@ -1,11 +1,14 @@
+using Baton.Numerics;
+
 namespace Baton.Training;
 
 /// <summary>
 /// Loss values and gradients, each matching the PyTorch function named in its summary with
-/// <c>reduction="mean"</c>. Sums are accumulated in float64; gradients are written (not accumulated),
-/// and skipped when the gradient span is empty.
+/// <c>reduction="mean"</c>. Sums over elements and rows are accumulated in float64 (cross-entropy's
+/// per-row Σ e^{x − max} is a float32 SIMD sum, as in PyTorch's float32 logsumexp); gradients are
+/// written (not accumulated), and skipped when the gradient span is empty.
 /// </summary>
-public static class Losses
+public static unsafe class Losses
 {
     /// <summary>PyTorch's default <c>ignore_index</c>: targets equal to it (padding) count neither in the loss nor in the mean.</summary>
     public const int IgnoreIndex = -100;
@@ -37,30 +40,28 @@ public static class Losses
         }
         double sum = 0;
         float scale = count == 0 ? 0f : (float)(gradScale / (double)count);
-        for (int r = 0; r < rows; r++)
+        var path = SimdPaths.Best;
+        fixed (float* px = logits, pd = dLogits)
         {
-            var x = logits.Slice(r * classes, classes);
-            int y = targets[r];
-            if (y == ignoreIndex)
+            for (int r = 0; r < rows; r++)
             {
+                float* x = px + (long)r * classes;
+                int y = targets[r];
+                if (y == ignoreIndex)
+                {
+                    if (grad)
+                        new Span<float>(pd + (long)r * classes, classes).Clear();
+                    continue;
+                }
+                Activations.RowMaxAndSum(path, x, classes, out float max, out float z);
+                sum += max + Math.Log(z) - x[y];
                 if (grad)
-                    dLogits.Slice(r * classes, classes).Clear();
-                continue;
-            }
-            float max = float.NegativeInfinity;
-            foreach (float v in x)
-                max = MathF.Max(max, v);
-            double z = 0;
-            foreach (float v in x)
-                z += Math.Exp(v - max);
-            double logZ = max + Math.Log(z);
-            sum += logZ - x[y];
-            if (grad)
-            {
-                var dx = dLogits.Slice(r * classes, classes);
-                for (int c = 0; c < classes; c++)
-                    dx[c] = (float)Math.Exp(x[c] - logZ) * scale;
-                dx[y] -= scale;
+                {
+                    // softmax(x) · scale, then the target's −scale; dLogits may be logits (x[y] is read above).
+                    float* dx = pd + (long)r * classes;
+                    Activations.ScaledExp(path, x, dx, classes, max, scale / z);
+                    dx[y] -= scale;
+                }
             }
         }
         return new TokenLoss(sum, count);
