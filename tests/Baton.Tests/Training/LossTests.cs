@@ -1,3 +1,4 @@
+using Baton.Numerics;
 using Baton.Layers;
 using Baton.Training;
 
@@ -88,5 +89,45 @@ public class LossTests
         Assert.Equal(0, loss.Count);
         Assert.True(double.IsNaN(loss.Mean));
         Assert.All(grad, g => Assert.Equal(0f, g));
+    }
+
+    [Theory]
+    [InlineData(3, 7)]
+    [InlineData(50, 100)]
+    [InlineData(20, 5000)]
+    public void Cross_entropy_matches_float64_for_large_vocabularies_and_aliased_gradients(int rows, int classes)
+    {
+        // A Chinese character vocabulary runs to thousands of classes; the row sums are float32 SIMD sums.
+        var rng = new Rng(9);
+        var logits = new float[rows * classes];
+        for (int i = 0; i < logits.Length; i++)
+            logits[i] = rng.Uniform(-30f, 12f);
+        var targets = new int[rows];
+        for (int r = 0; r < rows; r++)
+            targets[r] = r % 4 == 3 ? Losses.IgnoreIndex : (int)(rng.Uniform(0f, 1f) * (classes - 1));
+        int counted = targets.Count(t => t != Losses.IgnoreIndex);
+        double expectedSum = 0;
+        var expectedGrad = new double[logits.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            if (targets[r] == Losses.IgnoreIndex)
+                continue;
+            var row = logits.AsSpan(r * classes, classes);
+            double max = row.ToArray().Max(), z = 0;
+            foreach (float v in row)
+                z += Math.Exp(v - max);
+            double logZ = max + Math.Log(z);
+            expectedSum += logZ - row[targets[r]];
+            for (int c = 0; c < classes; c++)
+                expectedGrad[r * classes + c] = (Math.Exp(row[c] - logZ) - (c == targets[r] ? 1 : 0)) / counted;
+        }
+        var grad = (float[])logits.Clone();                  // aliased: the gradient overwrites the logits
+        var loss = Losses.CrossEntropy(grad, targets, classes, grad);
+        Assert.Equal(counted, loss.Count);
+        Assert.True(Math.Abs(loss.Mean - expectedSum / counted) <= LossTolerance * (1 + Math.Abs(expectedSum / counted)),
+            $"loss {loss.Mean} vs float64 {expectedSum / counted}");
+        for (int i = 0; i < grad.Length; i++)
+            Assert.True(Math.Abs(grad[i] - expectedGrad[i]) <= GradTolerance * (1e-3 + Math.Abs(expectedGrad[i])),
+                $"dlogits[{i}]: {grad[i]} vs float64 {expectedGrad[i]}");
     }
 }
