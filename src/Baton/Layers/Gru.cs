@@ -77,7 +77,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)G3 * H);
     }
 
-    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
+    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1)
     {
         var k = (Cache)cache;
         int T = batch.T, G3 = 3 * H;
@@ -100,7 +100,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp)
+    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy)
     {
         var k = (Cache)cache;
         int o = batch.Offsets[t];
@@ -179,40 +179,16 @@ internal sealed unsafe class Gru : RecurrentLayer
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
-        int rowParts = SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G3 * H), 4L * G3 * H);
         fixed (float* py = y, ph0 = h0)
         {
             k.Y = py;
             k.H0 = ph0;
-            if (rowParts > 1)
-            {
-                fixed (float* pdy = dy)
-                    RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
-            }
-            else
-            {
-                BackwardSteps(k, batch, dy, truncateBefore);
-            }
+            BackwardRecurrence(k, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
             k.Y = null;
             k.H0 = null;
         }
         dh.CopyTo(dh0);
         AccumulateGradients(k, batch, x, y, h0, dx);
-    }
-
-    /// <summary>The backward loop split by units: one fused step each (see <see cref="ForwardUnits"/>).</summary>
-    private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
-    {
-        int G3 = 3 * H;
-        Span<float> dh = k.HState;
-        var work = Units(k, k.HhT.PanelWidth);
-        RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
-        if (work.LastBs > 0)
-        {
-            // dh_prev of the last step visited, then its cut.
-            Gemm.Sgemm(work.LastBs, 1f, k.Gates.AsSpan(work.LastO * G3), G3, k.Hh, 1f, dh, H);
-            dh[..(work.LastCut * H)].Clear();
-        }
     }
 
     private void AccumulateGradients(Cache k, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> y,

@@ -104,7 +104,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
             LstmCellKernels.Backward(SimdPaths.Best, pg + j0, H, pc, pPrev, pdm, pdc, n);
     }
 
-    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
+    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1)
     {
         var k = (Cache)cache;
         int T = batch.T, S = StateSize, G4 = 4 * H;
@@ -129,7 +129,7 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp)
+    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy)
     {
         var k = (Cache)cache;
         int o = batch.Offsets[t], G4 = 4 * H;                       // no projection here: S = H
@@ -257,23 +257,13 @@ internal sealed unsafe class Lstm : RecurrentLayer
         Span<float> dc = k.CState.AsSpan(0, B * H);               // [B, H] gradient of the running c
         dhn[..(B * S)].CopyTo(dh);
         dcn[..(B * H)].CopyTo(dc);
-        int rowParts = P == 0 ? SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * G4 * H), 4L * G4 * H) : 1;
         fixed (float* pc0 = c0)
         {
             k.C0 = pc0;
-            if (rowParts > 1)
-            {
-                fixed (float* pdy = dy)
-                    RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
-            }
-            else if (P == 0)
-            {
-                BackwardSteps(k, batch, dy, truncateBefore);
-            }
+            if (P == 0)
+                BackwardRecurrence(k, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G4 * H);
             else
-            {
                 BackwardStepsProjected(k, batch, c0, dy, truncateBefore);
-            }
             k.C0 = null;
         }
         dh.CopyTo(dh0);
@@ -283,20 +273,6 @@ internal sealed unsafe class Lstm : RecurrentLayer
         AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, batch, k.Gates, k.Gates, x, y, h0, k.StartRows, dx);
         if (P > 0)
             Gemm.Sgemm(true, false, P, H, batch.N, 1f, k.DH, S, k.M, H, 1f, Parameters.Gradient(weightHr!), H);
-    }
-
-    /// <summary>The backward loop without projection: one fused, unit-split step each (see <see cref="ForwardUnits"/>).</summary>
-    private void BackwardSteps(Cache k, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore)
-    {
-        int G4 = 4 * H;
-        var work = Units(k, k.HhT.PanelWidth);
-        RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G4 * H);
-        if (work.LastBs == 0)
-            return;
-        // dh_prev of the last step visited: dGates · W_hh, then its cut.
-        Gemm.Sgemm(work.LastBs, 1f, k.Gates.AsSpan(work.LastO * G4), G4, k.Hh, 0f, k.HState, H);
-        k.HState.AsSpan(0, work.LastCut * H).Clear();
-        k.CState.AsSpan(0, work.LastCut * H).Clear();
     }
 
     /// <summary>The backward loop with projection: dm = dh · W_hr needs every unit of dh, so each step runs whole.</summary>

@@ -344,11 +344,34 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     }
 
     /// <summary>
+    /// The backward recurrence, with the running dh (and dc) holding dhn (dcn) on entry and dh_0 (dc_0) on return: whole
+    /// sequences split by batch rows where <see cref="SequenceParts"/> chooses them (as the forward did), else steps split
+    /// by units, whose last visited step's deferred product runs here (<see cref="DeferredRows"/>).
+    /// <paramref name="multiplyAddsPerRow"/>: of one row's recurrent product (G·S).
+    /// </summary>
+    protected void BackwardRecurrence(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore,
+        int panelWidth, long multiplyAddsPerRow)
+    {
+        int B = batch.B, units = CellSize > 0 ? CellSize : StateSize;
+        int rowParts = SequenceParts(B, StepParts(units, panelWidth, B * multiplyAddsPerRow), sizeof(float) * multiplyAddsPerRow);
+        if (rowParts > 1)
+        {
+            fixed (float* pdy = dy)
+                RunSequences(cache, batch, pdy, truncateBefore, backward: true, rowParts);
+            return;
+        }
+        var work = Units(cache, panelWidth);
+        RunBackwardSteps(work, batch, dy, truncateBefore, panelWidth, multiplyAddsPerRow);
+        if (work.LastBs > 0)
+            DeferredRows(cache, work.LastO, 0, work.LastBs, work.LastCut);
+    }
+
+    /// <summary>
     /// The backward loop split by hidden units (the cells' <see cref="BackwardUnits"/>, each first applying the previous
     /// step's deferred recurrent product). Leaves the last visited step in LastO / LastBs / LastCut for the caller's final
     /// product. <paramref name="multiplyAddsPerRow"/>: of one row's product.
     /// </summary>
-    protected void RunBackwardSteps(UnitSteps work, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore,
+    private void RunBackwardSteps(UnitSteps work, PackedBatch batch, ReadOnlySpan<float> dy, int truncateBefore,
         int panelWidth, long multiplyAddsPerRow)
     {
         int units = CellSize > 0 ? CellSize : StateSize;
@@ -393,24 +416,20 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     /// <summary>
     /// Runs the whole sequence split by batch rows over <paramref name="parts"/> threads: sequences never interact, so
     /// each part runs every step of its own rows (<see cref="ForwardRows"/> / <see cref="BackwardRows"/>) with no barrier
-    /// between steps. output: y [N, S] forward, dy [N, S] backward (pinned by the caller). Grows the per-part scratch
-    /// only when parts grow.
+    /// between steps. output: y [N, S] forward, dy [N, S] backward (pinned by the caller).
     /// </summary>
     protected void RunSequences(LayerCache cache, PackedBatch batch, float* output, int truncateBefore, bool backward, int parts)
     {
-        int width = 3 * Math.Max(StateSize, CellSize);
-        if (cache.PartScratch.Length < parts * width)
-            cache.PartScratch = new float[parts * width];
         var work = cache.Sequences ??= new SequenceWork(this, cache);
-        (work.Backward, work.Batch, work.TruncateBefore, work.Width) = (backward, batch, truncateBefore, width);
+        (work.Backward, work.Batch, work.TruncateBefore) = (backward, batch, truncateBefore);
         work.Out = output;
         WorkerPool.Shared.Run(work, parts);
         work.Batch = null;
         work.Out = null;
     }
 
-    /// <summary>Forward over every step of the sorted rows [b0, b1) only; tmp: 3·max(S, C) floats of this part's own scratch.</summary>
-    protected virtual void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp) =>
+    /// <summary>Forward over every step of the sorted rows [b0, b1) only.</summary>
+    protected virtual void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1) =>
         throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
 
     /// <summary>
@@ -418,7 +437,7 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     /// previously visited step's deferred recurrent product to its rows of dh (<see cref="DeferredRows"/>), then the cell's
     /// backward for its own rows (<see cref="BackwardStepRows"/>).
     /// </summary>
-    private void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1, Span<float> tmp)
+    private void BackwardRows(LayerCache cache, PackedBatch batch, float* dy, int truncateBefore, int b0, int b1)
     {
         int T = batch.T;
         int prevO = 0, prevR1 = 0, prevCut = 0;
@@ -432,7 +451,7 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
             if (prevR1 > b0)
                 DeferredRows(cache, prevO, b0, prevR1, Math.Min(prevCut, b1));
             if (r1 > b0)
-                BackwardStepRows(cache, batch, t, b0, r1, dy, tmp);
+                BackwardStepRows(cache, batch, t, b0, r1, dy);
             (prevO, prevR1) = (o, r1);
             prevCut = IsCut(t, truncateBefore) ? CutRows(batch, t, Reverse) : 0;
         }
@@ -446,8 +465,8 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
         throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
 
     /// <summary>The cell's backward for sorted rows [b0, r1) of step <paramref name="t"/> (dh already holds their gradient
-    /// from the later steps); tmp: this part's scratch.</summary>
-    protected virtual void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp) =>
+    /// from the later steps).</summary>
+    protected virtual void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy) =>
         throw new NotSupportedException($"{GetType().Name} does not split sequences by rows.");
 
     /// <summary>One part of <see cref="RunSequences"/>: the sorted rows [B·index/count, B·(index+1)/count).</summary>
@@ -455,18 +474,17 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     {
         public bool Backward;
         public PackedBatch? Batch;
-        public int TruncateBefore, Width;
+        public int TruncateBefore;
         public float* Out;
 
         public void Execute(int index, int count)
         {
             int B = Batch!.B;
             int b0 = (int)((long)B * index / count), b1 = (int)((long)B * (index + 1) / count);
-            Span<float> tmp = cache.PartScratch.AsSpan(index * Width, Width);
             if (Backward)
-                layer.BackwardRows(cache, Batch, Out, TruncateBefore, b0, b1, tmp);
+                layer.BackwardRows(cache, Batch, Out, TruncateBefore, b0, b1);
             else
-                layer.ForwardRows(cache, Batch, Out, b0, b1, tmp);
+                layer.ForwardRows(cache, Batch, Out, b0, b1);
         }
     }
 
@@ -504,9 +522,6 @@ internal abstract class LayerCache
 
     /// <summary>The row-split run of this cache (see <see cref="RecurrentLayer.RunSequences"/>).</summary>
     internal RecurrentLayer.SequenceWork? Sequences { get; set; }
-
-    /// <summary>[parts, 3·max(S, C)] scratch of the row-split parts.</summary>
-    internal float[] PartScratch { get; set; } = [];
 
     /// <summary>During Backward only: the Forward's output y [N, S] and initial states h0 [B, S], c0 [B, C] (pinned by Backward),
     /// which give every step's h_{t−1} and c_{t−1} (see <see cref="RecurrentLayer.PreviousStep"/>).</summary>

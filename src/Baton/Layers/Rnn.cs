@@ -75,7 +75,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)H * H);
     }
 
-    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1, Span<float> tmp)
+    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1)
     {
         var k = (Cache)cache;
         for (int s = 0; s < batch.T; s++)
@@ -93,7 +93,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         }
     }
 
-    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy, Span<float> tmp)
+    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy)
     {
         var k = (Cache)cache;
         PreGradient(k, batch.Offsets[t], b0, r1 - b0, k.HState.AsSpan(b0 * H), dy, k.Y, 0, H);
@@ -172,31 +172,11 @@ internal sealed unsafe class Rnn : RecurrentLayer
         k.Hh.Pack(Parameters.Value(weightHh), H, transB: false);
         Span<float> dh = k.HState.AsSpan(0, B * H);               // [B, H] gradient of the running h
         dhn[..(B * H)].CopyTo(dh);
-        int rowParts = SequenceParts(B, StepParts(H, k.Hh.PanelWidth, (long)B * H * H), 4L * H * H);
-        if (rowParts > 1)
+        fixed (float* py = y)
         {
-            fixed (float* py = y, pdy = dy)
-            {
-                k.Y = py;
-                RunSequences(k, batch, pdy, truncateBefore, backward: true, rowParts);
-                k.Y = null;
-            }
-        }
-        else
-        {
-            var work = Units(k, k.HhT.PanelWidth);
-            fixed (float* py = y)
-            {
-                k.Y = py;
-                RunBackwardSteps(work, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
-                k.Y = null;
-            }
-            if (work.LastBs > 0)
-            {
-                // dh_prev of the last step visited, then its cut.
-                Gemm.Sgemm(work.LastBs, 1f, k.DPre.AsSpan(work.LastO * H), H, k.Hh, 0f, dh, H);
-                dh[..(work.LastCut * H)].Clear();
-            }
+            k.Y = py;
+            BackwardRecurrence(k, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
+            k.Y = null;
         }
         dh.CopyTo(dh0);
 
