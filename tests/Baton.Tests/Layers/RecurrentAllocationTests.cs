@@ -89,7 +89,8 @@ public sealed class RecurrentAllocationTests
     /// Bytes the calling thread allocates for a one-layer stack, its parameters and gradients, a workspace and one training
     /// step of a full batch (forward keeping the caller's x, backward without dx), with every product on this thread. A
     /// first stack of the same shape runs before, so this thread's GEMM packing buffers, which any later product of the
-    /// process reuses, are already grown.
+    /// process reuses, are already grown. The least of three builds: a one-off runtime allocation on this thread (CI once
+    /// saw 96 KB more in one build) is not the step's, which every build shows.
     /// </summary>
     private static long TrainingStepBytes(CellKind cell, int T, int B, int I, int H)
     {
@@ -113,9 +114,14 @@ public sealed class RecurrentAllocationTests
         {
             Threads.Count = 1;
             Build()();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Build()();
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            long least = long.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Build()();
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            return least;
         }
         finally
         {
