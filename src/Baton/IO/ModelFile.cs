@@ -110,5 +110,6 @@ public static class ModelFile
             if (!p.TryGet(info.Name, out _) && !CheckpointPrefixes.Any(prefix => info.Name.StartsWith(prefix, StringComparison.Ordinal)))
                 throw new SafeTensorsFormatException(file.FilePath, info.Name, "unexpected tensor: not part of the model the config describes.");
         }
+        p.MarkChanged();
     }
 }

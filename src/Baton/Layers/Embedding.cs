@@ -33,6 +33,7 @@ public sealed class Embedding
         ArgumentNullException.ThrowIfNull(rng);
         foreach (ref float v in parameters.Value(weight))
             v = (float)rng.NextNormal();
+        parameters.MarkChanged();
     }
 
     /// <summary>y [n, E] = rows ids[0..n) of W.</summary>

@@ -224,19 +224,27 @@ internal sealed unsafe class Gru : RecurrentLayer
             GruCellKernels.Forward(SimdPaths.Best, pg + j0, pgh + j0, H, pb, pPre, ph, pOut, pOut2, n);
     }
 
-    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + 3 * H + H;
+    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + H;
 
-    public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
+    public override StepWeights CreateStepWeights() => new(InputSize, H, 3 * H, H, 0);
+
+    /// <summary>One step as Forward computes it: gx = x·W_ihᵀ + bias (b_ih, plus b_hh for r and z), gh = h·W_hhᵀ, the cell.</summary>
+    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
+        Span<float> scratch)
     {
-        int B = batch, I = InputSize, G3 = 3 * H;
+        ReadOnlySpan<float> bHh = Parameters.Value(biasHh);
+        if (RepackStepWeights(weights, weightIh, weightHh))
+        {
+            Parameters.Value(biasIh).CopyTo(weights!.Bias);
+            TensorPrimitives.Add(weights.Bias.AsSpan(0, 2 * H), bHh[..(2 * H)], weights.Bias.AsSpan(0, 2 * H));
+        }
+        var w = weights!;
+        int B = batch, G3 = 3 * H;
         Span<float> gx = scratch[..(B * G3)];                     // [B, 3H]
         Span<float> gh = scratch.Slice(B * G3, B * G3);           // [B, 3H]
-        Span<float> bias = scratch.Slice(2 * B * G3, G3);         // [3H]
-        Span<float> hnPre = scratch.Slice(2 * B * G3 + G3, H);    // [H]
-        ReadOnlySpan<float> bHh = Parameters.Value(biasHh);
-        Parameters.Value(biasIh).CopyTo(bias);
-        TensorPrimitives.Add(bias[..(2 * H)], bHh[..(2 * H)], bias[..(2 * H)]);
-        MatVec.MultiplyPair(Parameters.Value(weightIh), I, x, bias, gx, Parameters.Value(weightHh), H, h, gh, G3, B);
+        Span<float> hnPre = scratch.Slice(2 * B * G3, H);         // [H]
+        StepInputProduct(w, x, B, gx);
+        Gemm.Sgemm(B, 1f, h, H, w.Hh, 0f, gh, G3);
         for (int b = 0; b < B; b++)
             CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), 0, H, bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), h.Slice(b * H, H));
         h[..(B * H)].CopyTo(y);

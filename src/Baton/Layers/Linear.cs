@@ -40,6 +40,7 @@ public sealed class Linear
             v = rng.Uniform(-bound, bound);
         foreach (ref float v in parameters.Value(bias))
             v = rng.Uniform(-bound, bound);
+        parameters.MarkChanged();
     }
 
     /// <summary>y [rows, O] = x [rows, I] · Wᵀ + b.</summary>

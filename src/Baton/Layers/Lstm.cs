@@ -310,20 +310,29 @@ internal sealed unsafe class Lstm : RecurrentLayer
         }
     }
 
-    public override int StepScratchSize(int batch) => batch * 4 * H + batch * H + 4 * H;
+    public override int StepScratchSize(int batch) => batch * 4 * H + batch * H;
 
-    public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
+    public override StepWeights CreateStepWeights() => new(InputSize, StateSize, 4 * H, H, P);
+
+    /// <summary>One step as Forward computes it: gates = x·W_ihᵀ + (b_ih + b_hh), then += h·W_hhᵀ, the cell, the projection.</summary>
+    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
+        Span<float> scratch)
     {
-        int B = batch, I = InputSize, S = StateSize, G4 = 4 * H;
+        if (RepackStepWeights(weights, weightIh, weightHh))
+        {
+            weights!.Hr?.Pack(Parameters.Value(weightHr!), H, transB: true);
+            TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), weights.Bias);
+        }
+        var w = weights!;
+        int B = batch, S = StateSize, G4 = 4 * H;
         Span<float> gates = scratch[..(B * G4)];                         // [B, 4H]
         Span<float> mAll = scratch.Slice(B * G4, B * H);                 // [B, H]
-        Span<float> bias = scratch.Slice(B * G4 + B * H, G4);            // [4H]
-        TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
-        MatVec.MultiplyAdd(Parameters.Value(weightIh), I, x, Parameters.Value(weightHh), S, h, bias, G4, B, gates, G4);
+        StepInputProduct(w, x, B, gates);
+        Gemm.Sgemm(B, 1f, h, S, w.Hh, 1f, gates, G4);
         for (int b = 0; b < B; b++)
             CellForward(gates.Slice(b * G4, G4), 0, H, c.Slice(b * H, H), default, mAll.Slice(b * H, H));
         if (P > 0)
-            MatVec.Multiply(Parameters.Value(weightHr!), P, H, mAll, B, y, S, accumulate: false);
+            Gemm.Sgemm(B, 1f, mAll, H, w.Hr!, 0f, y, S);
         else
             mAll.CopyTo(y);
         y[..(B * S)].CopyTo(h);

@@ -10,6 +10,7 @@ public sealed class Parameters
     private readonly List<ParameterTensor> tensors = [];
     private readonly Dictionary<string, ParameterTensor> byName = new(StringComparer.Ordinal);
     private int length;
+    private long version;
 
     /// <summary>Parameter values (empty until <see cref="Freeze"/>).</summary>
     public float[] Data { get; private set; } = [];
@@ -51,7 +52,21 @@ public sealed class Parameters
         Data = new float[length];
         Grad = new float[length];
         IsFrozen = true;
+        MarkChanged();
     }
+
+    /// <summary>
+    /// A count that moves whenever the values may have changed: Baton's own writers (initialisation, optimizer steps,
+    /// loading a model file, restoring the best forecast weights) call <see cref="MarkChanged"/>. Copies derived from
+    /// the values, such as the packed weights a <see cref="StreamState"/> steps with, are made again when it moves.
+    /// </summary>
+    public long Version => Volatile.Read(ref version);
+
+    /// <summary>
+    /// Records that the values changed. Call it after writing <see cref="Data"/> or a <see cref="Value"/> span
+    /// directly, so that existing stream states read the new weights at their next step.
+    /// </summary>
+    public void MarkChanged() => Interlocked.Increment(ref version);
 
     /// <summary>Looks a tensor up by its PyTorch name.</summary>
     public ParameterTensor this[string name] =>

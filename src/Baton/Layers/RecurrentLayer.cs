@@ -68,12 +68,42 @@ internal abstract unsafe class RecurrentLayer(Parameters parameters, int inputSi
     /// <summary>Floats of scratch that <see cref="Step"/> needs for a batch of <paramref name="batch"/> streams.</summary>
     public abstract int StepScratchSize(int batch);
 
+    /// <summary>A stream state's copy of this layer's weights packed for <see cref="Step"/>; null when Step reads the
+    /// parameters as they are.</summary>
+    public virtual StepWeights? CreateStepWeights() => null;
+
+    /// <summary>
+    /// Packs W_ihᵀ and W_hhᵀ into <paramref name="w"/> when the parameters' version has moved since it was last packed;
+    /// true when it did, and the caller then fills <see cref="StepWeights.Bias"/> (and any other copy it keeps).
+    /// </summary>
+    protected bool RepackStepWeights(StepWeights? w, ParameterTensor weightIh, ParameterTensor weightHh)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        long version = Parameters.Version;
+        if (w.Version == version)
+            return false;
+        w.Version = version;
+        w.Ih.Pack(Parameters.Value(weightIh), InputSize, transB: true);
+        w.Hh.Pack(Parameters.Value(weightHh), StateSize, transB: true);
+        return true;
+    }
+
+    /// <summary>gates [B, G·H] = x · W_ihᵀ + bias, the input half of a step, as Forward's input GEMM and bias compute it.</summary>
+    protected void StepInputProduct(StepWeights w, ReadOnlySpan<float> x, int batch, Span<float> gates)
+    {
+        int G = w.Bias.Length;
+        Gemm.Sgemm(batch, 1f, x, InputSize, w.Ih, 0f, gates, G);
+        RowMath.AddBias(gates, batch, w.Bias);
+    }
+
     /// <summary>
     /// Advances <paramref name="batch"/> independent streams by one step (forward direction only).
+    /// weights: this state's <see cref="CreateStepWeights"/>, packed again here when the parameters' version moved;
     /// x: [B, InputSize]; h: [B, StateSize] and c: [B, CellSize] updated in place; y: [B, StateSize] receives the
     /// new h; scratch: at least <see cref="StepScratchSize"/> floats. Must give the same values as Forward.
     /// </summary>
-    public abstract void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch);
+    public abstract void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
+        Span<float> scratch);
 
     /// <summary>
     /// The gradients of all steps at once, one GEMM each (the same for every gated cell): with

@@ -87,6 +87,7 @@ public sealed class RecurrentStack
             foreach (var tensor in layer.Tensors)
                 foreach (ref float v in parameters.Value(tensor))
                     v = rng.Uniform(-bound, bound);
+        parameters.MarkChanged();
     }
 
     /// <summary>Creates the buffers for calls of up to <paramref name="maxT"/> steps and <paramref name="maxB"/> sequences (larger calls grow it).</summary>
@@ -299,7 +300,7 @@ public sealed class RecurrentStack
         for (int l = 0; l < L; l++)
         {
             Span<float> output = l == L - 1 ? y : (l % 2 == 0 ? state.LayerOutA : state.LayerOutB).AsSpan(0, B * S);
-            layers[l].Step(input, B, state.H.Slice(l * B * S, B * S), state.C.Slice(l * B * Hc, B * Hc), output, state.Scratch);
+            layers[l].Step(state.Weights[l], input, B, state.H.Slice(l * B * S, B * S), state.C.Slice(l * B * Hc, B * Hc), output, state.Scratch);
             input = output;
         }
     }

@@ -184,15 +184,21 @@ internal sealed unsafe class Rnn : RecurrentLayer
         AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, batch, k.DPre, k.DPre, x, y, h0, k.HState, dx);
     }
 
-    public override int StepScratchSize(int batch) => batch * H + H;
+    public override int StepScratchSize(int batch) => batch * H;
 
-    public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
+    public override StepWeights CreateStepWeights() => new(InputSize, H, H, H, 0);
+
+    /// <summary>One step as Forward computes it: pre = x·W_ihᵀ + (b_ih + b_hh), then += h·W_hhᵀ, then the activation.</summary>
+    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
+        Span<float> scratch)
     {
-        int B = batch, I = InputSize;
+        if (RepackStepWeights(weights, weightIh, weightHh))
+            TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), weights!.Bias);
+        var w = weights!;
+        int B = batch;
         Span<float> pre = scratch[..(B * H)];                     // [B, H]
-        Span<float> bias = scratch.Slice(B * H, H);               // [H]
-        TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), bias);
-        MatVec.MultiplyAdd(Parameters.Value(weightIh), I, x, Parameters.Value(weightHh), H, h, bias, H, B, pre, H);
+        StepInputProduct(w, x, B, pre);
+        Gemm.Sgemm(B, 1f, h, H, w.Hh, 1f, pre, H);
         Activate(pre);
         pre.CopyTo(h);
         pre.CopyTo(y);

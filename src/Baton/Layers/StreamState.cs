@@ -4,6 +4,12 @@ namespace Baton.Layers;
 /// The caller-owned state of a batch of independent streams advanced one step at a time by
 /// <see cref="RecurrentStack.Step"/>: h per layer [L, B, S], c per layer [L, B, H] (LSTM), and the scratch
 /// a step needs, so that stepping allocates nothing and several threads can step their own states on one stack.
+/// <para>
+/// It also keeps the recurrent weights packed in the GEMM's panel layout (as much memory as the weights again): packed
+/// at the first step, and again at the first step after <see cref="Parameters.Version"/> moves. Baton's own writers
+/// (optimizers, initialisation, loading) move it; after writing parameter values directly, call
+/// <see cref="Parameters.MarkChanged"/>.
+/// </para>
 /// </summary>
 public sealed class StreamState
 {
@@ -22,8 +28,12 @@ public sealed class StreamState
         LayerOutA = new float[batch * width];
         LayerOutB = new float[batch * width];
         int scratch = 0;
+        Weights = new StepWeights?[L];
         for (int l = 0; l < L; l++)
+        {
             scratch = Math.Max(scratch, stack.Layer(l).StepScratchSize(batch));
+            Weights[l] = stack.Layer(l).CreateStepWeights();
+        }
         Scratch = new float[scratch];
     }
 
@@ -48,4 +58,5 @@ public sealed class StreamState
     internal float[] LayerOutA { get; }   // [B, max width] ping-pong buffer between layers
     internal float[] LayerOutB { get; }   // [B, max width]
     internal float[] Scratch { get; }     // the largest layer's StepScratchSize
+    internal StepWeights?[] Weights { get; }  // per layer: its weights packed for the step (packed at the first step)
 }

@@ -73,6 +73,7 @@ public abstract unsafe class MinRecurrence
             for (int i = 0; i < values.Length; i++)
                 values[i] = rng.Uniform(-bound, bound);
         }
+        parameters.MarkChanged();
     }
 
     /// <summary>Buffers for <see cref="Forward"/> / <see cref="Backward"/> up to <paramref name="maxT"/> × <paramref name="maxB"/>.</summary>

@@ -126,7 +126,8 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
 
     public override int StepScratchSize(int batch) => cell.StepScratchSize(batch);
 
-    public override void Step(ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y, Span<float> scratch)
+    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
+        Span<float> scratch)
     {
         int H = StateSize;
         cell.Step(x, h[..(batch * H)], scratch, batch);

@@ -55,7 +55,10 @@ public static class ForecastTrainer
         };
         var result = trainer.Run(cancellationToken);
         if (double.IsFinite(bestLoss))
+        {
             best.AsSpan().CopyTo(model.Parameters.Data);
+            model.Parameters.MarkChanged();
+        }
         return new Result(model, result, bestLoss, bestStep);
     }
 }

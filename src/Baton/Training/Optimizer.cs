@@ -53,6 +53,7 @@ public abstract class Optimizer
     {
         StepCount++;
         Update(Parameters.Data, Parameters.Grad);
+        Parameters.MarkChanged();
     }
 
     /// <summary>The update of step <see cref="StepCount"/> (already incremented).</summary>
