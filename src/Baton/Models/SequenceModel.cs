@@ -235,7 +235,11 @@ public sealed class SequenceModel
         Embedding?.Backward(ws.Ids.AsSpan(0, T * B), dx);
     }
 
-    /// <summary>Creates carried state for step-by-step inference over <paramref name="batch"/> streams (unidirectional models only).</summary>
+    /// <summary>
+    /// Creates carried state for step-by-step inference over <paramref name="batch"/> streams (unidirectional models only).
+    /// It keeps the recurrent weights packed (see <see cref="StreamState"/>) and follows
+    /// <see cref="Parameters.Version"/>: training or loading under a live stream is seen at its next step.
+    /// </summary>
     public SequenceStream CreateStream(int batch = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1, nameof(batch));
