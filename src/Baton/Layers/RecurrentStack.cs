@@ -282,8 +282,10 @@ public sealed class RecurrentStack
 
     /// <summary>
     /// Advances <see cref="StreamState.Batch"/> independent streams by one step: x [B, I] → y [B, OutputSize], updating
-    /// the state in place. Equals one step of <see cref="Forward"/>. Allocates nothing; safe on a shared stack from
-    /// several threads as long as each thread uses its own state.
+    /// the state in place. Equals one step of <see cref="Forward"/>: for RNN, GRU and LSTM stacks bit for bit where the
+    /// input is at most 384 wide (the same packed products and cell kernels, on the state's packed copy of the weights; see
+    /// <see cref="StreamState"/>), to float32 rounding beyond, where Forward's input GEMM rounds after each 384-deep slice.
+    /// Allocates nothing; safe on a shared stack from several threads as long as each thread uses its own state.
     /// </summary>
     public void Step(StreamState state, ReadOnlySpan<float> x, Span<float> y)
     {

@@ -6,8 +6,8 @@ namespace Baton.Layers;
 /// One layer's weights packed for its streaming step, owned by one <see cref="StreamState"/>: W_ihᵀ [I, G·H] and
 /// W_hhᵀ [S, G·H] (and W_hrᵀ [H, P] for an LSTM with projection) in the recurrent GEMM's panel layout, and the bias
 /// the cell adds to x·W_ihᵀ. A step reads these contiguous panels instead of the PyTorch rows: about a third faster
-/// where the weights sit in L2, and each element is computed as in <see cref="RecurrentLayer.Forward"/>. The layer
-/// packs them again when <see cref="Parameters.Version"/> has moved.
+/// where the weights sit in L2, and each element is computed as in <see cref="RecurrentLayer.Forward"/> (bit for bit up
+/// to 384 inputs, the input GEMM's K slice). The layer packs them again when <see cref="Parameters.Version"/> has moved.
 /// </summary>
 internal sealed class StepWeights(int inputSize, int stateSize, int gateWidth, int hiddenSize, int projSize)
 {

@@ -23,7 +23,7 @@ public static unsafe class Gemm
     /// op(X) = Xᵀ when the matching <c>trans</c> flag is set (A then stored k×m, B stored n×k).
     /// With beta = 0, C is overwritten (NaN in C is not propagated).
     /// Each element is Σ_p op(A)[i,p]·op(B)[p,j] in ascending p (fused multiply-adds, rounded into C
-    /// every 256 values of p); results are bit-identical for every <see cref="Threads.Count"/>.
+    /// every 384 values of p, the K slice of the packed blocks); results are bit-identical for every <see cref="Threads.Count"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small, or a span is too short (the argument is named).</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,

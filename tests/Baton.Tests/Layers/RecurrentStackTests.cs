@@ -8,6 +8,7 @@ namespace Baton.Tests.Layers;
 public sealed class RecurrentStackTests
 {
     private const double TruncationTolerance = 1e-6;
+    private const double WideInputStreamTolerance = 1e-6;
     private const double DropoutGradientTolerance = 3e-3;
 
     private static RecurrentStack NewStack(RecurrentOptions o, ulong seed, out Parameters p)
@@ -101,7 +102,7 @@ public sealed class RecurrentStackTests
 
     /// <summary>
     /// A step computes every element as Forward does (x·W_ihᵀ, the bias, then h·W_hhᵀ on the same packed panels, the same
-    /// cell kernels), so streaming reproduces the whole-sequence forward bit for bit. Widths up to the GEMM's 384-deep
+    /// cell kernels), so streaming reproduces the whole-sequence forward bit for bit. Inputs up to the GEMM's 384-deep
     /// K slice; H = 130 leaves a partial panel and 300 inputs an odd K.
     /// </summary>
     [Theory]
@@ -140,6 +141,30 @@ public sealed class RecurrentStackTests
         state.Reset();
         Assert.All(state.H.ToArray(), v => Assert.Equal(0f, v));
         Assert.All(state.C.ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    /// <summary>
+    /// Inputs wider than one 384-deep K slice: Forward's input GEMM rounds into its output after each slice, the step's
+    /// packed product once at the end, so the two agree to float32 rounding rather than bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Lstm, 512, 64)]
+    [InlineData(CellKind.Gru, 1000, 40)]
+    public void Streaming_steps_with_inputs_wider_than_a_gemm_slice_match_the_forward_to_rounding(CellKind cell, int inputSize, int hidden)
+    {
+        var o = new RecurrentOptions(cell, inputSize, hidden, 2);
+        int T = 5, B = 3;
+        var stack = NewStack(o, 45, out _);
+        var x = Random(T * B * o.InputSize, 46);
+        var y = new float[T * B * stack.OutputSize];
+        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], [], [], y, [], []);
+        var state = stack.CreateStreamState(B);
+        var yt = new float[B * stack.OutputSize];
+        for (int t = 0; t < T; t++)
+        {
+            stack.Step(state, x.AsSpan(t * B * o.InputSize, B * o.InputSize), yt);
+            Compare.Close($"y[{t}]", yt, y.AsSpan(t * yt.Length, yt.Length), WideInputStreamTolerance);
+        }
     }
 
     /// <summary>
