@@ -8,7 +8,9 @@ namespace Baton.Tests.Layers;
 public sealed class RecurrentStackTests
 {
     private const double TruncationTolerance = 1e-6;
-    private const double WideInputStreamTolerance = 1e-6;
+    /// <summary>Float32's usual bar: sums of up to 1000 products rounded in two different groupings (and without FMA on
+    /// older hardware, 1.3e-6 measured there; 1e-6 is met with FMA).</summary>
+    private const double WideInputStreamTolerance = 1e-5;
     private const double DropoutGradientTolerance = 3e-3;
 
     private static RecurrentStack NewStack(RecurrentOptions o, ulong seed, out Parameters p)
