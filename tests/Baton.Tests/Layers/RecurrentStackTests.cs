@@ -118,31 +118,14 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Lstm, 128, 128, 0)]
     public void Streaming_steps_are_bit_identical_to_the_full_sequence_forward(CellKind cell, int inputSize, int hidden, int proj)
     {
-        var o = new RecurrentOptions(cell, inputSize, hidden, 2, ProjSize: proj);
-        int T = 5, B = 3;
-        var stack = NewStack(o, 41, out _);
-        var x = Random(T * B * o.InputSize, 42);
-        var h0 = Random(o.Layers * B * stack.StateSize, 43);
-        var c0 = stack.HasCellState ? Random(o.Layers * B * o.HiddenSize, 44) : [];
-        var y = new float[T * B * stack.OutputSize];
-        var hn = new float[h0.Length];
-        var cn = new float[c0.Length];
-        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], h0, c0, y, hn, cn);
-
-        var state = stack.CreateStreamState(B);
-        h0.CopyTo(state.H);
-        c0.CopyTo(state.C);
-        var yt = new float[B * stack.OutputSize];
-        for (int t = 0; t < T; t++)
-        {
-            stack.Step(state, x.AsSpan(t * B * o.InputSize, B * o.InputSize), yt);
-            Assert.Equal(y.AsSpan(t * yt.Length, yt.Length).ToArray(), yt);
-        }
-        Assert.Equal(hn, state.H.ToArray());
-        Assert.Equal(cn, state.C.ToArray());
-        state.Reset();
-        Assert.All(state.H.ToArray(), v => Assert.Equal(0f, v));
-        Assert.All(state.C.ToArray(), v => Assert.Equal(0f, v));
+        var run = ForwardAndStream(new RecurrentOptions(cell, inputSize, hidden, 2, ProjSize: proj), 41);
+        for (int t = 0; t < run.Y.Length; t++)
+            Assert.Equal(run.Y[t], run.Streamed[t]);
+        Assert.Equal(run.Hn, run.State.H.ToArray());
+        Assert.Equal(run.Cn, run.State.C.ToArray());
+        run.State.Reset();
+        Assert.All(run.State.H.ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(run.State.C.ToArray(), v => Assert.Equal(0f, v));
     }
 
     /// <summary>
@@ -154,19 +137,40 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Gru, 1000, 40)]
     public void Streaming_steps_with_inputs_wider_than_a_gemm_slice_match_the_forward_to_rounding(CellKind cell, int inputSize, int hidden)
     {
-        var o = new RecurrentOptions(cell, inputSize, hidden, 2);
+        var run = ForwardAndStream(new RecurrentOptions(cell, inputSize, hidden, 2), 45);
+        for (int t = 0; t < run.Y.Length; t++)
+            Compare.Close($"y[{t}]", run.Streamed[t], run.Y[t], WideInputStreamTolerance);
+    }
+
+    /// <summary>
+    /// Forward over T = 5 steps of B = 3 sequences from random h0 / c0, and the same input streamed step by step from a
+    /// state holding them: Forward's y and the streamed y per step, Forward's hn / cn, and the state after the last step.
+    /// </summary>
+    private static (float[][] Y, float[][] Streamed, float[] Hn, float[] Cn, StreamState State) ForwardAndStream(RecurrentOptions o, ulong seed)
+    {
         int T = 5, B = 3;
-        var stack = NewStack(o, 45, out _);
-        var x = Random(T * B * o.InputSize, 46);
+        var stack = NewStack(o, seed, out _);
+        var x = Random(T * B * o.InputSize, seed + 1);
+        var h0 = Random(o.Layers * B * stack.StateSize, seed + 2);
+        var c0 = stack.HasCellState ? Random(o.Layers * B * o.HiddenSize, seed + 3) : [];
         var y = new float[T * B * stack.OutputSize];
-        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], [], [], y, [], []);
+        var hn = new float[h0.Length];
+        var cn = new float[c0.Length];
+        stack.Forward(stack.CreateWorkspace(T, B), x, T, B, [], h0, c0, y, hn, cn);
+
         var state = stack.CreateStreamState(B);
-        var yt = new float[B * stack.OutputSize];
+        h0.CopyTo(state.H);
+        c0.CopyTo(state.C);
+        int width = B * stack.OutputSize;
+        var forward = new float[T][];
+        var streamed = new float[T][];
         for (int t = 0; t < T; t++)
         {
-            stack.Step(state, x.AsSpan(t * B * o.InputSize, B * o.InputSize), yt);
-            Compare.Close($"y[{t}]", yt, y.AsSpan(t * yt.Length, yt.Length), WideInputStreamTolerance);
+            forward[t] = y.AsSpan(t * width, width).ToArray();
+            streamed[t] = new float[width];
+            stack.Step(state, x.AsSpan(t * B * o.InputSize, B * o.InputSize), streamed[t]);
         }
+        return (forward, streamed, hn, cn, state);
     }
 
     /// <summary>
