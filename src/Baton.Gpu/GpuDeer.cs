@@ -7,7 +7,7 @@ using ILGPU.Runtime;
 namespace Baton.Gpu;
 
 /// <summary>How <see cref="GpuDeer.RunSequential"/> runs the T steps.</summary>
-public enum GpuSequentialKernel
+internal enum GpuSequentialKernel
 {
     /// <summary><see cref="OneGroup"/> where B·H fits it and H ≤ 32, else <see cref="LaunchPerStep"/> (the faster on an H200).</summary>
     Auto,
@@ -27,7 +27,7 @@ public enum GpuSequentialKernel
 /// <see cref="Load"/> uploads a sequence and computes x W_ihᵀ + b_ih on the device; the Run methods leave the states in
 /// device memory; <see cref="ReadOutput"/> copies h back. Not thread-safe.
 /// </summary>
-public sealed class GpuDeer : IDisposable
+internal sealed class GpuDeer : IDisposable
 {
     private readonly GpuDevice device;
     private readonly Accelerator acc;

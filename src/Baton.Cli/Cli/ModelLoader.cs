@@ -4,7 +4,7 @@ using Baton.Models;
 namespace Baton.Cli.Cli;
 
 /// <summary>Loads a model file for a command, turning every kind of bad file into a one-line CliError.</summary>
-public static class ModelLoader
+internal static class ModelLoader
 {
     /// <summary>Loads <paramref name="path"/> (a model or a training checkpoint).</summary>
     public static SequenceModel Load(string path)

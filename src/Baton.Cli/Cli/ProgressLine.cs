@@ -7,7 +7,7 @@ namespace Baton.Cli.Cli;
 /// Training progress on stderr: a live bar redrawn in place on a terminal, or one plain line every
 /// few seconds (and at every validation) when stderr is a pipe or file.
 /// </summary>
-public sealed class ProgressLine(Output output, TimeSpan? timeLimit)
+internal sealed class ProgressLine(Output output, TimeSpan? timeLimit)
 {
     private const int BarWidth = 24;
     private readonly Stopwatch sinceLastLine = Stopwatch.StartNew();

@@ -1,15 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
-using Baton.Bench;
+using Baton.Lab.Bench;
 using Baton.Cli.Cli;
 
 namespace Baton.Cli.Commands;
 
-/// <summary>`baton bench`: the standard benchmark set, the same code as bench/Baton.Bench.</summary>
+/// <summary>`baton bench`: the standard benchmark set, the rows of Baton.Lab through the same harness as bench/Baton.Bench (which adds the ONNX Runtime rows).</summary>
 internal static class BenchCommand
 {
     private static readonly Argument<string[]> Names = new("rows") { Description = "Rows to run (e.g. lstm-small sgemm-1024); none lists them", Arity = ArgumentArity.ZeroOrMore };
-    private static readonly Option<int> Repeat = CliOptions.Int("--repeat", "Timed runs per row (the median is reported)", BenchProgram.DefaultRepeat);
+    private static readonly Option<int> Repeat = CliOptions.Int("--repeat", "Timed runs per row (the median is reported)", BenchHarness.DefaultRepeat);
 
     public static Command Create()
     {
@@ -29,7 +29,7 @@ internal static class BenchCommand
             args.AddRange(["--repeat", parse.GetValue(Repeat).ToString(CultureInfo.InvariantCulture)]);
             if (parse.GetValue(GlobalOptions.Json))
                 args.Add("--json");
-            return BenchProgram.Run([.. args], CliContext.Out, CliContext.Err);
+            return BenchHarness.Run(BenchRegistry.Lab, [.. args], CliContext.Out, CliContext.Err);
         });
         return command;
     }

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
-using Baton.Diagnostics;
+using Baton.Lab;
 using Baton.IO;
 
 namespace Baton.Cli.Commands;

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
-using Baton.Data.LabTasks;
-using Baton.Diagnostics;
+using Baton.Lab.Tasks;
+using Baton.Lab;
 using Baton.IO;
 using Baton.Numerics;
 

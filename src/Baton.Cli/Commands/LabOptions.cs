@@ -1,5 +1,5 @@
 using Baton.Cli.Cli;
-using Baton.Diagnostics;
+using Baton.Lab;
 
 namespace Baton.Cli.Commands;
 

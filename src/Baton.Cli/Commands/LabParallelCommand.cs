@@ -1,27 +1,21 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Gpu;
 using Baton.IO;
-using Baton.Layers;
 using Baton.Numerics;
-using Baton.Parallel;
+using Baton.Lab;
+using Baton.Layers;
 using ScottPlot;
 
 namespace Baton.Cli.Commands;
 
 /// <summary>
-/// <c>baton lab parallel</c>: is h_t computed serially? Measures, over a grid of sequence lengths T and widths H,
-/// (1) training tokens/s of the sequential GRU against the parallel-in-time minGRU (one step = forward, mean(y²),
-/// backward, as the bench rows), and (2) evaluation tokens/s of a GRU (<c>--eval-cell lstm</c>: an LSTM) run step by
-/// step against DEER / quasi-DEER / damped quasi-DEER on the same weights, with DEER's iteration count and max-abs
-/// error against the sequential output. With <c>--device</c>, the same cell is also evaluated on an accelerator (ILGPU: CUDA, or its CPU
-/// emulation): step by step (one launch per step, and one thread group for the whole sequence) against quasi-DEER
-/// and damped quasi-DEER. Reports the crossover T per H, a table, a CSV and a PNG.
+/// <c>baton lab parallel</c>: parses the grid, runs <see cref="ParallelLab"/> over it (sequential GRU against minGRU
+/// training, sequential against DEER evaluation, and with <c>--device</c> the same on an accelerator through ILGPU) and
+/// prints the crossover T per H, a table, a CSV and a PNG.
 /// </summary>
 internal static class LabParallelCommand
 {
@@ -29,9 +23,6 @@ internal static class LabParallelCommand
     private static readonly int[] DefaultHiddens = [8, 32, 128, 256];
     private static readonly int[] QuickLengths = [64, 256];
     private static readonly int[] QuickHiddens = [8, 16];
-
-    /// <summary>Largest H for full DEER (its D×D Jacobians per step make it O(T·H²) memory and work per iteration).</summary>
-    private const int FullDeerMaxHidden = 32;
 
     /// <summary>Minimum timed seconds per measurement (repeats until reached, at most <see cref="MaxRepeats"/>).</summary>
     private const double MinSeconds = 0.3;
@@ -71,19 +62,19 @@ internal static class LabParallelCommand
             bool isQuick = parse.GetValue(quick);
             int[] ts = parse.GetValue(lengths) is { } lt ? LabOptions.ParseLengths(lt, "--length") : isQuick ? QuickLengths : DefaultLengths;
             int[] hs = parse.GetValue(hiddens) is { } ht ? ParseSizes(ht) : isQuick ? QuickHiddens : DefaultHiddens;
-            var settings = new Settings(parse.GetValue(batch), parse.GetValue(evalBatch), parse.GetValue(maxIterations),
+            var settings = new ParallelSettings(parse.GetValue(batch), parse.GetValue(evalBatch), parse.GetValue(maxIterations),
                 (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats, !parse.GetValue(evalOnly),
                 parse.GetValue(evalCell) == "lstm" ? CellKind.Lstm : CellKind.Gru);
 
             using var accelerator = OpenDevice(parse.GetValue(device));
             if (accelerator is not null)
                 output.Status($"accelerator: {accelerator.Name}");
-            var rows = new List<Row>();
+            var rows = new List<ParallelRow>();
             foreach (int H in hs)
             {
                 foreach (int T in ts)
                 {
-                    var row = Measure(T, H, settings, accelerator);
+                    var row = ParallelLab.Measure(T, H, settings, accelerator);
                     rows.Add(row);
                     output.Status($"T={T,6} H={H,4}: train GRU {Number(row.GruTrain),10} minGRU {Number(row.MinGruTrain),10} tok/s | eval seq {row.SeqEval,10:F0} " +
                         $"quasi {row.Quasi.TokensPerSecond,10:F0} ({row.Quasi.Iterations} it, err {row.Quasi.Error:E1}{(row.Quasi.FellBack ? ", fell back" : "")})" +
@@ -108,19 +99,6 @@ internal static class LabParallelCommand
         });
         return command;
     }
-
-    private sealed record Settings(int Batch, int EvalBatch, int MaxIterations, ulong Seed, double MinSeconds, int MaxRepeats, bool Train,
-        CellKind EvalCell);
-
-    private sealed record DeerRun(string Variant, double TokensPerSecond, int Iterations, int Evaluations, bool Converged, bool FellBack, double Error);
-
-    /// <summary>Accelerator evaluation: the sequential kernels (one group: null where B·H does not fit one), their faster, and DEER.</summary>
-    private sealed record GpuRow(double LaunchPerStep, double? OneGroup, double SequentialError, DeerRun Quasi, DeerRun Damped)
-    {
-        public double Sequential => Math.Max(LaunchPerStep, OneGroup ?? 0);
-    }
-
-    private sealed record Row(int T, int H, double GruTrain, double MinGruTrain, double SeqEval, DeerRun Quasi, DeerRun Damped, DeerRun? Full, GpuRow? Gpu);
 
     private static GpuDevice? OpenDevice(string? name)
     {
@@ -153,135 +131,9 @@ internal static class LabParallelCommand
         return values.ToArray();
     }
 
-    private static Row Measure(int T, int H, Settings s, GpuDevice? accelerator)
-    {
-        double gru = s.Train ? TrainTokensPerSecond(CellKind.Gru, T, H, s) : double.NaN;
-        double minGru = s.Train ? TrainTokensPerSecond(CellKind.MinGru, T, H, s) : double.NaN;
-
-        // Evaluation: a GRU (or LSTM) of the same shape, sequential (RecurrentStack.Forward) against DEER.
-        int B = s.EvalBatch;
-        var parameters = new Parameters();
-        var stack = new RecurrentStack(new RecurrentOptions(s.EvalCell, H, H), parameters);
-        parameters.Freeze();
-        var rng = new Rng(s.Seed);
-        stack.ResetParameters(rng);
-        var x = Random(rng, T * B * H);
-        var ws = stack.CreateWorkspace(T, B);
-        var reference = new float[T * B * H];
-        double seq = T * B / Seconds(() => stack.Forward(ws, x, T, B, [], [], [], reference, [], []), s);
-        var deer = new Deer(stack, parameters);
-        var y = new float[T * B * H];
-        DeerRun Run(DeerVariant variant)
-        {
-            DeerResult result = default!;
-            double seconds = Seconds(() => result = deer.Evaluate(x, T, B, [], [], y, new DeerOptions(variant, s.MaxIterations)), s);
-            return new DeerRun(variant.ToString().ToLowerInvariant(), T * B / seconds, result.Iterations, result.Evaluations,
-                result.Converged, result.FellBack, MaxError(y, reference));
-        }
-        return new Row(T, H, gru, minGru, seq, Run(DeerVariant.Quasi), Run(DeerVariant.Damped),
-            H <= FullDeerMaxHidden ? Run(DeerVariant.Full) : null,
-            accelerator is null ? null : MeasureAccelerator(accelerator, stack, parameters, x, reference, y, T, B, H, s));
-    }
-
-    // Timed from the uploaded gx = x W_ihᵀ + b_ih (shared by every method) to h in device memory, synchronized.
-    private static GpuRow MeasureAccelerator(GpuDevice accelerator, RecurrentStack stack, Parameters parameters, float[] x, float[] reference,
-        float[] y, int T, int B, int H, Settings s)
-    {
-        using var gru = new GpuDeer(accelerator, stack, parameters);
-        gru.Load(x, T, B, []);
-        double perStep = T * B / Seconds(() => { gru.RunSequential(GpuSequentialKernel.LaunchPerStep); gru.Synchronize(); }, s);
-        gru.ReadOutput(y);
-        double error = MaxError(y, reference);
-        double? oneGroup = null;
-        if (B * H <= gru.OneGroupMaxState)
-        {
-            oneGroup = T * B / Seconds(() => { gru.RunSequential(GpuSequentialKernel.OneGroup); gru.Synchronize(); }, s);
-            gru.ReadOutput(y);
-            error = Math.Max(error, MaxError(y, reference));
-        }
-        DeerRun Run(DeerVariant variant)
-        {
-            DeerResult result = default!;
-            double seconds = Seconds(() => { result = gru.RunDeer(new DeerOptions(variant, s.MaxIterations)); gru.Synchronize(); }, s);
-            gru.ReadOutput(y);
-            return new DeerRun(variant.ToString().ToLowerInvariant(), T * B / seconds, result.Iterations, result.Evaluations,
-                result.Converged, result.FellBack, MaxError(y, reference));
-        }
-        return new GpuRow(perStep, oneGroup, error, Run(DeerVariant.Quasi), Run(DeerVariant.Damped));
-    }
-
-    private static double MaxError(float[] y, float[] reference)
-    {
-        float error = 0;
-        for (int i = 0; i < y.Length; i++)
-            error = Math.Max(error, Math.Abs(y[i] - reference[i]));
-        return error;
-    }
-
-    private static double TrainTokensPerSecond(CellKind cell, int T, int H, Settings s)
-    {
-        int B = s.Batch;
-        var parameters = new Parameters();
-        var stack = new RecurrentStack(new RecurrentOptions(cell, H, H), parameters);
-        parameters.Freeze();
-        var rng = new Rng(s.Seed);
-        stack.ResetParameters(rng);
-        var x = Random(rng, T * B * H);
-        var ws = stack.CreateWorkspace(T, B);
-        var y = new float[T * B * H];
-        var dy = new float[y.Length];
-        float scale = 2f / y.Length;
-        return T * B / Seconds(() =>
-        {
-            stack.ForwardKeepingInput(ws, x, T, B, [], [], [], y, [], [], training: true);
-            TensorPrimitives.Multiply(y, scale, dy);
-            parameters.ZeroGrad();
-            stack.Backward(ws, dy, [], [], [], [], []);
-        }, s);
-    }
-
-    private static float[] Random(Rng rng, int count)
-    {
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-            values[i] = rng.Uniform(-1f, 1f);
-        return values;
-    }
-
-    // One untimed warm-up, then the median of repeats (until MinSeconds of timing or MaxRepeats).
-    private static double Seconds(Action work, Settings s)
-    {
-        work();
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        do
-        {
-            var watch = Stopwatch.StartNew();
-            work();
-            times.Add(watch.Elapsed.TotalSeconds);
-        }
-        while (times.Count < s.MaxRepeats && total.Elapsed.TotalSeconds < s.MinSeconds);
-        times.Sort();
-        return times[times.Count / 2];
-    }
-
-    /// <summary>Smallest T of the grid from which <paramref name="faster"/> beats <paramref name="slower"/> at every larger T too; null when never.</summary>
-    private static int? Crossover(IEnumerable<Row> rows, Func<Row, double> faster, Func<Row, double> slower)
-    {
-        int? crossover = null;
-        foreach (var row in rows.OrderByDescending(r => r.T))
-        {
-            if (faster(row) > slower(row))
-                crossover = row.T;
-            else
-                break;
-        }
-        return crossover;
-    }
-
     private static string Number(double v) => double.IsNaN(v) ? "-" : v.ToString("F0", CultureInfo.InvariantCulture);
 
-    private static void PrintTable(Output output, List<Row> rows, Settings s, GpuDevice? accelerator)
+    private static void PrintTable(Output output, List<ParallelRow> rows, ParallelSettings s, GpuDevice? accelerator)
     {
         output.Line("training tokens/s (forward + backward) and evaluation tokens/s; DEER: iterations, max |y − y_seq|");
         string Deer(DeerRun? d) => d is null ? $"{"-",10} {"-",4} {"-",8}"
@@ -297,15 +149,15 @@ internal static class LabParallelCommand
         string Show(int? t) => t is { } v ? $"from T = {v} on" : "at no T of this grid";
         foreach (var group in rows.GroupBy(r => r.H))
         {
-            string train = !s.Train ? "" : $"minGRU trains faster than GRU {Show(Crossover(group, r => r.MinGruTrain, r => r.GruTrain))}; ";
-            output.Line($"H={group.Key}: {train}quasi-DEER evaluates faster than the sequential loop {Show(Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval))}");
+            string train = !s.Train ? "" : $"minGRU trains faster than GRU {Show(ParallelLab.Crossover(group, r => r.MinGruTrain, r => r.GruTrain))}; ";
+            output.Line($"H={group.Key}: {train}quasi-DEER evaluates faster than the sequential loop {Show(ParallelLab.Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval))}");
             if (accelerator is not null)
                 output.Line($"H={group.Key} on {accelerator.Name}: quasi-DEER evaluates faster than the faster sequential kernel " +
-                    $"{Show(Crossover(group, r => r.Gpu!.Quasi.TokensPerSecond, r => r.Gpu!.Sequential))}");
+                    $"{Show(ParallelLab.Crossover(group, r => r.Gpu!.Quasi.TokensPerSecond, r => r.Gpu!.Sequential))}");
         }
     }
 
-    private static JsonObject ToJson(List<Row> rows, int[] ts, int[] hs, Settings s, GpuDevice? accelerator)
+    private static JsonObject ToJson(List<ParallelRow> rows, int[] ts, int[] hs, ParallelSettings s, GpuDevice? accelerator)
     {
         JsonObject Deer(DeerRun d) => new()
         {
@@ -339,11 +191,11 @@ internal static class LabParallelCommand
             var crossover = new JsonObject
             {
                 ["H"] = group.Key,
-                ["mingru_train_from_T"] = s.Train ? Crossover(group, r => r.MinGruTrain, r => r.GruTrain) : null,
-                ["quasi_deer_eval_from_T"] = Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval),
+                ["mingru_train_from_T"] = s.Train ? ParallelLab.Crossover(group, r => r.MinGruTrain, r => r.GruTrain) : null,
+                ["quasi_deer_eval_from_T"] = ParallelLab.Crossover(group, r => r.Quasi.TokensPerSecond, r => r.SeqEval),
             };
             if (accelerator is not null)
-                crossover["accelerator_quasi_deer_eval_from_T"] = Crossover(group, r => r.Gpu!.Quasi.TokensPerSecond, r => r.Gpu!.Sequential);
+                crossover["accelerator_quasi_deer_eval_from_T"] = ParallelLab.Crossover(group, r => r.Gpu!.Quasi.TokensPerSecond, r => r.Gpu!.Sequential);
             crossovers.Add(crossover);
         }
         return new JsonObject
@@ -356,7 +208,7 @@ internal static class LabParallelCommand
         };
     }
 
-    private static string ToCsv(List<Row> rows)
+    private static string ToCsv(List<ParallelRow> rows)
     {
         var csv = new StringBuilder("T,H,gru_train_tok_s,mingru_train_tok_s,sequential_eval_tok_s," +
             "quasi_tok_s,quasi_iterations,quasi_error,quasi_fell_back,damped_tok_s,damped_iterations,damped_error,damped_fell_back," +
@@ -373,7 +225,7 @@ internal static class LabParallelCommand
     }
 
     // One colour per H; the pattern says which measurement (solid / dotted: sequential, dashed: parallel in time).
-    private static void Plot(string path, List<Row> rows, int[] hs, Settings s, GpuDevice? accelerator)
+    private static void Plot(string path, List<ParallelRow> rows, int[] hs, ParallelSettings s, GpuDevice? accelerator)
     {
         var series = new List<Plots.Series>();
         for (int g = 0; g < hs.Length; g++)
@@ -381,7 +233,7 @@ internal static class LabParallelCommand
             int H = hs[g];
             var group = rows.Where(r => r.H == H).OrderBy(r => r.T).ToList();
             double[] x = group.Select(r => (double)r.T).ToArray();
-            void Add(string label, Func<Row, double> value, LinePattern pattern, int colour) =>
+            void Add(string label, Func<ParallelRow, double> value, LinePattern pattern, int colour) =>
                 series.Add(new Plots.Series($"{label} H={H}", x, group.Select(value).ToArray(), colour, pattern));
             if (s.Train)
             {

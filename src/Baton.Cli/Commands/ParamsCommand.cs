@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
-using Baton.Diagnostics;
+using Baton.Lab;
 using Baton.IO;
 
 namespace Baton.Cli.Commands;

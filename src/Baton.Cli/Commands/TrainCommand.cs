@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
 using Baton.IO;
+using Baton.Lab;
 using Baton.Models;
 using Baton.Training;
 

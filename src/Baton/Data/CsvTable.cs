@@ -9,7 +9,7 @@ namespace Baton.Data;
 /// it came from. Parsing follows RFC 4180 (quoted fields, doubled quotes) with the invariant culture,
 /// so a decimal point is '.' whatever the machine's culture.
 /// </summary>
-public sealed class CsvTable
+internal sealed class CsvTable
 {
     private readonly Dictionary<string, int> columnIndex;
 

@@ -1,7 +1,7 @@
 namespace Baton.Data;
 
 /// <summary>The two reference forecasts every model is printed beside.</summary>
-public static class ForecastBaselines
+internal static class ForecastBaselines
 {
     /// <summary>
     /// Seasonal naive: the value one season (or as many whole seasons as needed) before the target,

@@ -1,7 +1,7 @@
 namespace Baton.Data;
 
 /// <summary>Scores forecasts over a range of origins beside the seasonal-naive and last-value baselines.</summary>
-public static class ForecastEvaluation
+internal static class ForecastEvaluation
 {
     /// <summary>Largest lag searched when the season is detected.</summary>
     public const int MaxSeasonLag = 400;

@@ -1,7 +1,7 @@
 namespace Baton.Data;
 
 /// <summary>Point-forecast error measures over paired actual / predicted values.</summary>
-public static class ForecastMetrics
+internal static class ForecastMetrics
 {
     /// <summary>Mean absolute error: mean |a - p|.</summary>
     public static double Mae(ReadOnlySpan<double> actual, ReadOnlySpan<double> predicted)

@@ -1,4 +1,4 @@
 namespace Baton.Data;
 
 /// <summary>Forecast accuracy: MAE, RMSE, sMAPE (percent, 0..200) and MASE.</summary>
-public readonly record struct ForecastScores(double Mae, double Rmse, double Smape, double Mase);
+internal readonly record struct ForecastScores(double Mae, double Rmse, double Smape, double Mase);

@@ -5,7 +5,7 @@ namespace Baton.Data;
 /// <summary>
 /// A tokenised text corpus: one or more UTF-8 texts joined in order, with its vocabulary.
 /// </summary>
-public sealed class TextCorpus
+internal sealed class TextCorpus
 {
     private TextCorpus(Vocabulary vocabulary, int[] tokens, string source)
     {

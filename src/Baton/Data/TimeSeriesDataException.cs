@@ -4,7 +4,7 @@ namespace Baton.Data;
 /// Bad time-series input (a missing column, a non-numeric cell, too few rows, ...). The message is one
 /// line that names the file, the line and the column where they are known, so a tool can print it as is.
 /// </summary>
-public sealed class TimeSeriesDataException : Exception
+internal sealed class TimeSeriesDataException : Exception
 {
     /// <summary>Creates the exception with its one-line message.</summary>
     public TimeSeriesDataException(string message) : base(message) { }

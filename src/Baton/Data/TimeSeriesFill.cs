@@ -1,7 +1,7 @@
 namespace Baton.Data;
 
 /// <summary>How missing cells are treated when a <see cref="TimeSeriesFrame"/> is built.</summary>
-public enum TimeSeriesFill
+internal enum TimeSeriesFill
 {
     /// <summary>A missing cell is an error that names its line and column.</summary>
     None,

@@ -7,7 +7,7 @@ namespace Baton.Data;
 /// paper over: missing columns, non-numeric cells, missing values (unless a fill is asked for),
 /// constant columns, and times that are unsorted or repeated.
 /// </summary>
-public sealed class TimeSeriesFrame
+internal sealed class TimeSeriesFrame
 {
     private static readonly string[] MissingMarkers = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"];
 

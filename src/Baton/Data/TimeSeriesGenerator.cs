@@ -7,7 +7,7 @@ namespace Baton.Data;
 /// Synthetic series with known structure, deterministic from a seed, for demos and tests.
 /// Values are rounded to four decimals so that a frame written as CSV reads back identical.
 /// </summary>
-public static class TimeSeriesGenerator
+internal static class TimeSeriesGenerator
 {
     /// <summary>Rows of <see cref="Energy"/> by default: 20 weeks of hourly readings.</summary>
     public const int EnergyRows = 20 * 7 * 24;

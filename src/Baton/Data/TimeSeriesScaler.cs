@@ -4,7 +4,7 @@ namespace Baton.Data;
 /// Per-column standardisation z = (x - mean) / std, with mean and (population) std fitted on the
 /// training rows only, so nothing from the validation or test part leaks into the model.
 /// </summary>
-public sealed class TimeSeriesScaler
+internal sealed class TimeSeriesScaler
 {
     /// <summary>Creates a scaler from stored statistics (one mean and std per column).</summary>
     public TimeSeriesScaler(double[] mean, double[] std)

@@ -1,7 +1,7 @@
 namespace Baton.Data;
 
 /// <summary>Season length detection by autocorrelation.</summary>
-public static class TimeSeriesSeason
+internal static class TimeSeriesSeason
 {
     /// <summary>Smallest autocorrelation a peak needs to count as a season.</summary>
     public const double MinimumAutocorrelation = 0.2;

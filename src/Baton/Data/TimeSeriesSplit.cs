@@ -6,7 +6,7 @@ namespace Baton.Data;
 /// A forecast made at origin <c>t</c> (after row <c>t</c> is observed) covers rows <c>t+1 .. t+K</c>;
 /// a part's origins are those whose K target rows all lie inside that part, so no target crosses a boundary.
 /// </summary>
-public readonly record struct TimeSeriesSplit(int TrainEnd, int ValidationEnd, int Length)
+internal readonly record struct TimeSeriesSplit(int TrainEnd, int ValidationEnd, int Length)
 {
     /// <summary>Share of the rows held out for validation.</summary>
     public const double ValidationFraction = 0.15;

@@ -1,7 +1,7 @@
 namespace Baton.Data;
 
 /// <summary>How text is cut into tokens.</summary>
-public enum TokenKind
+internal enum TokenKind
 {
     /// <summary>One token per Unicode scalar value (a Rune): Chinese characters, emoji and combining marks each count once.</summary>
     Chars,

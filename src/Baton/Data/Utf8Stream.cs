@@ -3,7 +3,7 @@ using System.Text;
 namespace Baton.Data;
 
 /// <summary>Turns a stream of generated tokens into text as it comes, holding back incomplete UTF-8 sequences.</summary>
-public sealed class Utf8Stream(Vocabulary vocabulary)
+internal sealed class Utf8Stream(Vocabulary vocabulary)
 {
     private readonly Decoder decoder = new UTF8Encoding(false, false).GetDecoder();
     private readonly byte[] one = new byte[1];

@@ -3,7 +3,7 @@ using System.Text;
 namespace Baton.Data;
 
 /// <summary>Strict UTF-8 decoding that names the byte offset of the first problem.</summary>
-public static class Utf8Text
+internal static class Utf8Text
 {
     /// <summary>
     /// Decodes <paramref name="bytes"/> into Unicode scalar values. Throws <see cref="InvalidDataException"/>

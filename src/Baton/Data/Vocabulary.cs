@@ -7,7 +7,7 @@ namespace Baton.Data;
 /// for <see cref="TokenKind.Bytes"/> token i is the string of the single char U+00i (0..255), so
 /// every byte has a token and the vocabulary is the same for every text.
 /// </summary>
-public sealed class Vocabulary
+internal sealed class Vocabulary
 {
     private readonly Dictionary<string, int> ids = new(StringComparer.Ordinal);
 

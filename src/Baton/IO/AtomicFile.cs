@@ -4,7 +4,7 @@ namespace Baton.IO;
 /// Writes files so that a reader never sees a half-written one: the content goes to a temporary
 /// file in the same folder, is flushed to disk, then renamed over the destination.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> atomically with <paramref name="write"/>.</summary>
     public static void Write(string path, Action<Stream> write)

@@ -11,7 +11,7 @@ namespace Baton.IO;
 /// <c>trainer.c0</c>, and <c>__metadata__["baton.checkpoint"]</c>: the <see cref="TrainingState"/> as snake_case JSON.
 /// Written atomically, so a crash leaves the previous checkpoint intact.
 /// </summary>
-public static class Checkpoint
+internal static class Checkpoint
 {
     /// <summary>Metadata key of the training state JSON.</summary>
     public const string StateKey = "baton.checkpoint";

@@ -4,7 +4,7 @@ using Baton.Training;
 namespace Baton.IO;
 
 /// <summary>A training checkpoint read back: the model, the optimizer arrays, the carried recurrent state and the <see cref="TrainingState"/>.</summary>
-public sealed class CheckpointData(string path, SequenceModel model, TrainingState state,
+internal sealed class CheckpointData(string path, SequenceModel model, TrainingState state,
     IReadOnlyDictionary<string, float[]> optimizerState, float[] h0, float[] c0)
 {
     /// <summary>The file read.</summary>

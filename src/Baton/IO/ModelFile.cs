@@ -8,7 +8,7 @@ namespace Baton.IO;
 /// PyTorch module with <c>load_state_dict(strict=True)</c>. Training checkpoints are model files with extra
 /// tensors under <see cref="CheckpointPrefixes"/>; <see cref="Load(string)"/> accepts them too.
 /// </summary>
-public static class ModelFile
+internal static class ModelFile
 {
     /// <summary>Metadata key of the config JSON.</summary>
     public const string ConfigKey = "baton.config";

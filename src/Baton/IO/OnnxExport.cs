@@ -33,7 +33,7 @@ namespace Baton.IO;
 /// (ONNX's LSTM has no weight_hr).</para>
 /// The model's config JSON is stored in the ONNX <c>metadata_props</c> under <c>baton.config</c>.
 /// </remarks>
-public static class OnnxExport
+internal static class OnnxExport
 {
     /// <summary>The ONNX IR version written.</summary>
     public const long IrVersion = OnnxModelProto.IrVersion;

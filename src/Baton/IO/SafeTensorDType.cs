@@ -1,7 +1,7 @@
 namespace Baton.IO;
 
 /// <summary>Element types of the safetensors format that Baton reads (all converted to float32 or int64).</summary>
-public enum SafeTensorDType
+internal enum SafeTensorDType
 {
     /// <summary>IEEE single precision ("F32").</summary>
     F32,

@@ -1,7 +1,7 @@
 namespace Baton.IO;
 
 /// <summary>One tensor's header entry: name, element type, shape and byte range in the data section.</summary>
-public sealed record SafeTensorInfo(string Name, SafeTensorDType DType, long[] Shape, long Begin, long End)
+internal sealed record SafeTensorInfo(string Name, SafeTensorDType DType, long[] Shape, long Begin, long End)
 {
     /// <summary>Number of elements (product of the shape; 1 for a scalar).</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);

@@ -11,7 +11,7 @@ namespace Baton.IO;
 /// then the raw little-endian tensor data, offsets relative to the start of the data section.
 /// Every problem is reported as a <see cref="SafeTensorsFormatException"/> naming the file and tensor.
 /// </summary>
-public sealed class SafeTensorsFile
+internal sealed class SafeTensorsFile
 {
     /// <summary>Largest header accepted (as the reference implementation: 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;

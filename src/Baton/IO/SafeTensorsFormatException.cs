@@ -5,7 +5,7 @@ namespace Baton.IO;
 /// tensors that do not match what is expected. The message names the file and, where one is to blame,
 /// the tensor or field.
 /// </summary>
-public sealed class SafeTensorsFormatException : IOException
+internal sealed class SafeTensorsFormatException : IOException
 {
     /// <summary>Creates the exception; the message is prefixed with the file path.</summary>
     public SafeTensorsFormatException(string filePath, string? tensorName, string message)

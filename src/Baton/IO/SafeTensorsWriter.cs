@@ -9,7 +9,7 @@ namespace Baton.IO;
 /// (see <see cref="AtomicFile"/>). Tensors are written in the order they were added; the
 /// header is padded with spaces to a multiple of 8 bytes, as the reference writer does.
 /// </summary>
-public sealed class SafeTensorsWriter
+internal sealed class SafeTensorsWriter
 {
     private readonly List<(string Name, string DType, long[] Shape, byte[] Data)> entries = [];
     private readonly HashSet<string> names = new(StringComparer.Ordinal);

@@ -22,7 +22,7 @@ namespace Baton.IO;
 /// Every tensor the model needs must be present with exactly its shape, and no other
 /// tensor may be; every problem is a <see cref="SafeTensorsFormatException"/> naming the tensor.
 /// </summary>
-public static class TorchImport
+internal static class TorchImport
 {
     /// <summary>The cells a PyTorch state dict can hold.</summary>
     public static readonly string[] Cells = ["lstm", "gru", "rnn", "rnn_relu", "mingru", "minlstm"];

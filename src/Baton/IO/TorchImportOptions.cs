@@ -1,7 +1,7 @@
 namespace Baton.IO;
 
 /// <summary>What <see cref="TorchImport"/> cannot read from tensor names and shapes.</summary>
-public sealed record TorchImportOptions
+internal sealed record TorchImportOptions
 {
     /// <summary>The recurrent cell of the state dict: <c>lstm</c>, <c>gru</c>, <c>rnn</c> (tanh), <c>rnn_relu</c>, <c>mingru</c> or <c>minlstm</c>.</summary>
     public required string Cell { get; init; }

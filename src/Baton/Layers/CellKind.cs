@@ -1,7 +1,7 @@
 namespace Baton.Layers;
 
 /// <summary>The recurrent cell of a <see cref="RecurrentStack"/>.</summary>
-public enum CellKind
+internal enum CellKind
 {
     /// <summary>Elman RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu.</summary>
     Rnn,

@@ -3,7 +3,7 @@ using Baton.Numerics;
 namespace Baton.Layers;
 
 /// <summary>y[r, :] = W[ids[r], :], PyTorch's nn.Embedding: weight [V, E] registered as {prefix}weight.</summary>
-public sealed class Embedding
+internal sealed class Embedding
 {
     private readonly Parameters parameters;
     private readonly ParameterTensor weight; // [V, E]

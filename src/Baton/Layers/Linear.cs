@@ -5,7 +5,7 @@ namespace Baton.Layers;
 /// <summary>
 /// y = x · Wᵀ + b, PyTorch's nn.Linear: weight [out, in] and bias [out] registered as {prefix}weight, {prefix}bias.
 /// </summary>
-public sealed class Linear
+internal sealed class Linear
 {
     private readonly Parameters parameters;
     private readonly ParameterTensor weight; // [O, I]

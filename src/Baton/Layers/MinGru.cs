@@ -12,7 +12,7 @@ namespace Baton.Layers;
 /// (a_t = 1 − z_t, b_t = z_t ⊙ h̃_t); <see cref="MinRecurrence.Step"/> runs the same formula one step at a time.
 /// Tensors: <c>{prefix}to_hidden_and_gate.weight</c> <c>[2H, I]</c>, <c>{prefix}to_hidden_and_gate.bias</c> <c>[2H]</c>.
 /// </summary>
-public sealed class MinGru : MinRecurrence
+internal sealed class MinGru : MinRecurrence
 {
     /// <summary>Name of the projection module, after the reference implementation.</summary>
     public const string LinearName = "to_hidden_and_gate";

@@ -11,7 +11,7 @@ namespace Baton.Layers;
 /// h_t = f' ⊙ h_{t−1} + i' ⊙ h̃_t — solved over all t by <see cref="LinearScan"/> (a = f', b = i' h̃).
 /// Tensors: <c>{prefix}to_hidden_and_f_i_gate.weight</c> <c>[3H, I]</c>, <c>{prefix}to_hidden_and_f_i_gate.bias</c> <c>[3H]</c>.
 /// </summary>
-public sealed class MinLstm : MinRecurrence
+internal sealed class MinLstm : MinRecurrence
 {
     /// <summary>Name of the projection module, after the reference implementation.</summary>
     public const string LinearName = "to_hidden_and_f_i_gate";

@@ -1,7 +1,7 @@
 namespace Baton.Layers;
 
 /// <summary>The activation of an Elman RNN (<see cref="CellKind.Rnn"/>).</summary>
-public enum Nonlinearity
+internal enum Nonlinearity
 {
     /// <summary>h' = tanh(...).</summary>
     Tanh,

@@ -1,7 +1,7 @@
 namespace Baton.Layers;
 
 /// <summary>A named slice of a <see cref="Parameters"/> block, with its PyTorch name and shape.</summary>
-public sealed class ParameterTensor(string name, int offset, int[] shape)
+internal sealed class ParameterTensor(string name, int offset, int[] shape)
 {
     /// <summary>The PyTorch state-dict name, e.g. <c>rnn.weight_ih_l0</c>.</summary>
     public string Name { get; } = name;

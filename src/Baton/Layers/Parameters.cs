@@ -5,7 +5,7 @@ namespace Baton.Layers;
 /// array <see cref="Grad"/> of the same shape, with named slices. Layers register their tensors with
 /// <see cref="Add"/> while being built; <see cref="Freeze"/> then allocates both arrays once.
 /// </summary>
-public sealed class Parameters
+internal sealed class Parameters
 {
     private readonly List<ParameterTensor> tensors = [];
     private readonly Dictionary<string, ParameterTensor> byName = new(StringComparer.Ordinal);

@@ -11,5 +11,5 @@ namespace Baton.Layers;
 /// <param name="ProjSize">LSTM only: width P of the projected state h = W_hr (o * tanh c); 0 = no projection.</param>
 /// <param name="Dropout">Probability of zeroing an element between layers while training (inverted scaling 1/(1-p)).</param>
 /// <param name="Nonlinearity">Elman RNN only: tanh or relu.</param>
-public sealed record RecurrentOptions(CellKind Cell, int InputSize, int HiddenSize, int Layers = 1,
+internal sealed record RecurrentOptions(CellKind Cell, int InputSize, int HiddenSize, int Layers = 1,
     bool Bidirectional = false, int ProjSize = 0, float Dropout = 0f, Nonlinearity Nonlinearity = Nonlinearity.Tanh);

@@ -11,7 +11,7 @@ namespace Baton.Layers;
 /// Weights are registered under PyTorch's state-dict names: {prefix}weight_ih_l{k}[_reverse], weight_hh, bias_ih,
 /// bias_hh, and weight_hr with a projection.
 /// </summary>
-public sealed class RecurrentStack
+internal sealed class RecurrentStack
 {
     private readonly RecurrentLayer[] layers; // [L * D], layer-direction l * D + d
     private readonly Parameters parameters;

@@ -6,7 +6,7 @@ namespace Baton.Layers;
 /// concurrent caller with <see cref="RecurrentStack.CreateWorkspace"/> and reuse it; it grows (allocates) only
 /// when a call needs more steps or sequences than it has held so far.
 /// </summary>
-public sealed class RecurrentWorkspace
+internal sealed class RecurrentWorkspace
 {
     private readonly RecurrentStack stack;
     private int rowCapacity;

@@ -11,7 +11,7 @@ namespace Baton.Layers;
 /// <see cref="Parameters.MarkChanged"/>.
 /// </para>
 /// </summary>
-public sealed class StreamState
+internal sealed class StreamState
 {
     private readonly float[] h;
     private readonly float[] c;

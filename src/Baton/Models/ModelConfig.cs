@@ -14,7 +14,7 @@ namespace Baton.Models;
 /// (tokens through an embedding when <see cref="Vocab"/> is set, else features; head [B, classes]
 /// from the final state, both directions' final states when bidirectional).
 /// </remarks>
-public sealed record ModelConfig
+internal sealed record ModelConfig
 {
     /// <summary>Format tag written to every file.</summary>
     public const string CurrentFormat = "baton/1";

@@ -13,7 +13,7 @@ namespace Baton.Models;
 /// the last layer's final state of each direction at each sequence's own last step.</item>
 /// </list>
 /// </summary>
-public sealed class SequenceModel
+internal sealed class SequenceModel
 {
     /// <summary>Builds the model of <paramref name="config"/> with zero parameters (call <see cref="ResetParameters"/> or load them).</summary>
     public SequenceModel(ModelConfig config)

@@ -6,7 +6,7 @@ namespace Baton.Models;
 /// Carried state for step-by-step inference (sampling, streaming scoring) of a unidirectional
 /// <see cref="SequenceModel"/> with a batch of <see cref="Batch"/> independent streams. No allocation per step.
 /// </summary>
-public sealed class SequenceStream
+internal sealed class SequenceStream
 {
     internal SequenceStream(SequenceModel model, int batch)
     {

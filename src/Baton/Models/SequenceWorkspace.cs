@@ -7,7 +7,7 @@ namespace Baton.Models;
 /// <see cref="MaxT"/> steps and <see cref="MaxB"/> sequences, allocated once and reused (no allocation per call).
 /// It also holds the carried recurrent state (<see cref="H0"/>, <see cref="C0"/>) used by truncated BPTT.
 /// </summary>
-public sealed class SequenceWorkspace
+internal sealed class SequenceWorkspace
 {
     internal SequenceWorkspace(SequenceModel model, int maxT, int maxB)
     {

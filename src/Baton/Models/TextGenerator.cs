@@ -7,7 +7,7 @@ namespace Baton.Models;
 /// Generates text from a language model one token at a time with the streaming Step API: the prime
 /// is fed token by token, then each chosen token is fed back. Nothing is recomputed.
 /// </summary>
-public sealed class TextGenerator
+internal sealed class TextGenerator
 {
     private readonly SequenceModel model;
     private readonly SequenceStream stream;

@@ -8,7 +8,7 @@ namespace Baton.Models;
 /// (0 = all) and then to the smallest set whose probability reaches <c>topP</c> (1 = all), renormalised.
 /// Scratch buffers are reused, so sampling allocates nothing per token.
 /// </summary>
-public sealed class TokenSampler
+internal sealed class TokenSampler
 {
     private readonly float[] probs;
     private readonly int[] order;

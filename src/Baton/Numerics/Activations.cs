@@ -9,7 +9,7 @@ namespace Baton.Numerics;
 /// Stable for any finite input (no NaN or Inf at |x| = 1e4). Sigmoid and tanh are within
 /// about 2 ulp of the exact values (tests hold them to <c>1e-6</c> relative).
 /// </summary>
-public static unsafe class Activations
+internal static unsafe class Activations
 {
     /// <summary>y = σ(x) = 1 / (1 + e^{−x}).</summary>
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Sigmoid(SimdPaths.Best, x, y);

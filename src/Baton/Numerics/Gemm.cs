@@ -7,7 +7,7 @@ namespace Baton.Numerics;
 /// Vector512 / Vector256 / Vector128 micro-kernel (scalar fallback), threaded over
 /// <see cref="WorkerPool.Shared"/> with <see cref="Threads.Count"/> parts split by output columns or rows only.
 /// </summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     /// <summary>
     /// Multiply-adds below which a product runs on the calling thread alone: about 4 µs of one core's

@@ -1,7 +1,7 @@
 namespace Baton.Numerics;
 
 /// <summary>Work whose parts run at the same time on distinct threads and meet at a barrier (see <see cref="WorkerPool.RunTeam"/>).</summary>
-public interface ITeamWork
+internal interface ITeamWork
 {
     /// <summary>Runs part <paramref name="index"/> of <paramref name="count"/>; every part calls
     /// <paramref name="barrier"/>.SignalAndWait() the same number of times.</summary>

@@ -9,7 +9,7 @@ namespace Baton.Numerics;
 /// packing allocates nothing. Use it with
 /// <see cref="Gemm.Sgemm(int, float, ReadOnlySpan{float}, int, PackedMatrix, float, Span{float}, int)"/>.
 /// </summary>
-public sealed unsafe class PackedMatrix
+internal sealed unsafe class PackedMatrix
 {
     private readonly float[] storage;
 

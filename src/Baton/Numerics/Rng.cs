@@ -4,7 +4,7 @@ namespace Baton.Numerics;
 /// xoshiro256** pseudo-random generator whose whole state is four 64-bit words, so that
 /// checkpoints can save and restore it exactly (System.Random cannot).
 /// </summary>
-public sealed class Rng
+internal sealed class Rng
 {
     private ulong s0, s1, s2, s3;
 

@@ -6,7 +6,7 @@ namespace Baton.Numerics;
 /// (a few hundred nanoseconds) instead of a fork and a join. A part that fails breaks the barrier, so the others throw
 /// instead of waiting for it forever.
 /// </summary>
-public sealed class SpinBarrier
+internal sealed class SpinBarrier
 {
     /// <summary>Polls before a waiting part starts yielding its core (a descheduled partner needs it back).</summary>
     private const int TightPolls = 4_000;

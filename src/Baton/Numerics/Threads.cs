@@ -4,7 +4,7 @@ namespace Baton.Numerics;
 /// The one thread-count setting that every Baton kernel respects.
 /// Results never depend on it: work is split by output rows, never by a reduction.
 /// </summary>
-public static class Threads
+internal static class Threads
 {
     private static int count = Environment.ProcessorCount;
 

@@ -10,7 +10,7 @@ namespace Baton.Numerics;
 /// Workers spin briefly before sleeping so that the per-time-step fork-join of a recurrent layer costs
 /// microseconds.
 /// </summary>
-public sealed class WorkerPool
+internal sealed class WorkerPool
 {
     /// <summary>The pool shared by all of Baton; its width follows <see cref="Threads.Count"/>.</summary>
     public static WorkerPool Shared { get; } = new();

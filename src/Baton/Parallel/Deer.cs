@@ -12,7 +12,7 @@ namespace Baton.Parallel;
 /// (see <see cref="DeerVariant"/>). Falls back to the sequential loop when the iteration does not converge.
 /// Not thread-safe: one instance per concurrent caller (it owns its buffers).
 /// </summary>
-public sealed class Deer
+internal sealed class Deer
 {
     /// <summary>Largest state width D for <see cref="DeerVariant.Full"/> (its Jacobians take T·B·D² floats).</summary>
     public const int MaxFullStateSize = 256;

@@ -6,4 +6,4 @@ namespace Baton.Parallel;
 /// <param name="Converged">True when the residual reached the tolerance.</param>
 /// <param name="FellBack">True when it did not and the sequential loop produced the output.</param>
 /// <param name="Residual">The last max-abs residual of the iteration.</param>
-public sealed record DeerResult(int Iterations, int Evaluations, bool Converged, bool FellBack, float Residual);
+internal sealed record DeerResult(int Iterations, int Evaluations, bool Converged, bool FellBack, float Residual);

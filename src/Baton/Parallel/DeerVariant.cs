@@ -1,7 +1,7 @@
 namespace Baton.Parallel;
 
 /// <summary>Which linear system each DEER iteration solves.</summary>
-public enum DeerVariant
+internal enum DeerVariant
 {
     /// <summary>
     /// DEER (Lim et al., ICLR 2024): the full D×D Jacobian J_t; the linearised recurrence

@@ -10,7 +10,7 @@ namespace Baton.Parallel;
 /// which is the same recurrence run backwards in time. SIMD runs across channels (TensorPrimitives);
 /// threads split channels or time chunks (<see cref="ScanMethod"/>).
 /// </summary>
-public static unsafe class LinearScan
+internal static unsafe class LinearScan
 {
     /// <summary><see cref="ScanMethod.Auto"/> splits channels when N is at least this (four 512-bit vectors per thread on two threads)…</summary>
     public const int MinChannelsForChannelSplit = 128;

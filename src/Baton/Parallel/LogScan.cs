@@ -13,7 +13,7 @@ namespace Baton.Parallel;
 /// SIMD across channels, threads over channel blocks. The running sums are kept in float64 because a*_t grows
 /// like T·|log a| and would otherwise cancel catastrophically against log b − a*.
 /// </summary>
-public static unsafe class LogScan
+internal static unsafe class LogScan
 {
     [ThreadStatic] private static LogWork? cachedWork;
 

@@ -8,7 +8,7 @@ namespace Baton.Parallel;
 /// The minGRU paper's positive candidate activation g(x) = x + 0.5 for x ≥ 0, σ(x) for x &lt; 0 (continuous at 0,
 /// keeps h̃ &gt; 0 so that the log-space scan applies) and its derivative.
 /// </summary>
-public static class MinActivations
+internal static class MinActivations
 {
     /// <summary>g(x) for one value.</summary>
     public static float G(float x) => x >= 0 ? x + 0.5f : 1f / (1f + MathF.Exp(-x));

@@ -13,7 +13,7 @@ namespace Baton.Parallel;
 /// GEMM and, when asked, the input-gradient GEMM. With <see cref="ScanMethod.TimeChunks"/> the scans run separately
 /// in <see cref="LinearScan"/>. The cells supply the per-vector math (<see cref="IMinCell"/>).
 /// </summary>
-public abstract unsafe class MinRecurrence
+internal abstract unsafe class MinRecurrence
 {
     /// <summary>Projection weight <c>[G·H, I]</c> (PyTorch Linear layout).</summary>
     public ParameterTensor Weight { get; }

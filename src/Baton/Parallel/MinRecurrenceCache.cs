@@ -5,7 +5,7 @@ namespace Baton.Parallel;
 /// scratch, sized once for <see cref="MaxRows"/> = T·B rows and <see cref="MaxB"/> sequences and reused across calls.
 /// Buffers that only some paths use are allocated on first use.
 /// </summary>
-public sealed class MinRecurrenceCache
+internal sealed class MinRecurrenceCache
 {
     /// <summary>Largest T·B this cache holds.</summary>
     public int MaxRows { get; }

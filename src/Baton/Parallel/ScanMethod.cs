@@ -1,7 +1,7 @@
 namespace Baton.Parallel;
 
 /// <summary>How <see cref="LinearScan"/> splits the recurrence h_t = a_t ⊙ h_{t-1} + b_t over threads.</summary>
-public enum ScanMethod
+internal enum ScanMethod
 {
     /// <summary>
     /// Picks by shape alone (never by thread count): <see cref="Channels"/> when N ≥

@@ -7,7 +7,7 @@ namespace Baton.Training;
 /// m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; (AMSGrad: v̂ ← max(v̂, v), used for v)
 /// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
 /// </summary>
-public sealed class Adam : Optimizer
+internal sealed class Adam : Optimizer
 {
     private readonly float[] expAvg;
     private readonly float[] expAvgSq;

@@ -10,7 +10,7 @@ namespace Baton.Training;
 /// <c>t-W+1 .. t</c> [W, I] with the targets of rows <c>t+1 .. t+K</c> as its label, step-major
 /// ([K, targets]), standardised with the same statistics.
 /// </summary>
-public sealed class ForecastData
+internal sealed class ForecastData
 {
     private readonly int[] targetColumn;
 

@@ -1,7 +1,7 @@
 namespace Baton.Training;
 
 /// <summary>Settings of a forecast training run. The defaults are those of <c>baton forecast train</c>.</summary>
-public sealed record ForecastOptions
+internal sealed record ForecastOptions
 {
     /// <summary>Recurrent cell: lstm, gru, rnn, mingru or minlstm.</summary>
     public string Cell { get; init; } = "lstm";

@@ -7,7 +7,7 @@ namespace Baton.Training;
 /// <c>t-W+1 .. t</c> is standardised with the model's stored statistics, run from the zero state,
 /// and the head's output [K, targets] is mapped back to the targets' units.
 /// </summary>
-public sealed class ForecastPredictor
+internal sealed class ForecastPredictor
 {
     private readonly SequenceModel model;
     private readonly SequenceWorkspace workspace;

@@ -9,7 +9,7 @@ namespace Baton.Training;
 /// starts fresh at row r, every row advances all W slots with one batched <see cref="SequenceModel.Step(SequenceStream, ReadOnlySpan{float})"/>,
 /// and the slot that has just seen its W-th row yields the forecast. No allocation per row.
 /// </summary>
-public sealed class ForecastStream
+internal sealed class ForecastStream
 {
     private readonly SequenceModel model;
     private readonly SequenceStream stream;

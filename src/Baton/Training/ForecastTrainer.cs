@@ -7,7 +7,7 @@ namespace Baton.Training;
 /// (MSE on the standardised targets, Adam with a cosine schedule, gradient clipping), validating on the
 /// validation windows and keeping the weights of the best validation loss. The test part is never read.
 /// </summary>
-public static class ForecastTrainer
+internal static class ForecastTrainer
 {
     /// <summary>Outcome of <see cref="Train"/>: the model (best weights), the trainer's result and the validation loss of the kept weights.</summary>
     public sealed record Result(SequenceModel Model, TrainingResult Training, double ValidationLoss, long BestStep);

@@ -3,7 +3,7 @@ using Baton.Layers;
 namespace Baton.Training;
 
 /// <summary>Gradient clipping over the flat gradient block (torch.nn.utils.clip_grad_norm_ / clip_grad_value_).</summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>√(Σ g²) over every gradient, accumulated in float64 in index order (independent of threads).</summary>
     public static double GlobalNorm(ReadOnlySpan<float> grad)

@@ -4,7 +4,7 @@ namespace Baton.Training;
 /// A deterministic source of training and validation batches for the <see cref="Trainer"/>. Its position is a few
 /// integers saved in checkpoints; restoring it continues the exact batch sequence.
 /// </summary>
-public interface ITrainingData
+internal interface ITrainingData
 {
     /// <summary>Largest number of steps in a batch.</summary>
     int MaxT { get; }

@@ -5,7 +5,7 @@ namespace Baton.Training;
 /// <see cref="At"/>(s) is the rate of the update that follows s completed updates (PyTorch: the lr after s calls to
 /// scheduler.step()).
 /// </summary>
-public sealed class LearningRateSchedule
+internal sealed class LearningRateSchedule
 {
     /// <summary>Creates the schedule of <paramref name="options"/> around <paramref name="baseRate"/>; <paramref name="maxSteps"/> fills a cosine TotalSteps of 0.</summary>
     public LearningRateSchedule(ScheduleOptions options, double baseRate, long maxSteps)

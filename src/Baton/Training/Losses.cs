@@ -8,7 +8,7 @@ namespace Baton.Training;
 /// per-row Σ e^{x − max} is a float32 SIMD sum, as in PyTorch's float32 logsumexp); gradients are
 /// written (not accumulated), and skipped when the gradient span is empty.
 /// </summary>
-public static unsafe class Losses
+internal static unsafe class Losses
 {
     /// <summary>PyTorch's default <c>ignore_index</c>: targets equal to it (padding) count neither in the loss nor in the mean.</summary>
     public const int IgnoreIndex = -100;

@@ -7,7 +7,7 @@ namespace Baton.Training;
 /// arrays of the same length. Update formulas are PyTorch's (torch.optim, single-tensor path), with scalar
 /// hyper-parameters cast to float32 as PyTorch's CPU kernels do.
 /// </summary>
-public abstract class Optimizer
+internal abstract class Optimizer
 {
     private readonly Dictionary<string, float[]> state = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 namespace Baton.Training;
 
 /// <summary>Which optimizer and its hyper-parameters (PyTorch's names and defaults). Stored in checkpoints.</summary>
-public sealed record OptimizerOptions
+internal sealed record OptimizerOptions
 {
     /// <summary><c>sgd</c>, <c>adam</c>, <c>adamw</c> or <c>rmsprop</c>.</summary>
     public string Kind { get; init; } = "adam";

@@ -6,7 +6,7 @@ namespace Baton.Training;
 /// torch.optim.RMSprop: g ← grad + wd·p; s ← αs + (1 − α)g²; centered: ḡ ← αḡ + (1 − α)g, a ← √(s − ḡ²) + ε, else a ← √s + ε;
 /// with momentum μ: buf ← μ·buf + g/a, p ← p − lr·buf; else p ← p − lr·g/a.
 /// </summary>
-public sealed class RmsProp : Optimizer
+internal sealed class RmsProp : Optimizer
 {
     private readonly float[] squareAvg;
     private readonly float[] gradAvg;

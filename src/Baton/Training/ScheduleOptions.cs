@@ -1,7 +1,7 @@
 namespace Baton.Training;
 
 /// <summary>Which learning-rate schedule and its settings. Stored in checkpoints.</summary>
-public sealed record ScheduleOptions
+internal sealed record ScheduleOptions
 {
     /// <summary><c>constant</c>, <c>step</c> or <c>cosine</c>.</summary>
     public string Kind { get; init; } = "constant";

@@ -4,4 +4,4 @@ namespace Baton.Training;
 /// One variable-length training example: token ids [len] or features [len, I] (row-major), and its label (classify)
 /// or regression target [targets] (forecast).
 /// </summary>
-public sealed record SequenceExample(int[]? Tokens, float[]? Features, int Label = 0, float[]? Target = null);
+internal sealed record SequenceExample(int[]? Tokens, float[]? Features, int Label = 0, float[]? Target = null);

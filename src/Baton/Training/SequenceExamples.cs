@@ -7,7 +7,7 @@ namespace Baton.Training;
 /// examples in a permutation drawn from <c>Rng(seed + epoch)</c> (so a position is enough to resume), B at a time,
 /// padded to the longest in the batch with per-sequence lengths; validation examples in order. Position = [epoch, batch].
 /// </summary>
-public sealed class SequenceExamples : ITrainingData
+internal sealed class SequenceExamples : ITrainingData
 {
     private readonly SequenceExample[] train;
     private readonly SequenceExample[] validation;

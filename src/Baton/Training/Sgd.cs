@@ -6,7 +6,7 @@ namespace Baton.Training;
 /// torch.optim.SGD: g ← grad + wd·p; with momentum μ: buf ← g on the first step, else buf ← μ·buf + (1 − dampening)·g;
 /// g ← g + μ·buf (Nesterov) or g ← buf; then p ← p − lr·g.
 /// </summary>
-public sealed class Sgd : Optimizer
+internal sealed class Sgd : Optimizer
 {
     private readonly float[] momentumBuffer;
 

@@ -1,7 +1,7 @@
 namespace Baton.Training;
 
 /// <summary>Why <see cref="Trainer.Run"/> returned.</summary>
-public enum StopReason
+internal enum StopReason
 {
     /// <summary>Reached the maximum number of steps.</summary>
     Completed,

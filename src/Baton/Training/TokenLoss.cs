@@ -1,7 +1,7 @@
 namespace Baton.Training;
 
 /// <summary>A summed cross-entropy over <see cref="Count"/> tokens (padding excluded), in nats.</summary>
-public readonly record struct TokenLoss(double SumNats, long Count)
+internal readonly record struct TokenLoss(double SumNats, long Count)
 {
     /// <summary>Mean nats per token (NaN when no token counted).</summary>
     public double Mean => Count == 0 ? double.NaN : SumNats / Count;

@@ -7,7 +7,7 @@ namespace Baton.Training;
 /// An epoch has ⌊L / T⌋ batches (the tail is dropped); a new epoch restarts from the zero state. Validation data is
 /// cut the same way. Position = [epoch, batch].
 /// </summary>
-public sealed class TokenStreams : ITrainingData
+internal sealed class TokenStreams : ITrainingData
 {
     private readonly int[] train;
     private readonly int[] validation;

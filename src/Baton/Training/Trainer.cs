@@ -16,7 +16,7 @@ namespace Baton.Training;
 /// drives initialisation and dropout, and its state goes into checkpoints, so that a resumed run ends bit-identical to an
 /// uninterrupted one.
 /// </summary>
-public sealed class Trainer
+internal sealed class Trainer
 {
     private readonly ITrainingData data;
     private readonly LearningRateSchedule schedule;

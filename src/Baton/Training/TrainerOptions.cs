@@ -1,7 +1,7 @@
 namespace Baton.Training;
 
 /// <summary>Settings of a <see cref="Trainer"/> run (stored in checkpoints, so a resumed run continues with the same ones).</summary>
-public sealed record TrainerOptions
+internal sealed record TrainerOptions
 {
     /// <summary>Seed of the one <see cref="Numerics.Rng"/> used for initialisation and dropout: the same seed gives the same run.</summary>
     public ulong Seed { get; init; } = 1;

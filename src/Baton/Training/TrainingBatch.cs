@@ -4,7 +4,7 @@ namespace Baton.Training;
 /// One batch in the layout <see cref="Models.SequenceModel"/> reads, time-major, in buffers sized once for
 /// <see cref="MaxT"/> × <see cref="MaxB"/> and refilled by an <see cref="ITrainingData"/>.
 /// </summary>
-public sealed class TrainingBatch
+internal sealed class TrainingBatch
 {
     /// <summary>Allocates the buffers; <paramref name="inputSize"/> = 0 for token input, <paramref name="outputSize"/> = regression width (0 otherwise).</summary>
     public TrainingBatch(int maxT, int maxB, int inputSize, int outputSize)

@@ -1,4 +1,4 @@
 namespace Baton.Training;
 
 /// <summary>Outcome of <see cref="Trainer.Run"/>: why it stopped (with a one-line <see cref="Message"/>), where, and the best validation loss.</summary>
-public sealed record TrainingResult(StopReason Reason, long Step, double LastLoss, double? BestValidationLoss, long BestStep, string Message);
+internal sealed record TrainingResult(StopReason Reason, long Step, double LastLoss, double? BestValidationLoss, long BestStep, string Message);

@@ -4,7 +4,7 @@ namespace Baton.Training;
 /// Everything besides the parameters and optimizer arrays that a resumed run needs to continue bit-identically;
 /// stored as JSON in a checkpoint's <c>__metadata__["baton.checkpoint"]</c>.
 /// </summary>
-public sealed record TrainingState
+internal sealed record TrainingState
 {
     /// <summary>Completed optimizer steps.</summary>
     public long Step { get; init; }

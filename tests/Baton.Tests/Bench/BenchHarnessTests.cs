@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Baton.Bench;
-using Baton.Bench.Rows;
+using Baton.Lab.Bench;
+using Baton.Lab.Bench.Rows;
 using Baton.Layers;
 
 namespace Baton.Tests.Bench;
@@ -50,7 +51,7 @@ public class BenchHarnessTests
     [Fact]
     public void A_row_that_is_not_implemented_reports_an_error_and_no_figures()
     {
-        var result = BenchRunner.Measure("row-without-an-implementation", 1);
+        var result = BenchRunner.Measure(BenchProgram.Registry, "row-without-an-implementation", 1);
         using var doc = JsonDocument.Parse(result.ToJson());
         Assert.Equal("row-without-an-implementation", doc.RootElement.GetProperty("name").GetString());
         Assert.Equal("not implemented yet", doc.RootElement.GetProperty("error").GetString());
@@ -110,7 +111,7 @@ public class BenchHarnessTests
         Assert.True(root.GetProperty("us_per_step").GetDouble() > 0);
         Assert.Equal(1, root.GetProperty("threads").GetInt32());
         Assert.False(root.TryGetProperty("error", out _));
-        Assert.NotNull(BenchRegistry.Find("stream-lstm-512x2-ort"));
-        Assert.NotNull(BenchRegistry.Find("stream-gru-512x2-ort"));
+        Assert.NotNull(BenchProgram.Registry.Find("stream-lstm-512x2-ort"));
+        Assert.NotNull(BenchProgram.Registry.Find("stream-gru-512x2-ort"));
     }
 }

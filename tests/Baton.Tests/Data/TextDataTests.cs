@@ -1,5 +1,6 @@
 using System.Text;
 using Baton.Data;
+using Baton.Lab;
 
 namespace Baton.Tests.Data;
 

@@ -51,7 +51,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     [InlineData(CellKind.Gru, 12, 1, 3, 70, GpuSequentialKernel.OneGroup)]
     [InlineData(CellKind.Lstm, 5, 2, 5, 20, GpuSequentialKernel.LaunchPerStep)]
     [InlineData(CellKind.Lstm, 12, 2, 5, 20, GpuSequentialKernel.OneGroup)]
-    public void Both_sequential_kernels_match_the_recurrent_stack(CellKind cell, int T, int B, int I, int H, GpuSequentialKernel kernel)
+    internal void Both_sequential_kernels_match_the_recurrent_stack(CellKind cell, int T, int B, int I, int H, GpuSequentialKernel kernel)
     {
         var (stack, parameters, x, h0, c0, expected) = DeerTests.Problem.Make(cell, T, B, I, H, 71);
 
@@ -68,7 +68,7 @@ public class GpuDeerTests : IClassFixture<GpuDeviceFixture>
     [InlineData(CellKind.Gru, DeerVariant.Damped)]
     [InlineData(CellKind.Lstm, DeerVariant.Quasi)]
     [InlineData(CellKind.Lstm, DeerVariant.Damped)]
-    public void Quasi_deer_on_the_accelerator_converges_to_the_sequential_result_in_about_the_cpu_iteration_count(CellKind cell, DeerVariant variant)
+    internal void Quasi_deer_on_the_accelerator_converges_to_the_sequential_result_in_about_the_cpu_iteration_count(CellKind cell, DeerVariant variant)
     {
         const int T = 64, B = 2, I = 5, H = 24;
         var (stack, parameters, x, h0, c0, expected) = DeerTests.Problem.Make(cell, T, B, I, H, 81);

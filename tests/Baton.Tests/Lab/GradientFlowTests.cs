@@ -1,5 +1,5 @@
-using Baton.Data.LabTasks;
-using Baton.Diagnostics;
+using Baton.Lab.Tasks;
+using Baton.Lab;
 using Baton.Layers;
 using Baton.Numerics;
 

@@ -1,4 +1,4 @@
-using Baton.Diagnostics;
+using Baton.Lab;
 using Baton.IO;
 using Baton.Models;
 using Baton.Numerics;

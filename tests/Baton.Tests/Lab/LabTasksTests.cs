@@ -1,4 +1,4 @@
-using Baton.Data.LabTasks;
+using Baton.Lab.Tasks;
 using Baton.Numerics;
 
 namespace Baton.Tests.Lab;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Baton.Diagnostics;
+using Baton.Lab;
 
 namespace Baton.Tests.Lab;
 

@@ -11,10 +11,11 @@ namespace Baton.Tests.Layers;
 /// </summary>
 public sealed class RecurrentAllocationTests
 {
-    public static TheoryData<CellKind, int> Cells() => new()
-    {
-        { CellKind.Rnn, 0 }, { CellKind.Gru, 0 }, { CellKind.Lstm, 0 }, { CellKind.Lstm, 8 }, { CellKind.MinGru, 0 }, { CellKind.MinLstm, 0 },
-    };
+    // The cells are internal types, so the theory data is typed object (xUnit needs a public data member).
+    public static IEnumerable<object[]> Cells() =>
+    [
+        [CellKind.Rnn, 0], [CellKind.Gru, 0], [CellKind.Lstm, 0], [CellKind.Lstm, 8], [CellKind.MinGru, 0], [CellKind.MinLstm, 0],
+    ];
 
     public static TheoryData<string> ModelCells() => new() { "rnn", "gru", "lstm", "mingru", "minlstm" };
 
@@ -62,7 +63,7 @@ public sealed class RecurrentAllocationTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void Training_steps_allocate_nothing_once_warm(CellKind cell, int proj)
+    internal void Training_steps_allocate_nothing_once_warm(CellKind cell, int proj)
     {
         Assert.Equal(0, StackTrainingAllocation(cell, proj, []));
     }
@@ -72,7 +73,7 @@ public sealed class RecurrentAllocationTests
     [InlineData(CellKind.Gru, 0)]
     [InlineData(CellKind.Lstm, 0)]
     [InlineData(CellKind.Lstm, 8)]
-    public void Training_steps_with_variable_lengths_allocate_nothing_once_warm(CellKind cell, int proj)
+    internal void Training_steps_with_variable_lengths_allocate_nothing_once_warm(CellKind cell, int proj)
     {
         Assert.Equal(0, StackTrainingAllocation(cell, proj, [12, 4, 9, 12, 1]));
     }
@@ -80,7 +81,7 @@ public sealed class RecurrentAllocationTests
     [Theory]
     [InlineData(CellKind.MinGru)]
     [InlineData(CellKind.MinLstm)]
-    public void Min_cell_training_steps_with_variable_lengths_allocate_nothing_once_warm(CellKind cell)
+    internal void Min_cell_training_steps_with_variable_lengths_allocate_nothing_once_warm(CellKind cell)
     {
         Assert.Equal(0, StackTrainingAllocation(cell, 0, [12, 4, 9, 12, 1]));
     }
@@ -130,7 +131,7 @@ public sealed class RecurrentAllocationTests
     }
 
     /// <summary>
-    /// What a training step holds, against the least BPTT must keep (Baton.Bench's min_mb: parameters, gradients and the
+    /// What a training step holds, against the least BPTT must keep (the bench's min_mb: parameters, gradients and the
     /// floats per token the cell's derivative reads, h included): within one packed copy of W_hh (shared by the forward
     /// and backward products), a few [B, G·H] state rows and 64 KB of objects. The Elman cell also holds the
     /// pre-activation gradient of every step, [T·B, H], which its single weight-gradient GEMM reads beside h.
@@ -141,14 +142,14 @@ public sealed class RecurrentAllocationTests
     [InlineData(CellKind.Lstm)]
     [InlineData(CellKind.MinGru)]
     [InlineData(CellKind.MinLstm)]
-    public void A_training_step_holds_little_more_than_bptt_must_keep(CellKind cell)
+    internal void A_training_step_holds_little_more_than_bptt_must_keep(CellKind cell)
     {
         const int T = 48, B = 16, I = 40, H = 64;
         long[] builds = TrainingStepBytes(cell, T, B, I, H);
         long held = builds.Min();
         var p = new Parameters();
         _ = new RecurrentStack(new RecurrentOptions(cell, I, H), p);
-        long least = Baton.Bench.Rows.RecurrentRows.MinimumBytes(cell, p.Count, B, T, H, L: 1);
+        long least = Baton.Lab.Bench.Rows.RecurrentRows.MinimumBytes(cell, p.Count, B, T, H, L: 1);
         int gates = cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
         long allowance = sizeof(float) * (gates * H * (long)H + 4L * B * gates * H + (cell == CellKind.Rnn ? (long)T * B * H : 0)) + (64 << 10);
         Assert.True(held <= least + allowance,
@@ -157,7 +158,7 @@ public sealed class RecurrentAllocationTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void Streaming_steps_allocate_nothing_once_warm(CellKind cell, int proj)
+    internal void Streaming_steps_allocate_nothing_once_warm(CellKind cell, int proj)
     {
         var p = new Parameters();
         var stack = new RecurrentStack(new RecurrentOptions(cell, 16, 32, 2, ProjSize: proj), p);

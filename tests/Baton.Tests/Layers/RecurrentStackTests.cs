@@ -31,14 +31,15 @@ public sealed class RecurrentStackTests
         return a;
     }
 
-    public static TheoryData<CellKind, int> Cells() => new()
-    {
-        { CellKind.Rnn, 0 }, { CellKind.Gru, 0 }, { CellKind.Lstm, 0 }, { CellKind.Lstm, 24 },
-    };
+    // The cells are internal types, so the theory data is typed object (xUnit needs a public data member).
+    public static IEnumerable<object[]> Cells() =>
+    [
+        [CellKind.Rnn, 0], [CellKind.Gru, 0], [CellKind.Lstm, 0], [CellKind.Lstm, 24],
+    ];
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void One_and_two_threads_give_bit_identical_outputs_and_gradients(CellKind cell, int proj) =>
+    internal void One_and_two_threads_give_bit_identical_outputs_and_gradients(CellKind cell, int proj) =>
         AssertThreadCountsAgree(new RecurrentOptions(cell, 40, 48, 2, Bidirectional: true, ProjSize: proj), 2, 0);
 
     /// <summary>H = 130 spans three 64-wide panels (the last one partial), so each time step is split by units between threads.</summary>
@@ -48,7 +49,7 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Lstm, 0, 2)]
     [InlineData(CellKind.Lstm, 0, 3)]
     [InlineData(CellKind.Lstm, 24, 2)]
-    public void Steps_split_by_units_over_threads_match_one_thread(CellKind cell, int proj, int threads)
+    internal void Steps_split_by_units_over_threads_match_one_thread(CellKind cell, int proj, int threads)
     {
         AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, Bidirectional: true, ProjSize: proj), threads, 0);
         AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, Bidirectional: true, ProjSize: proj), threads, 4);
@@ -63,7 +64,7 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Gru, 0, 3, 4)]
     [InlineData(CellKind.Rnn, 0, 2, 4)]
     [InlineData(CellKind.Rnn, 0, 3, 0)]
-    public void Sequences_split_by_rows_over_threads_match_one_thread(CellKind cell, int proj, int threads, int truncateBefore) =>
+    internal void Sequences_split_by_rows_over_threads_match_one_thread(CellKind cell, int proj, int threads, int truncateBefore) =>
         AssertThreadCountsAgree(new RecurrentOptions(cell, 12, 40, 2, Bidirectional: true, ProjSize: proj), threads,
             truncateBefore, [9, 3, 7, 9, 1, 5, 2, 8, 9, 4, 6, 9, 3]);
 
@@ -116,7 +117,7 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Gru, 300, 130, 0)]
     [InlineData(CellKind.Lstm, 300, 130, 0)]
     [InlineData(CellKind.Lstm, 128, 128, 0)]
-    public void Streaming_steps_are_bit_identical_to_the_full_sequence_forward(CellKind cell, int inputSize, int hidden, int proj)
+    internal void Streaming_steps_are_bit_identical_to_the_full_sequence_forward(CellKind cell, int inputSize, int hidden, int proj)
     {
         var run = ForwardAndStream(new RecurrentOptions(cell, inputSize, hidden, 2, ProjSize: proj), 41);
         for (int t = 0; t < run.Y.Length; t++)
@@ -135,7 +136,7 @@ public sealed class RecurrentStackTests
     [Theory]
     [InlineData(CellKind.Lstm, 512, 64)]
     [InlineData(CellKind.Gru, 1000, 40)]
-    public void Streaming_steps_with_inputs_wider_than_a_gemm_slice_match_the_forward_to_rounding(CellKind cell, int inputSize, int hidden)
+    internal void Streaming_steps_with_inputs_wider_than_a_gemm_slice_match_the_forward_to_rounding(CellKind cell, int inputSize, int hidden)
     {
         var run = ForwardAndStream(new RecurrentOptions(cell, inputSize, hidden, 2), 45);
         for (int t = 0; t < run.Y.Length; t++)
@@ -184,7 +185,7 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Lstm, "reset")]
     [InlineData(CellKind.Gru, "write")]
     [InlineData(CellKind.Lstm, "write")]
-    public void A_stream_state_steps_with_the_weights_as_they_are_now(CellKind cell, string change)
+    internal void A_stream_state_steps_with_the_weights_as_they_are_now(CellKind cell, string change)
     {
         var o = new RecurrentOptions(cell, 6, 16, 2, ProjSize: cell == CellKind.Lstm ? 8 : 0);
         int B = 2;
@@ -225,7 +226,7 @@ public sealed class RecurrentStackTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void Streaming_with_one_and_two_threads_is_bit_identical(CellKind cell, int proj)
+    internal void Streaming_with_one_and_two_threads_is_bit_identical(CellKind cell, int proj)
     {
         var o = new RecurrentOptions(cell, 256, 256, 2, ProjSize: proj);
         var stack = NewStack(o, 34, out _);
@@ -284,7 +285,7 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Lstm, true)]
     [InlineData(CellKind.MinGru, false)]
     [InlineData(CellKind.MinLstm, true)]
-    public void Forward_keeping_the_input_equals_forward_with_a_copy(CellKind cell, bool bidirectional)
+    internal void Forward_keeping_the_input_equals_forward_with_a_copy(CellKind cell, bool bidirectional)
     {
         var o = new RecurrentOptions(cell, 6, 10, 2, bidirectional);
         int T = 7, B = 4;
@@ -316,7 +317,7 @@ public sealed class RecurrentStackTests
     [InlineData(CellKind.Rnn)]
     [InlineData(CellKind.Gru)]
     [InlineData(CellKind.Lstm)]
-    public void Truncation_equals_two_runs_joined_by_a_constant_state(CellKind cell)
+    internal void Truncation_equals_two_runs_joined_by_a_constant_state(CellKind cell)
     {
         // Backward(truncateBefore = K) must equal: run steps 0..K-1 from h0, then steps K..T-1 from the resulting state
         // treated as a constant input, and add both runs' gradients.
@@ -579,7 +580,7 @@ public sealed class RecurrentStackTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void Each_forward_serves_one_backward(CellKind cell, int proj)
+    internal void Each_forward_serves_one_backward(CellKind cell, int proj)
     {
         var stack = NewStack(new RecurrentOptions(cell, 6, 32, 1, ProjSize: proj), 3, out var p);
         int T = 4, B = 2;

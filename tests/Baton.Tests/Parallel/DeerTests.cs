@@ -39,15 +39,15 @@ public class DeerTests
 
     internal static float MaxDiff(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
 
-    public static TheoryData<CellKind, DeerVariant> Cases() => new()
-    {
-        { CellKind.Gru, DeerVariant.Full }, { CellKind.Gru, DeerVariant.Quasi }, { CellKind.Gru, DeerVariant.Damped },
-        { CellKind.Lstm, DeerVariant.Full }, { CellKind.Lstm, DeerVariant.Quasi }, { CellKind.Lstm, DeerVariant.Damped },
-    };
+    // The cells are internal types, so the theory data is typed object (xUnit needs a public data member).
+    public static IEnumerable<object[]> Cases() =>
+    [
+        [CellKind.Gru, DeerVariant.Full], [CellKind.Gru, DeerVariant.Quasi], [CellKind.Gru, DeerVariant.Damped], [CellKind.Lstm, DeerVariant.Full], [CellKind.Lstm, DeerVariant.Quasi], [CellKind.Lstm, DeerVariant.Damped],
+    ];
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Every_variant_converges_to_the_sequential_recurrent_stack(CellKind cell, DeerVariant variant)
+    internal void Every_variant_converges_to_the_sequential_recurrent_stack(CellKind cell, DeerVariant variant)
     {
         const int T = 96, B = 2, I = 5, H = 8;
         var (stack, parameters, x, h0, c0, expected) = Problem.Make(cell, T, B, I, H, 41);
@@ -68,7 +68,7 @@ public class DeerTests
     [Theory]
     [InlineData(CellKind.Gru)]
     [InlineData(CellKind.Lstm)]
-    public void Full_newton_needs_fewer_iterations_than_the_diagonal_approximation(CellKind cell)
+    internal void Full_newton_needs_fewer_iterations_than_the_diagonal_approximation(CellKind cell)
     {
         const int T = 128, B = 1, I = 4, H = 8;
         var (stack, parameters) = Build(cell, I, H, 51, weightScale: 2f);
@@ -101,7 +101,7 @@ public class DeerTests
     [Theory]
     [InlineData(CellKind.Gru)]
     [InlineData(CellKind.Lstm)]
-    public void The_damped_variant_falls_back_once_its_trust_radius_is_below_float_resolution(CellKind cell)
+    internal void The_damped_variant_falls_back_once_its_trust_radius_is_below_float_resolution(CellKind cell)
     {
         const int T = 64, B = 1, I = 3, H = 6, Cap = 1000;
         var (stack, parameters) = Build(cell, I, H, 71);

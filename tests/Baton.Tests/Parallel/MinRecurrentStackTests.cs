@@ -13,7 +13,7 @@ public class MinRecurrentStackTests
     [Theory]
     [InlineData("mingru_l2.json", CellKind.MinGru)]
     [InlineData("minlstm_l2.json", CellKind.MinLstm)]
-    public void Two_layer_stack_matches_pytorch_under_the_reference_tensor_names(string file, CellKind cell)
+    internal void Two_layer_stack_matches_pytorch_under_the_reference_tensor_names(string file, CellKind cell)
     {
         var f = MinRecurrenceGoldenTests.Fixture.Load(file);
         int T = f.T, B = f.B, H = f.H, L = f.Layers;
@@ -44,7 +44,7 @@ public class MinRecurrentStackTests
     [InlineData(CellKind.MinGru, 0)]
     [InlineData(CellKind.MinLstm, 0)]
     [InlineData(CellKind.MinGru, 3)]
-    public void Bidirectional_variable_length_batch_equals_each_sequence_run_alone(CellKind cell, int truncateBefore)
+    internal void Bidirectional_variable_length_batch_equals_each_sequence_run_alone(CellKind cell, int truncateBefore)
     {
         const int T = 7, B = 3, I = 4, H = 5, L = 2, D = 2, O = H * D;
         int[] lengths = [4, 7, 2];
@@ -124,7 +124,7 @@ public class MinRecurrentStackTests
     [Theory]
     [InlineData(CellKind.MinGru)]
     [InlineData(CellKind.MinLstm)]
-    public void Streaming_steps_reproduce_the_stack_forward(CellKind cell)
+    internal void Streaming_steps_reproduce_the_stack_forward(CellKind cell)
     {
         const int T = 64, B = 2, I = 6, H = 32, L = 2;
         var parameters = new Parameters();

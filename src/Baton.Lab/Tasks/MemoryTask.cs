@@ -1,11 +1,11 @@
-namespace Baton.Data.LabTasks;
+namespace Baton.Lab.Tasks;
 
 /// <summary>
 /// A synthetic task that needs memory over <c>T</c> steps: the lab trains a recurrent stack with a
 /// linear head on it and compares the result with <see cref="Baseline"/>, the score of the best
 /// answer that ignores the input.
 /// </summary>
-public abstract class MemoryTask
+internal abstract class MemoryTask
 {
     /// <summary>The task names the lab accepts.</summary>
     public static readonly string[] Names = ["adding", "copy", "recall"];

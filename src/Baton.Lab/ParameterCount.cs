@@ -1,4 +1,4 @@
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>
 /// Closed-form parameter counts of the recurrent stacks Baton builds (PyTorch's <c>nn.RNN</c>,
@@ -14,7 +14,7 @@ namespace Baton.Diagnostics;
 /// minGRU and minLSTM (Feng et al. 2024) read only x_t, so they have the input weights and one bias
 /// per gate and no <c>weight_hh</c>: G·H·I_k + G·H.
 /// </remarks>
-public static class ParameterCount
+internal static class ParameterCount
 {
     /// <summary>The cell names Baton accepts, as in model files and on the command line.</summary>
     public static readonly string[] Cells = ["rnn", "rnn_relu", "lstm", "gru", "mingru", "minlstm"];

@@ -1,6 +1,6 @@
 using Baton.Numerics;
 
-namespace Baton.Data.LabTasks;
+namespace Baton.Lab.Tasks;
 
 /// <summary>
 /// The article's example "我肚子饿了，我想去__" (I am hungry, I want to go and __): a cause token at
@@ -8,7 +8,7 @@ namespace Baton.Data.LabTasks;
 /// completion that belongs to the cause. Inputs are one-hot over causes, fillers and the query.
 /// Scored by accuracy; chance is 1/C.
 /// </summary>
-public sealed class RecallTask(int fillers = 8) : MemoryTask
+internal sealed class RecallTask(int fillers = 8) : MemoryTask
 {
     /// <summary>The causes, in class order.</summary>
     public static readonly string[] Causes = ["我肚子饿了", "我口渴了", "我困了", "我冷了"];

@@ -1,4 +1,4 @@
-namespace Baton.Bench;
+namespace Baton.Lab.Bench;
 
 /// <summary>
 /// What a prepared row times: <see cref="Run"/> is one repetition (one training step, one product, ...).

@@ -2,7 +2,7 @@ using Baton.Layers;
 using Baton.Parallel;
 using Baton.Numerics;
 
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>
 /// One recurrent layer for the lab's experiments, over any of Baton's cells: a one-layer
@@ -10,7 +10,7 @@ namespace Baton.Diagnostics;
 /// or a <see cref="MinGru"/> / <see cref="MinLstm"/> layer directly. Owns its workspace and grows it
 /// on demand; the shapes are the stack's: x [T, B, I], h0/hn [B, H], c0/cn [B, H] (LSTM only).
 /// </summary>
-public sealed class LabRecurrence
+internal sealed class LabRecurrence
 {
     private readonly RecurrentStack? stack;
     private readonly MinRecurrence? min;

@@ -1,6 +1,6 @@
 using Baton.Numerics;
 
-namespace Baton.Bench.Rows;
+namespace Baton.Lab.Bench.Rows;
 
 /// <summary>
 /// <c>recurrent-step-m{M}-h{H}</c>: the recurrent product of one LSTM time step, C[M, 4H] = h[M, H] · W_hhᵀ with

@@ -1,10 +1,10 @@
-namespace Baton.Data.LabTasks;
+namespace Baton.Lab.Tasks;
 
 /// <summary>
 /// One batch of a synthetic memory task, time-major. The targets sit on the last
 /// <see cref="OutputSteps"/> steps of every sequence.
 /// </summary>
-public sealed class TaskBatch
+internal sealed class TaskBatch
 {
     /// <summary>Allocates the buffers for <paramref name="length"/> steps of <paramref name="batch"/> sequences.</summary>
     public TaskBatch(int length, int batch, int features, int outputSteps, bool regression)

@@ -1,13 +1,13 @@
 using Baton.Layers;
 
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>
 /// Gate activations of one recurrent layer, step by step and unit by unit, computed by a plain float64 loop over
 /// the layer's PyTorch-named weights (gate order LSTM i, f, g, o; GRU r, z, n):
 /// LSTM i, f, o ∈ (0, 1) and the cell state c; GRU r, z ∈ (0, 1); each as [T, H], with the hidden state h.
 /// </summary>
-public sealed class GateActivations
+internal sealed class GateActivations
 {
     private GateActivations(string cell, int layer, Dictionary<string, double[,]> gates, double[,] hidden)
     {

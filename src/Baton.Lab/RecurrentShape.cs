@@ -1,4 +1,4 @@
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>The sizes that fix a recurrent stack's parameters (see <see cref="ParameterCount"/>).</summary>
 /// <param name="Cell">rnn, rnn_relu, lstm, gru, mingru or minlstm.</param>
@@ -7,7 +7,7 @@ namespace Baton.Diagnostics;
 /// <param name="Layers">Stacked layers, L.</param>
 /// <param name="Bidirectional">Two directions per layer (D = 2).</param>
 /// <param name="Proj">LSTM projection size P (0 = none).</param>
-public sealed record RecurrentShape(string Cell, int Input, int Hidden, int Layers = 1, bool Bidirectional = false, int Proj = 0)
+internal sealed record RecurrentShape(string Cell, int Input, int Hidden, int Layers = 1, bool Bidirectional = false, int Proj = 0)
 {
     /// <summary>1 or 2.</summary>
     public int Directions => Bidirectional ? 2 : 1;

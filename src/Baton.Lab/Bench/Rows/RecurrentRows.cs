@@ -2,9 +2,8 @@ using Baton.IO;
 using Baton.Layers;
 using Baton.Models;
 using Baton.Numerics;
-using Microsoft.ML.OnnxRuntime;
 
-namespace Baton.Bench.Rows;
+namespace Baton.Lab.Bench.Rows;
 
 /// <summary>
 /// DESIGN.md's recurrent rows. Training rows: one step = Forward over T, loss = mean(y²) over the stack's output,
@@ -12,8 +11,8 @@ namespace Baton.Bench.Rows;
 /// (minGRU / minLSTM: 3 · Σ_layers 2·B·T·G·H·I_l, their only products; mingru-512 is the parallel-in-time twin of gru-512).
 /// Training rows also report the managed bytes the step holds (<c>peak_mb</c>, see <see cref="BenchMemory"/>) beside the
 /// least BPTT needs (<c>min_mb</c>, see <see cref="MinimumBytes"/>).
-/// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step); each has a twin, name-ort, that
-/// runs the same model exported by <see cref="OnnxExport"/> in ONNX Runtime.
+/// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step); bench/Baton.Bench adds each a twin,
+/// name-ort, that runs the same model exported to ONNX in ONNX Runtime.
 /// </summary>
 internal sealed class RecurrentRows : IBenchRowFamily
 {
@@ -31,12 +30,9 @@ internal sealed class RecurrentRows : IBenchRowFamily
         new StreamRow("stream-lstm-128", CellKind.Lstm, I: 128, H: 128, L: 1),
         new StreamRow("stream-lstm-512x2", CellKind.Lstm, I: 512, H: 512, L: 2),
         new StreamRow("stream-gru-512x2", CellKind.Gru, I: 512, H: 512, L: 2),
-        new OrtStreamRow("stream-lstm-128-ort", CellKind.Lstm, I: 128, H: 128, L: 1),
-        new OrtStreamRow("stream-lstm-512x2-ort", CellKind.Lstm, I: 512, H: 512, L: 2),
-        new OrtStreamRow("stream-gru-512x2-ort", CellKind.Gru, I: 512, H: 512, L: 2),
     ];
 
-    private static int Gates(CellKind cell) => cell switch
+    internal static int Gates(CellKind cell) => cell switch
     {
         CellKind.Lstm => 4,
         CellKind.Gru or CellKind.MinLstm => 3,
@@ -117,7 +113,7 @@ internal sealed class RecurrentRows : IBenchRowFamily
     /// stack would be, then the input x from the same generator; the one-output head on the final state exists because
     /// <see cref="OnnxExport"/> writes whole models, and costs H multiply-adds per step in ONNX Runtime.
     /// </summary>
-    private static (SequenceModel Model, float[] X) StreamModel(CellKind cell, int I, int H, int L)
+    internal static (SequenceModel Model, float[] X) StreamModel(CellKind cell, int I, int H, int L)
     {
         string cellName = cell switch
         {
@@ -152,118 +148,6 @@ internal sealed class RecurrentRows : IBenchRowFamily
             for (int l = 0; l < L; l++)
                 weightBytes += sizeof(float) * (double)Gates(cell) * H * ((l == 0 ? I : H) + H);
             return new BenchWork(() => stack.Step(state, x, y), Tokens: 1, Steps: 1, Bytes: weightBytes);
-        }
-    }
-
-    /// <summary>
-    /// The <see cref="StreamRow"/> of the same name without -ort, in ONNX Runtime: the model exported by <see cref="OnnxExport"/>,
-    /// run at T = 1 in one session (intra-op threads = <see cref="Threads.Count"/>, inter-op 1, every graph optimisation),
-    /// through two pre-made IO bindings over pinned arrays: step k reads h0 (c0) from one pair of state buffers and writes hn (cn)
-    /// into the other, step k + 1 the other way round, so nothing is allocated or copied by the caller per step.
-    /// Prepare checks that a few steps leave ONNX Runtime's state equal to Baton's.
-    /// </summary>
-    internal sealed class OrtStreamRow(string name, CellKind cell, int I, int H, int L) : IBenchRow
-    {
-        /// <summary>Largest |ort − baton| / (1 + |baton|) of the states after <see cref="CheckSteps"/> steps.</summary>
-        private const double Tolerance = 1e-4;
-
-        private const int CheckSteps = 4;
-
-        public string Name => name;
-
-        public string Description =>
-            $"stream {cell} I={I} H={H} L={L} in ONNX Runtime, batch 1, one step: Baton's ONNX export (forecast model, 1-output head), states fed back";
-
-        public BenchWork Prepare()
-        {
-            var (model, x) = StreamModel(cell, I, H, L);
-            bool lstm = cell == CellKind.Lstm;
-            var resources = new Resources();
-            try
-            {
-                var options = resources.Add(new SessionOptions
-                {
-                    IntraOpNumThreads = Threads.Count,
-                    InterOpNumThreads = 1,
-                    ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-                    GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                    // The exporter's optional h0 / c0 are overridable initializers, which ONNX Runtime warns about on every load.
-                    LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-                });
-                var session = resources.Add(new InferenceSession(OnnxExport.ToBytes(model), options));
-                var runOptions = resources.Add(new RunOptions());
-                var features = resources.Add(OrtValue.CreateTensorValueFromMemory(x, [1, 1, I]));   // [T=1, B=1, I]
-                float[][] h = [new float[L * H], new float[L * H]];                                // [L, 1, H] each
-                float[][] c = [new float[L * H], new float[L * H]];
-                OrtValue State(float[] buffer) => resources.Add(OrtValue.CreateTensorValueFromMemory(buffer, [L, 1, H]));
-                OrtValue[] hValues = [State(h[0]), State(h[1])];
-                OrtValue[] cValues = lstm ? [State(c[0]), State(c[1])] : [];
-                OrtIoBinding Bind(int from)
-                {
-                    var binding = resources.Add(session.CreateIoBinding());
-                    binding.BindInput("features", features);
-                    binding.BindInput("h0", hValues[from]);
-                    binding.BindOutput("hn", hValues[1 - from]);
-                    if (lstm)
-                    {
-                        binding.BindInput("c0", cValues[from]);
-                        binding.BindOutput("cn", cValues[1 - from]);
-                    }
-                    return binding;
-                }
-                OrtIoBinding[] bindings = [Bind(0), Bind(1)];
-                int current = 0;   // the buffers holding the state
-                void Step()
-                {
-                    session.RunWithBinding(runOptions, bindings[current]);
-                    current = 1 - current;
-                }
-
-                var state = model.Rnn.CreateStreamState(1);
-                var y = new float[H];
-                for (int s = 0; s < CheckSteps; s++)
-                {
-                    model.Rnn.Step(state, x, y);
-                    Step();
-                }
-                CheckSame("hn", h[current], state.H);
-                if (lstm)
-                    CheckSame("cn", c[current], state.C);
-                return new BenchWork(Step, Tokens: 1, Steps: 1, Resources: resources);
-            }
-            catch
-            {
-                resources.Dispose();
-                throw;
-            }
-        }
-
-        private static void CheckSame(string what, ReadOnlySpan<float> ort, ReadOnlySpan<float> baton)
-        {
-            double worst = 0;
-            for (int i = 0; i < baton.Length; i++)
-                worst = Math.Max(worst, Math.Abs(ort[i] - baton[i]) / (1 + Math.Abs(baton[i])));
-            if (!(worst <= Tolerance))
-                throw new InvalidOperationException($"ONNX Runtime's {what} differs from Baton's by {worst:E2} (> {Tolerance:E0}): not the same model.");
-        }
-    }
-
-    /// <summary>Native handles of a row, disposed in reverse order of creation.</summary>
-    private sealed class Resources : IDisposable
-    {
-        private readonly List<IDisposable> owned = [];
-
-        public T Add<T>(T resource) where T : IDisposable
-        {
-            owned.Add(resource);
-            return resource;
-        }
-
-        public void Dispose()
-        {
-            for (int i = owned.Count - 1; i >= 0; i--)
-                owned[i].Dispose();
-            owned.Clear();
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace Baton.Bench;
+namespace Baton.Lab.Bench;
 
 /// <summary>
 /// Managed-heap footprint of a row's work: <see cref="Live"/> before building it and again after its first repetition,

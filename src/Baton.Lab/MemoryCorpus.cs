@@ -1,7 +1,7 @@
 using System.Text;
 using Baton.Numerics;
 
-namespace Baton.Data;
+namespace Baton.Lab;
 
 /// <summary>
 /// The built-in corpus: sentences in Chinese and English whose right completion depends on a cause
@@ -9,7 +9,7 @@ namespace Baton.Data;
 /// ("我肚子饿了,……,我想去吃饭。"; "I am tired, …, so I go to sleep."). The number of fillers is the
 /// distance the model must carry the cause across — the memory the article talks about.
 /// </summary>
-public sealed class MemoryCorpus
+internal sealed class MemoryCorpus
 {
     /// <summary>The article's example prompt.</summary>
     public const string ArticlePrompt = "我肚子饿了,我想去";

@@ -1,6 +1,6 @@
 using Baton.Numerics;
 
-namespace Baton.Data.LabTasks;
+namespace Baton.Lab.Tasks;
 
 /// <summary>
 /// The copy task (Hochreiter &amp; Schmidhuber 1997; Arjovsky et al. 2016), at a fixed total length T:
@@ -8,7 +8,7 @@ namespace Baton.Data.LabTasks;
 /// must reproduce the S symbols in order on the last S steps. Inputs are one-hot over K + 2 tokens
 /// (the K symbols, blank, go). Scored by accuracy on the S answers; chance is 1/K.
 /// </summary>
-public sealed class CopyTask(int symbols = 8, int span = 5) : MemoryTask
+internal sealed class CopyTask(int symbols = 8, int span = 5) : MemoryTask
 {
     /// <summary>Alphabet size K.</summary>
     public int Symbols { get; } = symbols >= 2 ? symbols : throw new ArgumentOutOfRangeException(nameof(symbols));

@@ -1,15 +1,16 @@
 using System.Reflection;
 
-namespace Baton.Bench;
+namespace Baton.Lab.Bench;
 
 /// <summary>
-/// All benchmark rows of this assembly, found by reflection: every concrete class implementing
+/// The benchmark rows of some assemblies, found by reflection: every concrete class implementing
 /// <see cref="IBenchRow"/> or <see cref="IBenchRowFamily"/> with a parameterless constructor.
-/// Names of DESIGN.md's standard set that no class provides yet are listed and report an error.
+/// Names of the standard set that no class provides yet are listed and report an error.
+/// <see cref="Lab"/> holds Baton.Lab's rows (what <c>baton bench</c> runs); bench/Baton.Bench adds its ONNX Runtime rows.
 /// </summary>
-public static class BenchRegistry
+public sealed class BenchRegistry
 {
-    /// <summary>DESIGN.md's standard benchmark set, in its order.</summary>
+    /// <summary>The standard benchmark set, in its order.</summary>
     public static IReadOnlyList<string> StandardNames { get; } =
     [
         "lstm-small", "gru-small", "rnn-small", "lstm-2x512", "lstm-1024", "lstm-b1", "lstm-long",
@@ -17,19 +18,32 @@ public static class BenchRegistry
         "sgemm-512", "sgemm-1024", "sgemm-2048",
     ];
 
-    private static readonly Lazy<IReadOnlyList<IBenchRow>> rows = new(Discover);
+    private static readonly Lazy<BenchRegistry> lab = new(() => new BenchRegistry(typeof(BenchRegistry).Assembly));
+
+    private readonly Lazy<IReadOnlyList<IBenchRow>> rows;
+
+    /// <summary>The rows found in <paramref name="assemblies"/> (each searched once, in the order given).</summary>
+    public BenchRegistry(params Assembly[] assemblies)
+    {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        Assembly[] searched = [.. assemblies.Distinct()];
+        rows = new(() => Discover(searched));
+    }
+
+    /// <summary>The rows of Baton.Lab: every row but the ONNX Runtime ones.</summary>
+    public static BenchRegistry Lab => lab.Value;
 
     /// <summary>Every implemented row, standard ones first in <see cref="StandardNames"/> order, then the rest as found.</summary>
-    public static IReadOnlyList<IBenchRow> Rows => rows.Value;
+    public IReadOnlyList<IBenchRow> Rows => rows.Value;
 
     /// <summary>The row called <paramref name="name"/>, or null.</summary>
-    public static IBenchRow? Find(string name) => Rows.FirstOrDefault(r => r.Name == name);
+    public IBenchRow? Find(string name) => Rows.FirstOrDefault(r => r.Name == name);
 
     /// <summary>
     /// Expands command-line names: an exact row name, a standard name (implemented or not), or a family
     /// prefix such as <c>recurrent-step</c> (every row named prefix-...). Unknown names come back in <paramref name="unknown"/>.
     /// </summary>
-    public static IReadOnlyList<string> Expand(IEnumerable<string> names, out IReadOnlyList<string> unknown)
+    public IReadOnlyList<string> Expand(IEnumerable<string> names, out IReadOnlyList<string> unknown)
     {
         var result = new List<string>();
         var missing = new List<string>();
@@ -48,10 +62,10 @@ public static class BenchRegistry
         return result;
     }
 
-    private static IReadOnlyList<IBenchRow> Discover()
+    private static IReadOnlyList<IBenchRow> Discover(Assembly[] assemblies)
     {
         var found = new List<IBenchRow>();
-        foreach (var type in typeof(BenchRegistry).Assembly.GetTypes())
+        foreach (var type in assemblies.SelectMany(a => a.GetTypes()))
         {
             if (type.IsAbstract || type.IsInterface || type.GetConstructor(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, Type.EmptyTypes) is null)
                 continue;

@@ -1,6 +1,6 @@
 using Baton.Numerics;
 
-namespace Baton.Data.LabTasks;
+namespace Baton.Lab.Tasks;
 
 /// <summary>
 /// The adding problem (Hochreiter &amp; Schmidhuber 1997; in the form of Le et al. 2015): each step is a
@@ -8,7 +8,7 @@ namespace Baton.Data.LabTasks;
 /// in the second; the target at the last step is the sum of the two marked values. Predicting the
 /// constant 1 scores the variance of a sum of two U(0,1), 2/12 ≈ 0.167.
 /// </summary>
-public sealed class AddingTask : MemoryTask
+internal sealed class AddingTask : MemoryTask
 {
     /// <inheritdoc/>
     public override string Name => "adding";

@@ -1,4 +1,4 @@
-namespace Baton.Bench;
+namespace Baton.Lab.Bench;
 
 /// <summary>
 /// One named benchmark row. <see cref="Prepare"/> allocates and initialises everything (untimed) and

@@ -1,7 +1,7 @@
 using System.Runtime.Intrinsics;
 using Baton.Numerics;
 
-namespace Baton.Bench.Rows;
+namespace Baton.Lab.Bench.Rows;
 
 /// <summary>
 /// <c>cache-read</c>: the rate of reading a 16 MB float array that stays in the last-level cache,

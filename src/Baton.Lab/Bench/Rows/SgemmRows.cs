@@ -1,6 +1,6 @@
 using Baton.Numerics;
 
-namespace Baton.Bench.Rows;
+namespace Baton.Lab.Bench.Rows;
 
 /// <summary><c>sgemm-N</c>: C = A·B for square N×N float32 matrices (no transpose, beta = 0); 2N³ flops.</summary>
 internal sealed class SgemmRows : IBenchRowFamily

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Baton.Numerics;
 
-namespace Baton.Bench;
+namespace Baton.Lab.Bench;
 
 /// <summary>Times a row: warm-up, then the median of repeated samples.</summary>
 public static class BenchRunner
@@ -16,10 +16,11 @@ public static class BenchRunner
     /// </summary>
     private const double WarmupMs = 1000;
 
-    /// <summary>Measures the row called <paramref name="name"/>; a missing row or a failure becomes an error result.</summary>
-    public static BenchResult Measure(string name, int repeat)
+    /// <summary>Measures the row of <paramref name="registry"/> called <paramref name="name"/>; a missing row or a failure becomes an error result.</summary>
+    public static BenchResult Measure(BenchRegistry registry, string name, int repeat)
     {
-        var row = BenchRegistry.Find(name);
+        ArgumentNullException.ThrowIfNull(registry);
+        var row = registry.Find(name);
         if (row is null)
             return new BenchResult(name, null, null, null, null, Threads.Count, Error: "not implemented yet");
         try

@@ -1,15 +1,15 @@
-using Baton.Data.LabTasks;
+using Baton.Lab.Tasks;
 using Baton.Layers;
 using Baton.Numerics;
 
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>
 /// The lab's model for a <see cref="MemoryTask"/>: one recurrent layer and a linear head
 /// (<c>head.weight</c> [O, H], <c>head.bias</c> [O]) read at the last <see cref="MemoryTask.OutputSteps"/>
 /// steps. Regression tasks use the mean squared error, classification tasks the mean cross-entropy.
 /// </summary>
-public sealed class MemoryModel
+internal sealed class MemoryModel
 {
     private float[] y = [];        // [T, B, H] recurrent outputs
     private float[] dy = [];       // [T, B, H] their gradient (nonzero only on the answer steps)

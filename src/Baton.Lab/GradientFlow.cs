@@ -1,6 +1,6 @@
-using Baton.Data.LabTasks;
+using Baton.Lab.Tasks;
 
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>
 /// How far back the gradient of a loss at the last step reaches, by distance d = T − t from the end:
@@ -9,7 +9,7 @@ namespace Baton.Diagnostics;
 /// ‖∂h_T/∂h_t‖_F of the state-to-state Jacobian, computed exactly as H backward passes (one per unit of
 /// h_T, no estimate). Index d of every array is the distance; d = 0 is the last step.
 /// </summary>
-public sealed record GradientProfile(string Cell, int Length, int Hidden, double[] LossGradient, double[] CellGradient, double[] Jacobian)
+internal sealed record GradientProfile(string Cell, int Length, int Hidden, double[] LossGradient, double[] CellGradient, double[] Jacobian)
 {
     /// <summary>A value counts as vanished below this fraction of its value at d = 0.</summary>
     public const double VanishingRatio = 1e-6;
@@ -31,7 +31,7 @@ public sealed record GradientProfile(string Cell, int Length, int Hidden, double
 }
 
 /// <summary>Measures a <see cref="GradientProfile"/> of a <see cref="MemoryModel"/> on sequences of a task whose loss sits at the last step.</summary>
-public static class GradientFlow
+internal static class GradientFlow
 {
     /// <summary>Bound on T·B·H of one batched call, to bound the workspace.</summary>
     private const long MaxBatchFloats = 2_000_000;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Baton.Bench;
+namespace Baton.Lab.Bench;
 
 /// <summary>One measured (or failed) row: the fields of the JSON line. Megabytes are 10⁶ bytes.</summary>
 public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, double? TokensPerSecond,

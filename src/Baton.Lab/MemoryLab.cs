@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Baton.Data.LabTasks;
+using Baton.Lab.Tasks;
 using Baton.Numerics;
 using Baton.Training;
 
-namespace Baton.Diagnostics;
+namespace Baton.Lab;
 
 /// <summary>Settings of one <see cref="MemoryLab.Run"/>.</summary>
-public sealed record MemoryRunOptions
+internal sealed record MemoryRunOptions
 {
     /// <summary>Hidden units H.</summary>
     public int Hidden { get; init; } = 32;
@@ -43,7 +43,7 @@ public sealed record MemoryRunOptions
 }
 
 /// <summary>The outcome of one cell on one task at one length.</summary>
-public sealed record MemoryRunResult(string Task, string Cell, int Length, bool IsRegression, double Score, double Loss,
+internal sealed record MemoryRunResult(string Task, string Cell, int Length, bool IsRegression, double Score, double Loss,
     double Baseline, bool Solved, int Steps, double Seconds, IReadOnlyList<(int Step, double Score)> History);
 
 /// <summary>
@@ -51,7 +51,7 @@ public sealed record MemoryRunResult(string Task, string Cell, int Length, bool 
 /// every <see cref="MemoryRunOptions.EvalEvery"/> steps, stops early once the task is clearly solved, and scores
 /// the model on a held-out test set against the input-blind baseline.
 /// </summary>
-public static class MemoryLab
+internal static class MemoryLab
 {
     /// <summary>Regression counts as solved below this MSE (the adding problem's baseline is 0.167).</summary>
     public const double SolvedMse = 0.01;
