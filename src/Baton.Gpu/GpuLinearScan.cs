@@ -5,7 +5,7 @@ namespace Baton.Gpu;
 
 /// <summary>
 /// h_t = a_t ⊙ h_{t−1} + b_t over N channels and T steps on the accelerator (time-major <c>[T, N]</c>), as
-/// <see cref="Baton.Parallel.LinearScan.Forward"/>, split in time: each of C chunks first reduces its steps to
+/// <see cref="Baton.Numerics.LinearScan.Forward"/>, split in time: each of C chunks first reduces its steps to
 /// one affine map h ↦ A h + S (A = Π a_t), a short pass carries the state across the C maps, and each chunk then
 /// replays its steps from its incoming state. C = min(⌈Threads / N⌉, ⌈√T⌉): enough threads to fill the device
 /// where N allows, and never a carry pass (C serial steps) much longer than a chunk (T / C steps).

@@ -1,5 +1,4 @@
 using Baton.Layers;
-using Baton.Parallel;
 using Baton.Numerics;
 
 namespace Baton.Lab;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.IO;
+using Baton.Training;
 
 namespace Baton.Cli.Commands;
 

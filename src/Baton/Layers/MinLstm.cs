@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Baton.Numerics;
-using Baton.Parallel;
 
 namespace Baton.Layers;
 

@@ -54,7 +54,7 @@ internal sealed class RecurrentStack
             CellKind.Rnn => new Rnn(p, prefix, suffix, inputSize, o.HiddenSize, o.Nonlinearity, reverse),
             CellKind.Lstm => new Lstm(p, prefix, suffix, inputSize, o.HiddenSize, o.ProjSize, reverse),
             CellKind.Gru => new Gru(p, prefix, suffix, inputSize, o.HiddenSize, reverse),
-            CellKind.MinGru or CellKind.MinLstm => new Parallel.MinRecurrentLayer(o.Cell, p, prefix, suffix, inputSize, o.HiddenSize, reverse),
+            CellKind.MinGru or CellKind.MinLstm => new MinRecurrentLayer(o.Cell, p, prefix, suffix, inputSize, o.HiddenSize, reverse),
             _ => throw new NotSupportedException($"CellKind.{o.Cell} is not available in RecurrentStack yet."),
         };
 

@@ -10,7 +10,7 @@ internal enum DeerVariant
     /// </summary>
     Full,
 
-    /// <summary>Quasi-DEER: only diag(J_t), so each iteration is one elementwise <see cref="LinearScan"/> over N = B·D channels.</summary>
+    /// <summary>Quasi-DEER: only diag(J_t), so each iteration is one elementwise <see cref="Numerics.LinearScan"/> over N = B·D channels.</summary>
     Quasi,
 
     /// <summary>

@@ -1,5 +1,4 @@
 using Baton.Numerics;
-using Baton.Parallel;
 
 namespace Baton.Tests.Parallel;
 

@@ -1,6 +1,5 @@
 using Baton.Layers;
 using Baton.Numerics;
-using Baton.Parallel;
 
 namespace Baton.Tests.Parallel;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Baton.Layers;
-using Baton.Parallel;
 
 namespace Baton.Tests.Parallel;
 

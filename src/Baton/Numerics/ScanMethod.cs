@@ -1,4 +1,4 @@
-namespace Baton.Parallel;
+namespace Baton.Numerics;
 
 /// <summary>How <see cref="LinearScan"/> splits the recurrence h_t = a_t ⊙ h_{t-1} + b_t over threads.</summary>
 internal enum ScanMethod

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
-using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Numerics;
 
 /// <summary>
 /// The linear recurrence h_t = a_t ⊙ h_{t-1} + b_t for positive a, b, h0 given in log space, evaluated with

@@ -1,8 +1,7 @@
 using System.Numerics.Tensors;
-using Baton.Layers;
 using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Layers;
 
 /// <summary>
 /// What minGRU and minLSTM share: the gates depend on x_t only, so one GEMM projects all T·B rows to

@@ -1,7 +1,7 @@
+using Baton.IO;
 using Baton.Models;
-using Baton.Training;
 
-namespace Baton.IO;
+namespace Baton.Training;
 
 /// <summary>A training checkpoint read back: the model, the optimizer arrays, the carried recurrent state and the <see cref="TrainingState"/>.</summary>
 internal sealed class CheckpointData(string path, SequenceModel model, TrainingState state,

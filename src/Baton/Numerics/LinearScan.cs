@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Numerics;
 
 /// <summary>
 /// The elementwise linear recurrence h_t = a_t ⊙ h_{t-1} + b_t over N independent channels and T steps

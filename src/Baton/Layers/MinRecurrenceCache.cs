@@ -1,4 +1,6 @@
-namespace Baton.Parallel;
+using Baton.Numerics;
+
+namespace Baton.Layers;
 
 /// <summary>
 /// Everything <see cref="MinRecurrence.Forward"/> caches for <see cref="MinRecurrence.Backward"/>, plus the backward

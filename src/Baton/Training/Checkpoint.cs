@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Baton.IO;
 using Baton.Models;
-using Baton.Training;
 
-namespace Baton.IO;
+namespace Baton.Training;
 
 /// <summary>
 /// Training checkpoints: a model file (the model tensors and <c>baton.config</c>, loadable by <see cref="ModelFile.Load(string)"/>)

@@ -1,6 +1,6 @@
 using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Layers;
 
 /// <summary>
 /// One pass of <see cref="MinKernels"/> over all T steps of a <c>[T, B, H]</c> batch, split over threads by channels

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using Baton.Layers;
 
-namespace Baton.Parallel;
+namespace Baton.Layers;
 
 /// <summary>
 /// A minGRU / minLSTM layer-direction inside <see cref="RecurrentStack"/>. The stack hands over packed rows

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Layers;
 
 /// <summary>
 /// The elementwise math of one min cell on one vector of hidden units, written once over

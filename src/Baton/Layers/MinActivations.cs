@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Layers;
 
 /// <summary>
 /// The minGRU paper's positive candidate activation g(x) = x + 0.5 for x ≥ 0, σ(x) for x &lt; 0 (continuous at 0,

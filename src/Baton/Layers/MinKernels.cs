@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Baton.Numerics;
 
-namespace Baton.Parallel;
+namespace Baton.Layers;
 
 /// <summary>
 /// The fused elementwise loops of a min cell over a segment [j0, j1) of one row: whole vectors of the chosen
