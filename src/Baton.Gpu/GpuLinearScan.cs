@@ -13,7 +13,7 @@ namespace Baton.Gpu;
 public sealed class GpuLinearScan : IDisposable
 {
     /// <summary>Threads per pass the chunk count aims at at most (enough to fill a large GPU several times over).</summary>
-    public const int Threads = 1 << 16;
+    internal const int Threads = 1 << 16;
 
     private readonly Accelerator acc;
     private MemoryBuffer1D<float, Stride1D.Dense>? chunkA, chunkS, start;
@@ -33,7 +33,7 @@ public sealed class GpuLinearScan : IDisposable
     }
 
     /// <summary>The chunk length used for T steps of N channels.</summary>
-    public static int ChunkLength(int T, int N)
+    internal static int ChunkLength(int T, int N)
     {
         int chunks = Math.Clamp(Math.Min((Threads + N - 1) / N, (int)Math.Ceiling(Math.Sqrt(T))), 1, Math.Max(1, T));
         return (T + chunks - 1) / chunks;
