@@ -1,4 +1,5 @@
 using Baton.Layers;
+using Baton.Numerics;
 
 namespace Baton.Lab;
 
@@ -64,8 +65,6 @@ internal sealed class GateActivations
 
     private static double[] Read(Parameters p, string name) => p.Value(p[name]).ToArray().Select(v => (double)v).ToArray();
 
-    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
-
     /// <summary>One layer over input [T, I]; fills <paramref name="gates"/>; returns h [T, H].</summary>
     private static double[,] RunLayer(Parameters p, string cell, int H, int k, double[,] input, Dictionary<string, double[,]> gates)
     {
@@ -95,10 +94,10 @@ internal sealed class GateActivations
             {
                 if (cell == "lstm")
                 {
-                    double ig = Sigmoid(a[u] + r[u]);
-                    double fg = Sigmoid(a[H + u] + r[H + u]);
+                    double ig = ScalarMath.Sigmoid(a[u] + r[u]);
+                    double fg = ScalarMath.Sigmoid(a[H + u] + r[H + u]);
                     double gg = Math.Tanh(a[2 * H + u] + r[2 * H + u]);
-                    double og = Sigmoid(a[3 * H + u] + r[3 * H + u]);
+                    double og = ScalarMath.Sigmoid(a[3 * H + u] + r[3 * H + u]);
                     c[u] = fg * c[u] + ig * gg;
                     output[t, u] = og * Math.Tanh(c[u]);
                     gates["i"][t, u] = ig;
@@ -108,8 +107,8 @@ internal sealed class GateActivations
                 }
                 else
                 {
-                    double rg = Sigmoid(a[u] + r[u]);
-                    double zg = Sigmoid(a[H + u] + r[H + u]);
+                    double rg = ScalarMath.Sigmoid(a[u] + r[u]);
+                    double zg = ScalarMath.Sigmoid(a[H + u] + r[H + u]);
                     double n = Math.Tanh(a[2 * H + u] + rg * r[2 * H + u]);
                     output[t, u] = (1 - zg) * n + zg * h[u];
                     gates["r"][t, u] = rg;

@@ -21,19 +21,19 @@ internal sealed class LabRecurrence
     public LabRecurrence(string cell, int input, int hidden, Parameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        ParameterCount.Gates(cell);
+        var kind = ParameterCount.Kind(cell);
+        CellKinds.TryParse(cell, out _, out var nonlinearity);
         ArgumentOutOfRangeException.ThrowIfLessThan(input, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(hidden, 1);
         Cell = cell;
         Input = input;
         Hidden = hidden;
-        var options = new RecurrentOptions(Kind(cell), input, hidden,
-            Nonlinearity: cell == "rnn_relu" ? Nonlinearity.Relu : Nonlinearity.Tanh);
-        if (cell is "mingru" or "minlstm" && !StackHasMinCells)
-            min = cell == "mingru" ? new MinGru(input, hidden, parameters, "rnn.layers.0.") : new MinLstm(input, hidden, parameters, "rnn.layers.0.");
+        var options = new RecurrentOptions(kind, input, hidden, Nonlinearity: nonlinearity);
+        if (!kind.ReadsPreviousState() && !StackHasMinCells)
+            min = kind == CellKind.MinGru ? new MinGru(input, hidden, parameters, "rnn.layers.0.") : new MinLstm(input, hidden, parameters, "rnn.layers.0.");
         else
             stack = new RecurrentStack(options, parameters);
-        HasCellState = cell == "lstm";
+        HasCellState = kind == CellKind.Lstm;
     }
 
     /// <summary>
@@ -107,13 +107,4 @@ internal sealed class LabRecurrence
         else
             cache = min!.CreateCache(capacityT, capacityB);
     }
-
-    private static CellKind Kind(string cell) => cell switch
-    {
-        "rnn" or "rnn_relu" => CellKind.Rnn,
-        "lstm" => CellKind.Lstm,
-        "gru" => CellKind.Gru,
-        "mingru" => CellKind.MinGru,
-        _ => CellKind.MinLstm,
-    };
 }

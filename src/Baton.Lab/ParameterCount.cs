@@ -1,3 +1,5 @@
+using Baton.Layers;
+
 namespace Baton.Lab;
 
 /// <summary>
@@ -16,26 +18,16 @@ namespace Baton.Lab;
 /// </remarks>
 internal static class ParameterCount
 {
-    /// <summary>The cell names Baton accepts, as in model files and on the command line.</summary>
-    public static readonly string[] Cells = ["rnn", "rnn_relu", "lstm", "gru", "mingru", "minlstm"];
+    /// <summary>The kind of the cell called <paramref name="cell"/> (one of <see cref="CellKinds.Names"/>); throws <see cref="ArgumentException"/> otherwise.</summary>
+    public static CellKind Kind(string cell) => CellKinds.TryParse(cell, out var kind, out _)
+        ? kind
+        : throw new ArgumentException($"Unknown cell '{cell}'; expected one of {CellKinds.NameList}.", nameof(cell));
 
-    /// <summary>Number of gate blocks G stacked in the weight matrices: Elman 1, LSTM 4 (i,f,g,o), GRU 3 (r,z,n), minGRU 2 (z, h̃), minLSTM 3 (f, i, h̃).</summary>
-    public static int Gates(string cell) => cell switch
-    {
-        "rnn" or "rnn_relu" => 1,
-        "lstm" => 4,
-        "gru" => 3,
-        "mingru" => 2,
-        "minlstm" => 3,
-        _ => throw new ArgumentException($"Unknown cell '{cell}'; expected one of {string.Join(", ", Cells)}.", nameof(cell)),
-    };
+    /// <summary>Gate blocks G of the cell called <paramref name="cell"/> (<see cref="CellKinds.Gates"/>).</summary>
+    public static int Gates(string cell) => Kind(cell).Gates();
 
-    /// <summary>True for the cells whose gates read h_{t-1} (and so carry a <c>weight_hh</c>).</summary>
-    public static bool IsRecurrentInGates(string cell)
-    {
-        Gates(cell); // validates the name
-        return cell is not ("mingru" or "minlstm");
-    }
+    /// <summary>True for the cells whose gates read h_{t-1} (and so carry a <c>weight_hh</c>): <see cref="CellKinds.ReadsPreviousState"/>.</summary>
+    public static bool IsRecurrentInGates(string cell) => Kind(cell).ReadsPreviousState();
 
     /// <summary>
     /// The tensors of a recurrent stack in PyTorch's registration order (layer by layer, the

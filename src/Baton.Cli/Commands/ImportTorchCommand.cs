@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.IO;
+using Baton.Layers;
 using Baton.Models;
 
 namespace Baton.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class ImportTorchCommand
     public static Command Create()
     {
         var state = new Argument<string>("state") { Description = "PyTorch state dict saved as safetensors (safetensors.torch.save_file(model.state_dict(), ...))" };
-        var cell = CliOptions.Choice("--cell", "Recurrent cell of the state dict", "lstm", TorchImport.Cells);
+        var cell = CliOptions.Choice("--cell", "Recurrent cell of the state dict", "lstm", [.. CellKinds.Names]);
         var task = CliOptions.Choice("--task", "What the module does", "lm", TorchImport.Tasks);
         var vocab = new Option<string?>("--vocab") { Description = "JSON array of the token strings by id (needed when there is an embedding)" };
         var output = new Option<string>("--output", "-o") { Description = "Baton model file to write (.safetensors)", Required = true };

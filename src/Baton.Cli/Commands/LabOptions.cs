@@ -1,5 +1,6 @@
 using Baton.Cli.Cli;
 using Baton.Lab;
+using Baton.Layers;
 
 namespace Baton.Cli.Commands;
 
@@ -29,8 +30,8 @@ internal static class LabOptions
         if (cells.Length == 0)
             throw new CliError("--cell: give at least one cell.");
         foreach (string cell in cells)
-            if (!ParameterCount.Cells.Contains(cell))
-                throw new CliError($"--cell: unknown cell '{cell}' (expected {string.Join(", ", ParameterCount.Cells)}).");
+            if (!CellKinds.Names.Contains(cell))
+                throw new CliError($"--cell: unknown cell '{cell}' (expected {CellKinds.NameList}).");
         return cells;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Lab;
 using Baton.IO;
+using Baton.Layers;
 
 namespace Baton.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class ParamsCommand
 
     public static Command Create()
     {
-        var cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", ParameterCount.Cells);
+        var cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", [.. CellKinds.Names]);
         var input = CliOptions.Int("--input", "Input features per step I (the embedding size with --vocab)", 1);
         var hidden = CliOptions.Int("--hidden", "Hidden units per layer and direction H", 64);
         var layers = CliOptions.Int("--layers", "Stacked layers L", 1);

@@ -7,6 +7,7 @@ using Baton.Cli.Cli;
 using Baton.Data;
 using Baton.IO;
 using Baton.Lab;
+using Baton.Layers;
 using Baton.Models;
 using Baton.Training;
 
@@ -26,7 +27,7 @@ internal static class TrainCommand
         Description = "UTF-8 text files to train on, joined in order (default: the built-in cause → completion corpus).",
         AllowMultipleArgumentsPerToken = true,
     };
-    private static readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", "lstm", "gru", "rnn", "mingru", "minlstm");
+    private static readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", [.. CellKinds.Names]);
     private static readonly Option<int> Hidden = CliOptions.Int("--hidden", "Hidden units per layer", 128);
     private static readonly Option<int> Layers = CliOptions.Int("--layers", "Recurrent layers", 2);
     private static readonly Option<int> EmbeddingSize = CliOptions.Int("--embedding", "Embedding width", 64);

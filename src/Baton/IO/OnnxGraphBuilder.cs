@@ -177,16 +177,10 @@ internal static class OnnxGraphBuilder
             throw new InvalidOperationException($"The {what} has {values.Length} values, {expected} expected.");
     }
 
-    /// <summary>Gates per cell: 4 for LSTM, 3 for GRU, 1 for Elman.</summary>
-    private static int GateCount(string cell) => cell switch
-    {
-        "lstm" => 4,
-        "gru" => 3,
-        "rnn" or "rnn_relu" => 1,
-        "mingru" => 2,
-        "minlstm" => 3,
-        _ => throw new NotSupportedException($"Unknown cell '{cell}' (expected lstm, gru, rnn, rnn_relu, mingru or minlstm)."),
-    };
+    /// <summary>Gates per cell (<see cref="CellKinds.Gates"/>).</summary>
+    private static int GateCount(string cell) => CellKinds.TryParse(cell, out var kind, out _)
+        ? kind.Gates()
+        : throw new NotSupportedException($"Unknown cell '{cell}' (expected {CellKinds.NameList}).");
 
     /// <summary>
     /// One minGRU / minLSTM layer (both directions) from plain operators and a <c>Scan</c> for the

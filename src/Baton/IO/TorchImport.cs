@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Baton.Layers;
 using Baton.Models;
 
 namespace Baton.IO;
@@ -24,8 +25,6 @@ namespace Baton.IO;
 /// </summary>
 internal static class TorchImport
 {
-    /// <summary>The cells a PyTorch state dict can hold.</summary>
-    public static readonly string[] Cells = ["lstm", "gru", "rnn", "rnn_relu", "mingru", "minlstm"];
 
     /// <summary>The tasks a state dict can be imported as.</summary>
     public static readonly string[] Tasks = ["lm", "forecast", "classify"];
@@ -51,8 +50,8 @@ internal static class TorchImport
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
         string cell = options.Cell;
-        if (!Cells.Contains(cell))
-            throw new ArgumentException($"Unknown cell '{cell}' (expected {string.Join(", ", Cells)}).", nameof(options));
+        if (!CellKinds.Names.Contains(cell))
+            throw new ArgumentException($"Unknown cell '{cell}' (expected {CellKinds.NameList}).", nameof(options));
         if (!Tasks.Contains(options.Task))
             throw new ArgumentException($"Unknown task '{options.Task}' (expected {string.Join(", ", Tasks)}).", nameof(options));
         var (H, proj, inputSize, layers, bidirectional) = cell is "mingru" or "minlstm" ? InferMinStack(file, cell) : InferStack(file, cell);
@@ -117,7 +116,8 @@ internal static class TorchImport
     /// <summary>Sizes of an nn.LSTM / nn.GRU / nn.RNN from <c>rnn.weight_ih_l{k}</c>, <c>weight_hh</c>, <c>weight_hr</c>.</summary>
     private static (int Hidden, int Proj, int InputSize, int Layers, bool Bidirectional) InferStack(SafeTensorsFile file, string cell)
     {
-        int G = cell switch { "lstm" => 4, "gru" => 3, _ => 1 };
+        CellKinds.TryParse(cell, out var kind, out _);   // InferConfig checked the name
+        int G = kind.Gates();
 
         string ih0 = "rnn.weight_ih_l0", hh0 = "rnn.weight_hh_l0", hr0 = "rnn.weight_hr_l0";
         if (!file.Contains(ih0))

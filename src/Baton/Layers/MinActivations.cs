@@ -11,14 +11,14 @@ namespace Baton.Layers;
 internal static class MinActivations
 {
     /// <summary>g(x) for one value.</summary>
-    public static float G(float x) => x >= 0 ? x + 0.5f : 1f / (1f + MathF.Exp(-x));
+    public static float G(float x) => x >= 0 ? x + 0.5f : ScalarMath.Sigmoid(x);
 
     /// <summary>g'(x) = 1 for x ≥ 0, σ(x)(1 − σ(x)) for x &lt; 0.</summary>
     public static float GDerivative(float x)
     {
         if (x >= 0)
             return 1f;
-        float s = 1f / (1f + MathF.Exp(-x));
+        float s = ScalarMath.Sigmoid(x);
         return s * (1f - s);
     }
 

@@ -91,19 +91,13 @@ internal sealed record ModelConfig
 
     /// <summary>The recurrent cell kind of <see cref="Cell"/>.</summary>
     [JsonIgnore]
-    public CellKind CellKind => Cell switch
-    {
-        "lstm" => CellKind.Lstm,
-        "gru" => CellKind.Gru,
-        "rnn" or "rnn_tanh" or "rnn_relu" => CellKind.Rnn,
-        "mingru" => CellKind.MinGru,
-        "minlstm" => CellKind.MinLstm,
-        _ => throw new ModelConfigException("cell", $"unknown cell '{Cell}' (lstm, gru, rnn, rnn_relu, mingru, minlstm)."),
-    };
+    public CellKind CellKind => CellKinds.TryParse(Cell, out var kind, out _)
+        ? kind
+        : throw new ModelConfigException("cell", $"unknown cell '{Cell}' ({CellKinds.NameList}).");
 
     /// <summary>The recurrent-stack options this config describes.</summary>
     public RecurrentOptions ToRecurrentOptions() => new(CellKind, UsesEmbedding ? Embedding : InputSize, Hidden, Layers,
-        Bidirectional, ProjSize, Dropout, Cell == "rnn_relu" ? Nonlinearity.Relu : Nonlinearity.Tanh);
+        Bidirectional, ProjSize, Dropout, CellKinds.TryParse(Cell, out _, out var nonlinearity) ? nonlinearity : Nonlinearity.Tanh);
 
     /// <summary>Checks that the fields are consistent; throws <see cref="ModelConfigException"/> naming the field.</summary>
     public void Validate()

@@ -5,7 +5,7 @@ namespace Baton.Numerics;
 
 /// <summary>
 /// Elementwise activation kernels over spans (Vector512 / Vector256 / Vector128 with a scalar twin),
-/// row-wise softmax / log-softmax, and cross-entropy with its gradient. Outputs may alias inputs.
+/// and row-wise softmax / log-softmax (the cross-entropy built on them is Training.Losses.CrossEntropy). Outputs may alias inputs.
 /// Stable for any finite input (no NaN or Inf at |x| = 1e4). Sigmoid and tanh are within
 /// about 2 ulp of the exact values (tests hold them to <c>1e-6</c> relative).
 /// </summary>
@@ -42,19 +42,6 @@ internal static unsafe class Activations
     /// <summary>Row-wise log-softmax: y[r, j] = x[r, j] − m_r − ln Σ_k e^{x[r,k] − m_r}.</summary>
     public static void LogSoftmax(ReadOnlySpan<float> x, int columns, Span<float> y) => Rows(SimdPaths.Best, x, columns, y, log: true);
 
-    /// <summary>
-    /// Cross-entropy of <paramref name="logits"/> [rows, classes] against <paramref name="targets"/> [rows]
-    /// (a class index, or −1 to ignore the row, like PyTorch's ignore_index): the loss of a row is
-    /// logsumexp(x_r) − x[r, t_r]. Returns the mean over the rows not ignored (<paramref name="mean"/>) or
-    /// their sum; 0 when every row is ignored. When <paramref name="dlogits"/> is not empty it is overwritten
-    /// with the gradient of the returned loss: (softmax(x_r) − onehot(t_r)) · s, with s = 1 / (rows not ignored)
-    /// for the mean and 1 for the sum, and zero rows where ignored. It may alias <paramref name="logits"/>.
-    /// </summary>
-    /// <exception cref="ArgumentException">Sizes disagree, or a target is outside [−1, classes).</exception>
-    public static float CrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes,
-        Span<float> dlogits, bool mean = true) =>
-        CrossEntropy(SimdPaths.Best, logits, targets, classes, dlogits, mean);
-
     internal static void Sigmoid(SimdPath path, ReadOnlySpan<float> x, Span<float> y) =>
         Elementwise.Map<SigmoidKernel>(path, x, y, nameof(y));
 
@@ -86,53 +73,6 @@ internal static unsafe class Activations
             for (int r = 0; r < rows; r++)
                 SoftmaxRow(path, px + (long)r * columns, py + (long)r * columns, columns, log);
         }
-    }
-
-    internal static float CrossEntropy(SimdPath path, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes,
-        Span<float> dlogits, bool mean)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
-        if (logits.Length != (long)targets.Length * classes)
-            throw new ArgumentException($"Length {logits.Length} is not targets × classes = {targets.Length} × {classes}.", nameof(logits));
-        if (!dlogits.IsEmpty && dlogits.Length != logits.Length)
-            throw new ArgumentException($"Length {dlogits.Length} differs from the logits' {logits.Length} (pass empty to skip the gradient).", nameof(dlogits));
-        int counted = 0;
-        foreach (int t in targets)
-        {
-            if (t < -1 || t >= classes)
-                throw new ArgumentOutOfRangeException(nameof(targets), t, $"A target is a class in [0, {classes}) or −1 to ignore the row.");
-            if (t >= 0)
-                counted++;
-        }
-        float scale = mean ? (counted == 0 ? 0f : 1f / counted) : 1f;
-        double total = 0;
-        fixed (float* px = logits, pd = dlogits)
-        {
-            for (int r = 0; r < targets.Length; r++)
-            {
-                float* row = px + (long)r * classes;
-                int t = targets[r];
-                float rowMax = 0f, sum = 0f;
-                if (t >= 0)
-                {
-                    RowMaxAndSum(path, row, classes, out rowMax, out sum);
-                    total += rowMax + Math.Log(sum) - row[t];
-                }
-                if (pd == null)
-                    continue;
-                float* grad = pd + (long)r * classes;
-                if (t < 0)
-                {
-                    new Span<float>(grad, classes).Clear();
-                    continue;
-                }
-                float target = row[t];
-                ScaledExp(path, row, grad, classes, rowMax, scale / sum);
-                // softmax(x)_t − 1, scaled; computed from the saved logit so that aliasing is harmless.
-                grad[t] = (MathF.Exp(target - rowMax) / sum - 1f) * scale;
-            }
-        }
-        return (float)(mean ? (counted == 0 ? 0 : total / counted) : total);
     }
 
     private static void SoftmaxRow(SimdPath path, float* x, float* y, int n, bool log)

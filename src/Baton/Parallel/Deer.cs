@@ -257,8 +257,8 @@ internal sealed class Deer
     {
         for (int i = 0; i < H; i++)
         {
-            float r = Sigmoid(gx[i] + gh[i]);
-            float z = Sigmoid(gx[H + i] + gh[H + i]);
+            float r = ScalarMath.Sigmoid(gx[i] + gh[i]);
+            float z = ScalarMath.Sigmoid(gx[H + i] + gh[H + i]);
             float n = MathF.Tanh(gx[2 * H + i] + r * gh[2 * H + i]);
             next[i] = (1f - z) * n + z * h[i];
             if (jd.IsEmpty && j.IsEmpty)
@@ -287,10 +287,10 @@ internal sealed class Deer
     {
         for (int k = 0; k < H; k++)
         {
-            float ig = Sigmoid(gx[k] + gh[k]);
-            float fg = Sigmoid(gx[H + k] + gh[H + k]);
+            float ig = ScalarMath.Sigmoid(gx[k] + gh[k]);
+            float fg = ScalarMath.Sigmoid(gx[H + k] + gh[H + k]);
             float gg = MathF.Tanh(gx[2 * H + k] + gh[2 * H + k]);
-            float og = Sigmoid(gx[3 * H + k] + gh[3 * H + k]);
+            float og = ScalarMath.Sigmoid(gx[3 * H + k] + gh[3 * H + k]);
             float c = s[H + k];
             float cNext = fg * c + ig * gg;
             float tc = MathF.Tanh(cNext);
@@ -331,6 +331,4 @@ internal sealed class Deer
             }
         }
     }
-
-    private static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
 }

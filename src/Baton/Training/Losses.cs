@@ -20,7 +20,12 @@ internal static unsafe class Losses
     /// (pass gradScale = 1 for the gradient of the mean).
     /// </summary>
     public static TokenLoss CrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes, Span<float> dLogits,
-        int ignoreIndex = IgnoreIndex, float gradScale = 1f)
+        int ignoreIndex = IgnoreIndex, float gradScale = 1f) =>
+        CrossEntropy(SimdPaths.Best, logits, targets, classes, dLogits, ignoreIndex, gradScale);
+
+    /// <summary>The cross-entropy above on the SIMD <paramref name="path"/> given (tests compare every path with the scalar one).</summary>
+    internal static TokenLoss CrossEntropy(SimdPath path, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes,
+        Span<float> dLogits, int ignoreIndex = IgnoreIndex, float gradScale = 1f)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1, nameof(classes));
         int rows = targets.Length;
@@ -40,7 +45,6 @@ internal static unsafe class Losses
         }
         double sum = 0;
         float scale = count == 0 ? 0f : (float)(gradScale / (double)count);
-        var path = SimdPaths.Best;
         fixed (float* px = logits, pd = dLogits)
         {
             for (int r = 0; r < rows; r++)

@@ -130,4 +130,63 @@ public class LossTests
             Assert.True(Math.Abs(grad[i] - expectedGrad[i]) <= GradTolerance * (1e-3 + Math.Abs(expectedGrad[i])),
                 $"dlogits[{i}]: {grad[i]} vs float64 {expectedGrad[i]}");
     }
+
+    /// <summary>Cross-entropy on each SIMD path against float64, relative to the value's magnitude (the softmax kernels' bound).</summary>
+    private const double PathTolerance = 2e-6;
+
+    [Theory]
+    [InlineData(1f)]   // the gradient of the mean
+    [InlineData(4f)]   // × the counted rows: the gradient of the sum
+    public void Cross_entropy_matches_float64_on_every_simd_path_with_ignored_rows_and_a_scaled_gradient(float gradScale)
+    {
+        const int rows = 6, classes = 37, I = Losses.IgnoreIndex;
+        var rng = new Rng(21);
+        var logits = new float[rows * classes];
+        for (int i = 0; i < logits.Length; i++)
+            logits[i] = rng.Uniform(-8f, 8f);
+        logits[5] = 1e4f;
+        int[] targets = [3, I, 36, 0, I, 5];
+        const int counted = 4;
+        foreach (var path in SimdPaths.Supported)
+        {
+            var grad = new float[logits.Length];
+            var loss = Losses.CrossEntropy(path, logits, targets, classes, grad, gradScale: gradScale);
+            Assert.Equal(counted, loss.Count);
+            double total = 0, scale = gradScale / (double)counted;
+            for (int r = 0; r < rows; r++)
+            {
+                double max = double.NegativeInfinity, sum = 0;
+                for (int j = 0; j < classes; j++)
+                    max = Math.Max(max, logits[r * classes + j]);
+                for (int j = 0; j < classes; j++)
+                    sum += Math.Exp(logits[r * classes + j] - max);
+                int t = targets[r];
+                if (t != I)
+                    total += max + Math.Log(sum) - logits[r * classes + t];
+                for (int j = 0; j < classes; j++)
+                {
+                    double expected = t == I ? 0 : (Math.Exp(logits[r * classes + j] - max) / sum - (j == t ? 1 : 0)) * scale;
+                    Assert.True(Math.Abs(grad[r * classes + j] - expected) <= PathTolerance * scale,
+                        $"dlogits[{r},{j}] {path}: {grad[r * classes + j]} vs {expected}");
+                }
+            }
+            Assert.True(Math.Abs(loss.SumNats - total) <= PathTolerance * Math.Abs(total), $"loss {path}: {loss.SumNats} vs {total}");
+
+            // In place: the gradient may overwrite the logits, with the same bits.
+            var inPlace = (float[])logits.Clone();
+            var again = Losses.CrossEntropy(path, inPlace, targets, classes, inPlace, gradScale: gradScale);
+            Assert.Equal(loss, again);
+            Assert.Equal(grad, inPlace);
+        }
+    }
+
+    [Fact]
+    public void Cross_entropy_rejects_targets_outside_the_classes_and_sizes_that_disagree_naming_the_argument()
+    {
+        // −100 (PyTorch's ignore_index) is the one padding target; −1 is an error like any other class outside [0, classes).
+        Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => Losses.CrossEntropy(new float[6], [-1, 0], 3, [])).ParamName);
+        Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => Losses.CrossEntropy(new float[6], [3, 0], 3, [])).ParamName);
+        Assert.Equal("logits", Assert.Throws<ArgumentException>(() => Losses.CrossEntropy(new float[5], [1, 0], 3, [])).ParamName);
+        Assert.Equal("dLogits", Assert.Throws<ArgumentException>(() => Losses.CrossEntropy(new float[6], [1, 0], 3, new float[5])).ParamName);
+    }
 }

@@ -32,17 +32,9 @@ internal sealed class RecurrentRows : IBenchRowFamily
         new StreamRow("stream-gru-512x2", CellKind.Gru, I: 512, H: 512, L: 2),
     ];
 
-    internal static int Gates(CellKind cell) => cell switch
-    {
-        CellKind.Lstm => 4,
-        CellKind.Gru or CellKind.MinLstm => 3,
-        CellKind.MinGru => 2,
-        _ => 1,
-    };
-
     /// <summary>Multiply-adds ×2 of one layer's products per token: minGRU / minLSTM have no recurrent product.</summary>
     private static double FlopsPerToken(CellKind cell, int inputs, int H) =>
-        2.0 * Gates(cell) * H * (cell is CellKind.MinGru or CellKind.MinLstm ? inputs : inputs + H);
+        2.0 * cell.Gates() * H * (cell is CellKind.MinGru or CellKind.MinLstm ? inputs : inputs + H);
 
     /// <summary>
     /// Floats per token and layer that BPTT must keep from Forward for Backward: the layer's output h (W_hh's gradient reads
@@ -115,13 +107,9 @@ internal sealed class RecurrentRows : IBenchRowFamily
     /// </summary>
     internal static (SequenceModel Model, float[] X) StreamModel(CellKind cell, int I, int H, int L)
     {
-        string cellName = cell switch
-        {
-            CellKind.Lstm => "lstm",
-            CellKind.Gru => "gru",
-            _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "The stream rows run LSTM and GRU stacks."),
-        };
-        var model = new SequenceModel(new ModelConfig { Task = "forecast", Cell = cellName, Layers = L, Hidden = H, InputSize = I, OutputSize = 1 });
+        if (cell is not (CellKind.Lstm or CellKind.Gru))
+            throw new ArgumentOutOfRangeException(nameof(cell), cell, "The stream rows run LSTM and GRU stacks.");
+        var model = new SequenceModel(new ModelConfig { Task = "forecast", Cell = CellKinds.Name(cell), Layers = L, Hidden = H, InputSize = I, OutputSize = 1 });
         var rng = new Rng(2);
         model.Rnn.ResetParameters(rng);
         var x = new float[I];
@@ -146,7 +134,7 @@ internal sealed class RecurrentRows : IBenchRowFamily
             // gb_s counts the weight matrices a step must read once (biases aside), the yardstick of the cache-read row.
             double weightBytes = 0;
             for (int l = 0; l < L; l++)
-                weightBytes += sizeof(float) * (double)Gates(cell) * H * ((l == 0 ? I : H) + H);
+                weightBytes += sizeof(float) * (double)cell.Gates() * H * ((l == 0 ? I : H) + H);
             return new BenchWork(() => stack.Step(state, x, y), Tokens: 1, Steps: 1, Bytes: weightBytes);
         }
     }
