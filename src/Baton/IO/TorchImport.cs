@@ -25,7 +25,6 @@ namespace Baton.IO;
 /// </summary>
 internal static class TorchImport
 {
-
     /// <summary>The tasks a state dict can be imported as.</summary>
     public static readonly string[] Tasks = ["lm", "forecast", "classify"];
 

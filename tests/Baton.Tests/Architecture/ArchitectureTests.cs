@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Xml.Linq;
+using Baton.Cli;
 using Baton.Lab;
 using Baton.Numerics;
 
@@ -94,6 +96,33 @@ public class ArchitectureTests
         // and PublicAPI.Shipped.txt / PublicAPI.Unshipped.txt list its members.
         var others = Core.GetExportedTypes().Where(t => t.Namespace != "Baton").Select(t => t.FullName).ToList();
         Assert.True(others.Count == 0, "public outside the Baton namespace: " + string.Join(", ", others));
+    }
+
+    [Fact]
+    public void The_baton_tool_and_the_lab_carry_neither_the_bench_program_nor_onnx_runtime()
+    {
+        foreach (var (assembly, project) in new[] { (typeof(BatonCli).Assembly, "src/Baton.Cli/Baton.Cli.csproj"), (typeof(MemoryLab).Assembly, "src/Baton.Lab/Baton.Lab.csproj") })
+        {
+            var names = assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+            Assert.DoesNotContain("Baton.Bench", names);
+            Assert.DoesNotContain("Microsoft.ML.OnnxRuntime", names);
+            var references = XDocument.Load(Path.Combine(RepositoryRoot(), project)).Descendants()
+                .Where(e => e.Name.LocalName is "ProjectReference" or "PackageReference")
+                .Select(e => (string?)e.Attribute("Include") ?? "")
+                .ToList();
+            Assert.DoesNotContain(references, r => r.Contains("Baton.Bench", StringComparison.Ordinal) || r.Contains("OnnxRuntime", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>The folder holding Baton.slnx, found from the test assembly's folder upwards.</summary>
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Baton.slnx")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"No Baton.slnx above {AppContext.BaseDirectory}.");
     }
 
     private static string Describe(IReadOnlyList<string> cycle, SortedDictionary<string, SortedDictionary<string, string>> edges) =>
