@@ -84,7 +84,7 @@ public static class BenchHarness
 
     private static void PrintUsage(BenchRegistry registry, TextWriter output)
     {
-        output.WriteLine("usage: Baton.Bench NAME... [--threads N] [--json] [--repeat N]");
+        output.WriteLine("usage: bench NAME... [--threads N] [--json] [--repeat N]   (baton bench, or dotnet run --project bench/Baton.Bench --)");
         output.WriteLine("  NAME: a row, a family prefix (recurrent-step), or all");
         output.WriteLine();
         foreach (string name in BenchRegistry.StandardNames.Where(n => registry.Find(n) is null))
