@@ -9,5 +9,7 @@ namespace Baton;
 /// <param name="BestEpoch">The epoch of <paramref name="BestValidationLoss"/> (0 without validation).</param>
 /// <param name="Validation">Metrics of the final weights (the restored best ones when restored) on <see cref="FitOptions.Validation"/>, or null.</param>
 /// <param name="Message">One line that says what happened, for logs.</param>
+/// <param name="History">The progress reported at the last step of every epoch this call ran (as Keras's <c>History</c>):
+/// its <see cref="FitProgress.Loss"/> is replaced by the epoch's mean training loss.</param>
 public sealed record FitResult(FitStopReason Reason, long Steps, double Epochs, double TrainingLoss, double? BestValidationLoss,
-    int BestEpoch, Evaluation? Validation, string Message);
+    int BestEpoch, Evaluation? Validation, string Message, IReadOnlyList<FitProgress> History);

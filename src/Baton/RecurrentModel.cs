@@ -258,6 +258,7 @@ public sealed class RecurrentModel
 
         double epochLossSum = 0;
         int epochLossCount = 0;
+        var history = new List<FitProgress>();
         trainer.Progress = p =>
         {
             int epoch = (int)((p.Step - 1) / perEpoch) + 1;
@@ -265,7 +266,10 @@ public sealed class RecurrentModel
                 (epochLossSum, epochLossCount) = (0, 0);
             epochLossSum += p.Loss;
             epochLossCount++;
-            options.Progress?.Report(new FitProgress(epoch, epochs, p.Step, totalSteps, p.Loss, p.ValidationLoss, p.Elapsed));
+            var progress = new FitProgress(epoch, epochs, p.Step, totalSteps, p.Loss, p.ValidationLoss, p.Elapsed);
+            if (p.Step % perEpoch == 0 || p.Step == totalSteps)
+                history.Add(progress with { Loss = epochLossSum / epochLossCount });
+            options.Progress?.Report(progress);
         };
         var result = trainer.Run(cancellationToken);
         var reason = result.Reason switch
@@ -278,7 +282,8 @@ public sealed class RecurrentModel
         int bestEpoch = result.BestValidationLoss is null ? 0 : (int)((result.BestStep - 1) / perEpoch) + 1;
         var metrics = validation is null || reason == FitStopReason.Diverged ? null : Evaluate(validation, options.BatchSize);
         return new FitResult(reason, result.Step, (double)result.Step / perEpoch,
-            epochLossCount == 0 ? double.NaN : epochLossSum / epochLossCount, result.BestValidationLoss, bestEpoch, metrics, result.Message);
+            epochLossCount == 0 ? double.NaN : epochLossSum / epochLossCount, result.BestValidationLoss, bestEpoch, metrics, result.Message,
+            history);
     }
 
     /// <summary>
