@@ -3,7 +3,7 @@ using Baton;
 using static System.FormattableString;
 
 // Forecast the next 24 hours of electricity load from the last 48 hours of load and temperature.
-string csv = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "energy.csv");
+string csv = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "energy.csv");
 float[][] rows = File.ReadLines(csv)
     .Skip(1)                                                          // header: time,temperature,load
     .Select(line => line.Split(',')[1..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
