@@ -27,17 +27,20 @@ public sealed record ModelConfig
     /// <summary><c>lm</c>, <c>forecast</c>, <c>classify</c>, <c>classify_steps</c> or <c>forecast_steps</c> (see <see cref="TaskKind"/>).</summary>
     public string Task { get; init; } = "lm";
 
-    /// <summary>The one map between task strings (as stored in files) and <see cref="TaskKind"/>.</summary>
-    public static readonly IReadOnlyList<(string Name, TaskKind Kind)> TaskNames =
+    // An array, so that the loops below allocate no enumerator: TaskKind is read on every streaming step.
+    private static readonly (string Name, TaskKind Kind)[] Tasks =
     [
         ("lm", TaskKind.Lm), ("classify", TaskKind.Classify), ("forecast", TaskKind.Forecast),
         ("classify_steps", TaskKind.ClassifySteps), ("forecast_steps", TaskKind.ForecastSteps),
     ];
 
+    /// <summary>The one map between task strings (as stored in files) and <see cref="TaskKind"/>.</summary>
+    public static IReadOnlyList<(string Name, TaskKind Kind)> TaskNames => Tasks;
+
     /// <summary>The string stored in files for <paramref name="kind"/>.</summary>
     public static string TaskName(TaskKind kind)
     {
-        foreach (var (name, k) in TaskNames)
+        foreach (var (name, k) in Tasks)
         {
             if (k == kind)
                 return name;
@@ -51,12 +54,12 @@ public sealed record ModelConfig
     {
         get
         {
-            foreach (var (name, kind) in TaskNames)
+            foreach (var (name, kind) in Tasks)
             {
                 if (name == Task)
                     return kind;
             }
-            throw new ModelConfigException("task", $"unknown task '{Task}' ({string.Join(", ", TaskNames.Select(t => t.Name))}).");
+            throw new ModelConfigException("task", $"unknown task '{Task}' ({string.Join(", ", Tasks.Select(t => t.Name))}).");
         }
     }
 
