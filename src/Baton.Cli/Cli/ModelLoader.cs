@@ -25,7 +25,7 @@ internal static class ModelLoader
     public static SequenceModel LoadLanguageModel(string path)
     {
         var model = Load(path);
-        if (model.Config.Task != "lm")
+        if (model.Config.TaskKind != TaskKind.Lm)
             throw new CliError($"{path}: this is a {model.Config.Task} model; the command needs a language model (task lm).");
         return model;
     }

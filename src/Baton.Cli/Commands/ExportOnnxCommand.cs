@@ -49,7 +49,7 @@ internal static class ExportOnnxCommand
 
             var config = loaded.Config;
             bool tokens = config.UsesEmbedding;
-            string outputName = config.Task == "forecast" ? "prediction" : "logits";
+            string outputName = config.IsRegression ? "prediction" : "logits";
             var inputs = new JsonArray(tokens ? "tokens" : "features", "h0");
             var outputs = new JsonArray(outputName, "hn");
             if (config.Cell == "lstm")

@@ -108,7 +108,7 @@ internal static class ForecastPredictCommand
         {
             throw new CliError($"--model '{path}' is not a valid model file: {e.Message.ReplaceLineEndings(" ")}");
         }
-        if (model.Config.Task != "forecast")
+        if (model.Config.TaskKind != TaskKind.Forecast)
             throw new CliError($"--model '{path}' is a '{model.Config.Task}' model, not a forecast model.");
         return (model, time);
     }

@@ -69,11 +69,11 @@ internal static class OnnxExport
         var spec = new OnnxGraphSpec(cell, model.InputWidth, config.Hidden, config.Layers, config.Bidirectional, config.ProjSize,
             config.UsesEmbedding ? config.VocabularySize : 0, config.OutputSize,
             perStep ? OnnxHeadMode.EveryStep : OnnxHeadMode.FinalState,
-            config.Task == "forecast" ? "prediction" : "logits")
+            config.IsRegression ? "prediction" : "logits")
         {
             Metadata = new Dictionary<string, string> { [ModelFile.ConfigKey] = config.ToJson() },
         };
-        if (config.Task == "forecast")
+        if (config.IsRegression)
         {
             spec = spec with { FeatureMean = config.FeatureMean, FeatureStd = config.FeatureStd };
             if (config.TargetMean.Length > 0)

@@ -12,7 +12,9 @@ namespace Baton.Models;
 /// Tasks: <c>lm</c> (next token: Embedding(V, E) → stack → head [T, B, V]); <c>forecast</c>
 /// (features [T, B, I] → stack → head [B, horizon·targets] from the final state); <c>classify</c>
 /// (tokens through an embedding when <see cref="Vocab"/> is set, else features; head [B, classes]
-/// from the final state, both directions' final states when bidirectional).
+/// from the final state, both directions' final states when bidirectional); <c>classify_steps</c> and
+/// <c>forecast_steps</c> (tokens or features → stack → the head at every step, [T, B, OutputSize]: tagging, per-step
+/// regression, early classification). The strings ⇄ <see cref="TaskKind"/> map is <see cref="TaskNames"/>.
 /// </remarks>
 internal sealed record ModelConfig
 {
@@ -22,8 +24,52 @@ internal sealed record ModelConfig
     /// <summary>Format tag; <see cref="CurrentFormat"/>.</summary>
     public string Format { get; init; } = CurrentFormat;
 
-    /// <summary><c>lm</c>, <c>forecast</c> or <c>classify</c>.</summary>
+    /// <summary><c>lm</c>, <c>forecast</c>, <c>classify</c>, <c>classify_steps</c> or <c>forecast_steps</c> (see <see cref="TaskKind"/>).</summary>
     public string Task { get; init; } = "lm";
+
+    // An array, so that the loops below allocate no enumerator: TaskKind is read on every streaming step.
+    private static readonly (string Name, TaskKind Kind)[] Tasks =
+    [
+        ("lm", TaskKind.Lm), ("classify", TaskKind.Classify), ("forecast", TaskKind.Forecast),
+        ("classify_steps", TaskKind.ClassifySteps), ("forecast_steps", TaskKind.ForecastSteps),
+    ];
+
+    /// <summary>The one map between task strings (as stored in files) and <see cref="TaskKind"/>.</summary>
+    public static IReadOnlyList<(string Name, TaskKind Kind)> TaskNames => Tasks;
+
+    /// <summary>The string stored in files for <paramref name="kind"/>.</summary>
+    public static string TaskName(TaskKind kind)
+    {
+        foreach (var (name, k) in Tasks)
+        {
+            if (k == kind)
+                return name;
+        }
+        throw new ArgumentOutOfRangeException(nameof(kind), $"unknown task kind {kind}.");
+    }
+
+    /// <summary>The task kind of <see cref="Task"/>.</summary>
+    [JsonIgnore]
+    public TaskKind TaskKind
+    {
+        get
+        {
+            foreach (var (name, kind) in Tasks)
+            {
+                if (name == Task)
+                    return kind;
+            }
+            throw new ModelConfigException("task", $"unknown task '{Task}' ({string.Join(", ", Tasks.Select(t => t.Name))}).");
+        }
+    }
+
+    /// <summary>True when the head runs at every step ([T, B, OutputSize]); false when it reads the final state ([B, OutputSize]).</summary>
+    [JsonIgnore]
+    public bool OutputsPerStep => TaskKind is TaskKind.Lm or TaskKind.ClassifySteps or TaskKind.ForecastSteps;
+
+    /// <summary>True for the regression tasks (<c>forecast</c>, <c>forecast_steps</c>): real targets, optional scaling statistics.</summary>
+    [JsonIgnore]
+    public bool IsRegression => TaskKind is TaskKind.Forecast or TaskKind.ForecastSteps;
 
     /// <summary><c>lstm</c>, <c>gru</c>, <c>rnn</c> (tanh), <c>rnn_relu</c>, <c>mingru</c> or <c>minlstm</c>.</summary>
     public string Cell { get; init; } = "lstm";
@@ -104,8 +150,7 @@ internal sealed record ModelConfig
     {
         if (Format != CurrentFormat)
             throw new ModelConfigException("format", $"unsupported format '{Format}' (expected '{CurrentFormat}').");
-        if (Task is not ("lm" or "forecast" or "classify"))
-            throw new ModelConfigException("task", $"unknown task '{Task}' (lm, forecast, classify).");
+        var task = TaskKind;
         _ = CellKind;
         if (Layers < 1)
             throw new ModelConfigException("layers", $"must be at least 1, got {Layers}.");
@@ -119,7 +164,7 @@ internal sealed record ModelConfig
             throw new ModelConfigException("dropout", $"must be in [0, 1), got {Dropout}.");
         if (OutputSize < 1)
             throw new ModelConfigException("output_size", $"must be at least 1, got {OutputSize}.");
-        if (Task == "lm")
+        if (task == TaskKind.Lm)
         {
             if (!UsesEmbedding)
                 throw new ModelConfigException("embedding", "task 'lm' needs an embedding width > 0.");
@@ -137,10 +182,10 @@ internal sealed record ModelConfig
         {
             throw new ModelConfigException("input_size", $"must be at least 1 for feature input, got {InputSize}.");
         }
-        if (Task == "forecast")
+        if (task == TaskKind.Forecast && UsesEmbedding)
+            throw new ModelConfigException("embedding", "task 'forecast' reads features directly (embedding must be 0).");
+        if (IsRegression)
         {
-            if (UsesEmbedding)
-                throw new ModelConfigException("embedding", "task 'forecast' reads features directly (embedding must be 0).");
             if (Features.Length != 0 && Features.Length != InputSize)
                 throw new ModelConfigException("features", $"has {Features.Length} names but input_size is {InputSize}.");
             if (FeatureMean.Length != 0 && FeatureMean.Length != InputSize)
@@ -152,13 +197,13 @@ internal sealed record ModelConfig
             if (TargetStd.Length != TargetMean.Length)
                 throw new ModelConfigException("target_std", $"has {TargetStd.Length} values but target_mean has {TargetMean.Length}.");
         }
-        if (Task == "classify" && Classes.Length != 0 && Classes.Length != OutputSize)
+        if (task is TaskKind.Classify or TaskKind.ClassifySteps && Classes.Length != 0 && Classes.Length != OutputSize)
             throw new ModelConfigException("classes", $"has {Classes.Length} labels but output_size is {OutputSize}.");
     }
 
     /// <summary>Vocabulary size V of the embedding (lm: <see cref="OutputSize"/>; classify: <see cref="Vocab"/> length).</summary>
     [JsonIgnore]
-    public int VocabularySize => Task == "lm" ? OutputSize : Vocab.Length;
+    public int VocabularySize => TaskKind == TaskKind.Lm ? OutputSize : Vocab.Length;
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

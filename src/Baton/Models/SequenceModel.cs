@@ -8,16 +8,30 @@ namespace Baton.Models;
 /// → dropout → <see cref="Linear"/> head. Parameter names are those of the PyTorch module in DESIGN.md
 /// (<c>embedding.weight</c>, <c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>).
 /// <list type="bullet">
-/// <item><c>lm</c>: logits[t, b, :] = head(dropout(y[t, b, :])), shape [T, B, V].</item>
+/// <item><c>lm</c>, <c>classify_steps</c>, <c>forecast_steps</c>: out[t, b, :] = head(dropout(y[t, b, :])), shape
+/// [T, B, OutputSize], y the last layer's output (both directions concatenated when bidirectional); rows past a sequence's
+/// length read y = 0.</item>
 /// <item><c>forecast</c>, <c>classify</c>: out[b, :] = head(dropout(concat_d hn[L-1, d, b, :])), shape [B, OutputSize],
 /// the last layer's final state of each direction at each sequence's own last step.</item>
 /// </list>
 /// </summary>
 internal sealed class SequenceModel
 {
-    /// <summary>Builds the model of <paramref name="config"/> with zero parameters (call <see cref="ResetParameters"/> or load them).</summary>
-    public SequenceModel(ModelConfig config)
+    /// <summary>The seed of <see cref="SequenceModel(ModelConfig)"/>.</summary>
+    public const ulong DefaultSeed = 1;
+
+    /// <summary>Builds the model of <paramref name="config"/> initialised as <see cref="ResetParameters"/> does from <c>new Rng(DefaultSeed)</c>.</summary>
+    public SequenceModel(ModelConfig config) : this(config, new Rng(DefaultSeed))
     {
+    }
+
+    /// <summary>
+    /// Builds the model of <paramref name="config"/> and initialises it with <see cref="ResetParameters"/> from
+    /// <paramref name="rng"/>: a new model is never all zeros (loading a file then overwrites every parameter).
+    /// </summary>
+    public SequenceModel(ModelConfig config, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
@@ -27,6 +41,7 @@ internal sealed class SequenceModel
         Rnn = new RecurrentStack(config.ToRecurrentOptions(), Parameters, "rnn.");
         Head = new Linear(Rnn.OutputSize, config.OutputSize, Parameters, "head.");
         Parameters.Freeze();
+        ResetParameters(rng);
     }
 
     /// <summary>The configuration (stored in model files).</summary>
@@ -47,8 +62,8 @@ internal sealed class SequenceModel
     /// <summary>Width of the recurrent input: the embedding width or the number of features.</summary>
     public int InputWidth => Config.UsesEmbedding ? Config.Embedding : Config.InputSize;
 
-    /// <summary>True for <c>lm</c> (one output row per step); false for final-state tasks (one row per sequence).</summary>
-    public bool OutputsPerStep => Config.Task == "lm";
+    /// <summary>True for the per-step tasks (one output row per step); false for final-state tasks (one row per sequence).</summary>
+    public bool OutputsPerStep => Config.OutputsPerStep;
 
     /// <summary>
     /// PyTorch's default initialisation, in module order: embedding N(0, 1); every recurrent tensor

@@ -25,7 +25,7 @@ internal sealed class SequenceWorkspace
         DX = model.Embedding is null ? [] : new float[maxT * maxB * inputWidth];
         Y = new float[maxT * maxB * O];
         DY = new float[maxT * maxB * O];
-        int headRows = config.Task == "lm" ? maxT * maxB : maxB;
+        int headRows = config.OutputsPerStep ? maxT * maxB : maxB;
         HeadIn = new float[headRows * O];
         DHeadIn = new float[headRows * O];
         DropoutMask = config.Dropout > 0 ? new float[headRows * O] : [];

@@ -19,7 +19,7 @@ internal sealed class TextGenerator
     public TextGenerator(SequenceModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.Config.Task != "lm")
+        if (model.Config.TaskKind != TaskKind.Lm)
             throw new ArgumentException($"Text generation needs a language model (task \"lm\"); this model's task is \"{model.Config.Task}\".", nameof(model));
         if (model.Config.Bidirectional)
             throw new ArgumentException("A bidirectional model sees the future and cannot generate text step by step.", nameof(model));

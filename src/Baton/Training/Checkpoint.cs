@@ -25,15 +25,18 @@ internal static class Checkpoint
     /// <summary>Name of the carried LSTM cell state tensor.</summary>
     public const string CellStateName = "trainer.c0";
 
+    /// <summary>Name of the best-validation weights [parameter count] that a run restoring the best weights keeps.</summary>
+    public const string BestWeightsName = "trainer.best_weights";
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Writes a checkpoint atomically.</summary>
+    /// <summary>Writes a checkpoint atomically; <paramref name="bestWeights"/> (empty = none) is stored as <see cref="BestWeightsName"/>.</summary>
     public static void Save(string path, SequenceModel model, IReadOnlyDictionary<string, float[]> optimizerState, TrainingState state,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0)
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<float> bestWeights = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizerState);
@@ -44,6 +47,8 @@ internal static class Checkpoint
             writer.AddFloat32(OptimizerPrefix + name, [values.Length], values);
         writer.AddFloat32(HiddenStateName, [h0.Length], h0);
         writer.AddFloat32(CellStateName, [c0.Length], c0);
+        if (!bestWeights.IsEmpty)
+            writer.AddFloat32(BestWeightsName, [bestWeights.Length], bestWeights);
         writer.Save(path);
     }
 
@@ -77,7 +82,8 @@ internal static class Checkpoint
         }
         float[] h0 = file.Contains(HiddenStateName) ? file.ReadFloat32(HiddenStateName) : [];
         float[] c0 = file.Contains(CellStateName) ? file.ReadFloat32(CellStateName) : [];
-        return new CheckpointData(file.FilePath, model, state, optimizer, h0, c0);
+        float[] best = file.Contains(BestWeightsName) ? file.ReadFloat32(BestWeightsName) : [];
+        return new CheckpointData(file.FilePath, model, state, optimizer, h0, c0) { BestWeights = best };
     }
 
     /// <summary>Reads only the training state JSON of a checkpoint (for <c>baton inspect</c>); null when the file is a plain model file.</summary>

@@ -24,4 +24,7 @@ internal sealed class CheckpointData(string path, SequenceModel model, TrainingS
 
     /// <summary>The LSTM cell state carried into the next batch (empty for other cells).</summary>
     public float[] C0 { get; } = c0;
+
+    /// <summary>The weights of the best validation loss kept by a run restoring them (empty otherwise).</summary>
+    public float[] BestWeights { get; init; } = [];
 }

@@ -19,7 +19,7 @@ internal sealed class ForecastPredictor
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1, nameof(batch));
-        if (model.Config.Task != "forecast")
+        if (model.Config.TaskKind != TaskKind.Forecast)
             throw new ArgumentException($"The model's task is '{model.Config.Task}', not 'forecast'.", nameof(model));
         this.model = model;
         maxBatch = batch;

@@ -20,7 +20,7 @@ internal sealed class ForecastStream
     public ForecastStream(SequenceModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.Config.Task != "forecast")
+        if (model.Config.TaskKind != TaskKind.Forecast)
             throw new ArgumentException($"The model's task is '{model.Config.Task}', not 'forecast'.", nameof(model));
         this.model = model;
         window = model.Config.Window;

@@ -6,6 +6,9 @@ namespace Baton.Training;
 /// Batches of independent variable-length examples (classify, forecast windows): each epoch visits the training
 /// examples in a permutation drawn from <c>Rng(seed + epoch)</c> (so a position is enough to resume), B at a time,
 /// padded to the longest in the batch with per-sequence lengths; validation examples in order. Position = [epoch, batch].
+/// Per-step examples (every example has <see cref="SequenceExample.StepLabels"/>, or every one
+/// <see cref="SequenceExample.StepTargets"/>) fill <see cref="TrainingBatch.TokenTargets"/> (padding =
+/// <see cref="Losses.IgnoreIndex"/>) or <see cref="TrainingBatch.StepTargets"/> (padding = 0) instead of the per-sequence label or target.
 /// </summary>
 internal sealed class SequenceExamples : ITrainingData
 {
@@ -36,6 +39,7 @@ internal sealed class SequenceExamples : ITrainingData
         this.validation = validation is null ? [] : [.. validation];
         this.seed = seed;
         MaxB = batchSize;
+        PerStep = this.train[0].StepLabels is not null || this.train[0].StepTargets is not null;
         int maxT = 0;
         for (int i = 0; i < this.train.Length; i++)
             maxT = Math.Max(maxT, Check(this.train[i], "training", i));
@@ -50,6 +54,9 @@ internal sealed class SequenceExamples : ITrainingData
     private int Check(SequenceExample example, string set, int index)
     {
         string where = $"{set} example {index}";
+        ArgumentNullException.ThrowIfNull(example, where);
+        if (PerStep != (example.StepLabels is not null || example.StepTargets is not null))
+            throw new ArgumentException($"{where}: {(PerStep ? "has no per-step labels or targets, unlike" : "has per-step labels or targets, unlike")} training example 0.");
         int length;
         if (InputSize == 0)
         {
@@ -68,7 +75,11 @@ internal sealed class SequenceExamples : ITrainingData
                     throw new ArgumentException($"{where}: feature {i % InputSize} at step {i / InputSize} is {example.Features[i]}.");
             }
         }
-        if (TargetSize > 0)
+        if (PerStep)
+        {
+            CheckSteps(example, where, length);
+        }
+        else if (TargetSize > 0)
         {
             if (example.Target is null || example.Target.Length != TargetSize)
                 throw new ArgumentException($"{where}: target must hold {TargetSize} values.");
@@ -84,6 +95,31 @@ internal sealed class SequenceExamples : ITrainingData
         }
         return length;
     }
+
+    private void CheckSteps(SequenceExample example, string where, int length)
+    {
+        if (TargetSize > 0)
+        {
+            if (example.StepTargets is null || example.StepTargets.Length != length * TargetSize)
+                throw new ArgumentException($"{where}: step targets must hold {length} steps × {TargetSize} values.");
+            for (int i = 0; i < example.StepTargets.Length; i++)
+            {
+                if (!float.IsFinite(example.StepTargets[i]))
+                    throw new ArgumentException($"{where}: target {i % TargetSize} at step {i / TargetSize} is {example.StepTargets[i]}.");
+            }
+            return;
+        }
+        if (example.StepLabels is null || example.StepLabels.Length != length)
+            throw new ArgumentException($"{where}: step labels must hold one label for each of its {length} steps.");
+        for (int t = 0; t < length; t++)
+        {
+            if (example.StepLabels[t] < 0)
+                throw new ArgumentException($"{where}: label {example.StepLabels[t]} at step {t} is negative.");
+        }
+    }
+
+    /// <summary>True when the examples carry a label or target at every step.</summary>
+    public bool PerStep { get; }
 
     /// <inheritdoc/>
     public int MaxT { get; }
@@ -165,6 +201,11 @@ internal sealed class SequenceExamples : ITrainingData
             Array.Clear(batch.Tokens, 0, T * B);
         else
             Array.Clear(batch.Features, 0, T * B * I);
+        int O = TargetSize;
+        if (PerStep && O == 0)
+            batch.TokenTargets.AsSpan(0, T * B).Fill(Losses.IgnoreIndex);
+        else if (PerStep)
+            Array.Clear(batch.StepTargets, 0, T * B * O);
         for (int b = 0; b < B; b++)
         {
             var e = example(b);
@@ -177,10 +218,24 @@ internal sealed class SequenceExamples : ITrainingData
                 else
                     e.Features.AsSpan(t * I, I).CopyTo(batch.Features.AsSpan((t * B + b) * I, I));
             }
-            if (TargetSize > 0)
+            if (PerStep)
+            {
+                for (int t = 0; t < length; t++)
+                {
+                    if (O == 0)
+                        batch.TokenTargets[t * B + b] = e.StepLabels![t];
+                    else
+                        e.StepTargets.AsSpan(t * O, O).CopyTo(batch.StepTargets.AsSpan((t * B + b) * O, O));
+                }
+            }
+            else if (TargetSize > 0)
+            {
                 e.Target.AsSpan().CopyTo(batch.Targets.AsSpan(b * TargetSize, TargetSize));
+            }
             else
+            {
                 batch.Labels[b] = e.Label;
+            }
         }
     }
 

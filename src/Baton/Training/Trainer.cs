@@ -9,12 +9,14 @@ namespace Baton.Training;
 /// <summary>
 /// Trains a <see cref="SequenceModel"/> with truncated backpropagation through time. Each step: the learning rate of the
 /// schedule, the next batch, forward from the carried (detached) state when the batch continues the previous one's streams,
-/// the loss (lm: token cross-entropy with padding ignored; classify: cross-entropy; forecast: MSE/MAE/Huber), backward,
+/// the loss (lm, classify_steps: per-step cross-entropy with padding ignored; classify: cross-entropy; forecast: MSE/MAE/Huber;
+/// forecast_steps: the same over the steps inside each sequence's length), backward,
 /// clipping (by value, then by global norm), one optimizer update, and the final state carried to the next batch.
 /// Validation every <see cref="TrainerOptions.EvalEvery"/> steps with early stopping; a NaN/Inf loss or gradient stops the
 /// run before the update and keeps the last checkpoint. One <see cref="Rng"/> seeded from <see cref="TrainerOptions.Seed"/>
 /// drives initialisation and dropout, and its state goes into checkpoints, so that a resumed run ends bit-identical to an
-/// uninterrupted one.
+/// uninterrupted one. With <see cref="TrainerOptions.RestoreBestWeights"/> the weights of the best validation loss are kept
+/// (in checkpoints too) and put back into the model when the run completes or stops early.
 /// </summary>
 internal sealed class Trainer
 {
@@ -36,6 +38,10 @@ internal sealed class Trainer
     private long tokens;
     private double elapsedBefore;
     private long lastCheckpointStep = -1;
+    private readonly float[] bestWeights;       // [parameter count] when RestoreBestWeights, else empty
+    private readonly float[] stepPrediction;    // forecast_steps: the valid rows of the output, compacted
+    private readonly float[] stepTarget;        // forecast_steps: their targets
+    private readonly float[] stepGradient;      // forecast_steps: the loss gradient of the compacted rows
 
     /// <summary>Prepares a run of <paramref name="model"/> on <paramref name="data"/>; initialises the parameters from the seed unless told not to.</summary>
     public Trainer(SequenceModel model, ITrainingData data, TrainerOptions options)
@@ -50,9 +56,9 @@ internal sealed class Trainer
                 : "The model reads features but the data holds token ids.", nameof(data));
         if (!config.UsesEmbedding && data.InputSize != config.InputSize)
             throw new ArgumentException($"The data has {data.InputSize} features, the model reads {config.InputSize}.", nameof(data));
-        if (config.Task == "forecast" && data.TargetSize != config.OutputSize)
+        if (config.IsRegression && data.TargetSize != config.OutputSize)
             throw new ArgumentException($"The data has {data.TargetSize} targets per example, the model predicts {config.OutputSize}.", nameof(data));
-        if (config.Task != "forecast" && data.TargetSize != 0)
+        if (!config.IsRegression && data.TargetSize != 0)
             throw new ArgumentException($"Task '{config.Task}' takes labels, not regression targets.", nameof(data));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSteps, 1, nameof(options));
         if (options.EvalEvery < 0 || options.Patience < 0 || options.CheckpointEvery < 0 || options.HistoryEvery < 1)
@@ -75,8 +81,13 @@ internal sealed class Trainer
         Optimizer = Optimizer.Create(options.Optimizer, model.Parameters);
         schedule = new LearningRateSchedule(options.Schedule, options.Optimizer.LearningRate, options.MaxSteps);
         workspace = model.CreateWorkspace(data.MaxT, data.MaxB);
-        batch = new TrainingBatch(data.MaxT, data.MaxB, data.InputSize, data.TargetSize);
+        bool stepTargets = config.TaskKind == Models.TaskKind.ForecastSteps;
+        batch = new TrainingBatch(data.MaxT, data.MaxB, data.InputSize, data.TargetSize, stepTargets);
         dOutput = new float[workspace.Output.Length];
+        bestWeights = options.RestoreBestWeights ? new float[model.Parameters.Count] : [];
+        stepPrediction = stepTargets ? new float[workspace.Output.Length] : [];
+        stepTarget = stepTargets ? new float[workspace.Output.Length] : [];
+        stepGradient = stepTargets ? new float[workspace.Output.Length] : [];
     }
 
     /// <summary>The model trained.</summary>
@@ -110,6 +121,23 @@ internal sealed class Trainer
         var checkpoint = Checkpoint.Load(checkpointPath);
         var state = checkpoint.State;
         var trainer = new Trainer(checkpoint.Model, data, (options ?? state.Options) with { InitializeParameters = false });
+        trainer.Restore(checkpoint);
+        return trainer;
+    }
+
+    /// <summary>
+    /// <see cref="Resume(string, ITrainingData, TrainerOptions?)"/> into an existing <paramref name="model"/>, whose config must
+    /// equal the checkpoint's: the checkpoint's weights are copied into it and the run continues on it.
+    /// </summary>
+    public static Trainer Resume(string checkpointPath, SequenceModel model, ITrainingData data, TrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var checkpoint = Checkpoint.Load(checkpointPath);
+        if (checkpoint.Model.Config.ToJson() != model.Config.ToJson())
+            throw new ArgumentException($"The checkpoint {checkpointPath} holds another model ({checkpoint.Model.Config.ToJson()}).", nameof(model));
+        checkpoint.Model.Parameters.Data.AsSpan().CopyTo(model.Parameters.Data);
+        model.Parameters.MarkChanged();
+        var trainer = new Trainer(model, data, (options ?? checkpoint.State.Options) with { InitializeParameters = false });
         trainer.Restore(checkpoint);
         return trainer;
     }
@@ -151,6 +179,13 @@ internal sealed class Trainer
         elapsedBefore = state.ElapsedSeconds;
         history.Clear();
         history.AddRange(state.History);
+        if (bestWeights.Length > 0 && bestValidation is not null)
+        {
+            if (checkpoint.BestWeights.Length != bestWeights.Length)
+                throw new SafeTensorsFormatException(file, Checkpoint.BestWeightsName,
+                    $"holds {checkpoint.BestWeights.Length} values, the model has {bestWeights.Length} parameters (was it written without restore-best?).");
+            checkpoint.BestWeights.CopyTo(bestWeights, 0);
+        }
         lastCheckpointStep = step;
     }
 
@@ -178,7 +213,8 @@ internal sealed class Trainer
 
     private void SaveCheckpoint(string path, double elapsedSeconds)
     {
-        Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), workspace.H0, workspace.C0);
+        Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), workspace.H0, workspace.C0,
+            bestValidation is null ? default : bestWeights);
         lastCheckpointStep = step;
     }
 
@@ -231,6 +267,7 @@ internal sealed class Trainer
                     bestValidation = validation;
                     bestStep = step;
                     badEvaluations = 0;
+                    Model.Parameters.Data.AsSpan(0, bestWeights.Length).CopyTo(bestWeights);
                     if (Options.BestModelPath is not null)
                         ModelFile.Save(Model, Options.BestModelPath);
                 }
@@ -271,6 +308,12 @@ internal sealed class Trainer
         elapsedBefore = elapsed;
         if (Options.CheckpointPath is not null && lastCheckpointStep != step)
             SaveCheckpoint(Options.CheckpointPath, elapsed);
+        if (bestWeights.Length > 0 && bestValidation is not null && reason is StopReason.Completed or StopReason.EarlyStopped)
+        {
+            bestWeights.CopyTo(Model.Parameters.Data, 0);
+            Model.Parameters.MarkChanged();
+            message += $" Restored the weights of step {bestStep} (validation loss {bestValidation:G6}).";
+        }
         return new TrainingResult(reason, step, lastLoss, bestValidation, bestStep, message);
     }
 
@@ -308,7 +351,7 @@ internal sealed class Trainer
         if (data.ValidationBatchCount == 0)
             throw new InvalidOperationException("The data has no validation batches.");
         evalWorkspace ??= Model.CreateWorkspace(data.MaxT, data.MaxB);
-        evalBatch ??= new TrainingBatch(data.MaxT, data.MaxB, data.InputSize, data.TargetSize);
+        evalBatch ??= new TrainingBatch(data.MaxT, data.MaxB, data.InputSize, data.TargetSize, stepPrediction.Length > 0);
         evalWorkspace.ResetState();
         double sum = 0;
         long count = 0;
@@ -339,32 +382,78 @@ internal sealed class Trainer
     {
         var config = Model.Config;
         int B = b.B;
-        switch (config.Task)
+        switch (config.TaskKind)
         {
-            case "lm":
+            case Models.TaskKind.Lm or Models.TaskKind.ClassifySteps:
             {
                 var loss = Losses.CrossEntropy(output, b.TokenTargets.AsSpan(0, b.T * B), config.OutputSize, dOut);
                 count = loss.Count;
                 return loss.Mean;
             }
-            case "classify":
+            case Models.TaskKind.Classify:
             {
                 var loss = Losses.CrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, dOut);
                 count = loss.Count;
                 return loss.Mean;
             }
+            case Models.TaskKind.ForecastSteps:
+                return StepRegressionLoss(output, b, dOut, out count);
             default:
             {
                 var target = b.Targets.AsSpan(0, B * config.OutputSize);
                 count = target.Length;
-                return Options.RegressionLoss switch
-                {
-                    "mae" => Losses.Mae(output, target, dOut),
-                    "huber" => Losses.Huber(output, target, dOut, Options.HuberDelta),
-                    _ => Losses.Mse(output, target, dOut),
-                };
+                return RegressionLoss(output, target, dOut);
             }
         }
+    }
+
+    private double RegressionLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> dPrediction) =>
+        Options.RegressionLoss switch
+        {
+            "mae" => Losses.Mae(prediction, target, dPrediction),
+            "huber" => Losses.Huber(prediction, target, dPrediction, Options.HuberDelta),
+            _ => Losses.Mse(prediction, target, dPrediction),
+        };
+
+    /// <summary>
+    /// forecast_steps: the regression loss over the rows (t, b) with t &lt; length_b of output [T, B, O], as if those rows
+    /// alone were the batch (mean over their n·O values); rows past a sequence's end get a zero gradient.
+    /// </summary>
+    private double StepRegressionLoss(ReadOnlySpan<float> output, TrainingBatch b, Span<float> dOut, out long count)
+    {
+        int T = b.T, B = b.B, O = Model.Config.OutputSize;
+        int n = 0;
+        for (int t = 0; t < T; t++)
+        {
+            for (int i = 0; i < B; i++)
+            {
+                if (b.HasLengths && t >= b.Lengths[i])
+                    continue;
+                int row = t * B + i;
+                output.Slice(row * O, O).CopyTo(stepPrediction.AsSpan(n * O, O));
+                b.StepTargets.AsSpan(row * O, O).CopyTo(stepTarget.AsSpan(n * O, O));
+                n++;
+            }
+        }
+        count = (long)n * O;
+        bool grad = !dOut.IsEmpty;
+        var dCompact = grad ? stepGradient.AsSpan(0, n * O) : default;
+        double loss = RegressionLoss(stepPrediction.AsSpan(0, n * O), stepTarget.AsSpan(0, n * O), dCompact);
+        if (!grad)
+            return loss;
+        dOut.Clear();
+        n = 0;
+        for (int t = 0; t < T; t++)
+        {
+            for (int i = 0; i < B; i++)
+            {
+                if (b.HasLengths && t >= b.Lengths[i])
+                    continue;
+                dCompact.Slice(n * O, O).CopyTo(dOut.Slice((t * B + i) * O, O));
+                n++;
+            }
+        }
+        return loss;
     }
 
     private static long CountSteps(TrainingBatch b)

@@ -45,6 +45,12 @@ internal sealed record TrainerOptions
     /// <summary>Model file written at each new best validation loss, or null.</summary>
     public string? BestModelPath { get; init; }
 
+    /// <summary>
+    /// Keep a copy of the weights at each new best validation loss (saved in checkpoints) and put it back into the model
+    /// when the run completes or stops early (not when it is cancelled or diverges).
+    /// </summary>
+    public bool RestoreBestWeights { get; init; }
+
     /// <summary>Initialise the parameters from the seed when a run starts (false: keep the model's current weights).</summary>
     public bool InitializeParameters { get; init; } = true;
 }

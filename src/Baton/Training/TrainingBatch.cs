@@ -6,8 +6,11 @@ namespace Baton.Training;
 /// </summary>
 internal sealed class TrainingBatch
 {
-    /// <summary>Allocates the buffers; <paramref name="inputSize"/> = 0 for token input, <paramref name="outputSize"/> = regression width (0 otherwise).</summary>
-    public TrainingBatch(int maxT, int maxB, int inputSize, int outputSize)
+    /// <summary>
+    /// Allocates the buffers; <paramref name="inputSize"/> = 0 for token input, <paramref name="outputSize"/> = regression width
+    /// (0 otherwise); <paramref name="stepTargets"/>: regression targets at every step (<see cref="StepTargets"/>).
+    /// </summary>
+    public TrainingBatch(int maxT, int maxB, int inputSize, int outputSize, bool stepTargets = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxT, 1, nameof(maxT));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxB, 1, nameof(maxB));
@@ -19,6 +22,7 @@ internal sealed class TrainingBatch
         Labels = new int[maxB];
         Targets = new float[maxB * Math.Max(outputSize, 0)];
         Lengths = new int[maxB];
+        StepTargets = stepTargets ? new float[maxT * maxB * Math.Max(outputSize, 0)] : [];
     }
 
     /// <summary>Largest T.</summary>
@@ -39,7 +43,7 @@ internal sealed class TrainingBatch
     /// <summary>Features [T, B, I] (feature input).</summary>
     public float[] Features { get; }
 
-    /// <summary>Next-token targets [T, B] for lm; <see cref="Losses.IgnoreIndex"/> marks padding.</summary>
+    /// <summary>Per-step labels [T, B] (lm: the next tokens; classify_steps); <see cref="Losses.IgnoreIndex"/> marks padding.</summary>
     public int[] TokenTargets { get; }
 
     /// <summary>Class labels [B] (classify).</summary>
@@ -47,6 +51,9 @@ internal sealed class TrainingBatch
 
     /// <summary>Regression targets [B, OutputSize] (forecast).</summary>
     public float[] Targets { get; }
+
+    /// <summary>Regression targets at every step [T, B, OutputSize] (forecast_steps; rows past a sequence's length are ignored).</summary>
+    public float[] StepTargets { get; }
 
     /// <summary>Sequence lengths [B] when <see cref="HasLengths"/>.</summary>
     public int[] Lengths { get; }

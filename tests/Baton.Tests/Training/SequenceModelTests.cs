@@ -19,7 +19,7 @@ public class SequenceModelTests
     }
 
     /// <summary>Checks Backward against central differences of L = Σ output·R at a spread of parameters.</summary>
-    private static void CheckGradients(SequenceModel model, Func<SequenceWorkspace, Span<float>> forward, SequenceWorkspace ws)
+    internal static void CheckGradients(SequenceModel model, Func<SequenceWorkspace, Span<float>> forward, SequenceWorkspace ws)
     {
         var rng = new Rng(3);
         var output = forward(ws);
