@@ -28,7 +28,7 @@ public class CliFrameworkTests
     {
         var result = CliRunner.Run("bench", "--threads", "0");
         Assert.Equal(ExitCodes.BadInput, result.ExitCode);
-        Assert.Contains("--threads must be at least 1", result.Stderr);
+        Assert.Contains("--threads must be a whole number in [1, 1024] (got '0')", result.Stderr);
     }
 
     [Fact]
