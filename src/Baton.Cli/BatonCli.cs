@@ -76,6 +76,9 @@ public static class BatonCli
             case CliError cli:
                 err.WriteLine($"baton: error: {cli.Message}");
                 return cli.ExitCode;
+            case Baton.IO.SafeTensorsFormatException or Baton.Models.ModelConfigException:
+                err.WriteLine($"baton: error: {OneLine(e.Message)}");
+                return ExitCodes.BadInput;
             case InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException:
                 err.WriteLine($"baton: error: {OneLine(e.Message)}");
                 return ExitCodes.BadInput;
