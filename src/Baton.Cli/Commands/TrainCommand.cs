@@ -48,6 +48,38 @@ internal static class TrainCommand
     private static readonly Option<int> Patience = CliOptions.Int("--patience", "Stop after N validations without improvement (0: never)", 0, 0);
     private static readonly Option<int> Fillers = CliOptions.Int("--fillers", "Built-in corpus: the most filler clauses between cause and completion", 3, 0, max: 100);
 
+    /// <summary>
+    /// Refuses options given on the command line that contradict the checkpoint being resumed (the model's sizes and
+    /// cell, the token unit, the optimizer, learning rate, clipping and seed it was trained with), naming each, and a
+    /// --steps at or below the step the checkpoint has already reached.
+    /// </summary>
+    private static void CheckResumeOptions(ParseResult parse, CheckpointData checkpoint)
+    {
+        var config = checkpoint.Model.Config;
+        var saved = checkpoint.State.Options;
+        var conflicts = new List<string>();
+        void Compare<T>(Option<T> option, object? stored)
+        {
+            if (parse.GetResult(option) is { Implicit: false } && !Equals(Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture),
+                    Convert.ToString(stored, CultureInfo.InvariantCulture)))
+                conflicts.Add($"{option.Name} {Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture)} (the checkpoint has {Convert.ToString(stored, CultureInfo.InvariantCulture)})");
+        }
+        Compare(Cell, config.Cell);
+        Compare(Hidden, config.Hidden);
+        Compare(Layers, config.Layers);
+        Compare(EmbeddingSize, config.Embedding);
+        Compare(Dropout, config.Dropout);
+        Compare(Tokens, config.Tokens);
+        Compare(OptimizerKind, saved.Optimizer.Kind);
+        Compare(LearningRate, (float)saved.Optimizer.LearningRate);
+        Compare(Clip, (float)saved.ClipNorm);
+        Compare(Seed, (int)saved.Seed);
+        if (conflicts.Count > 0)
+            throw new CliError($"--resume {checkpoint.FilePath}: these options contradict the checkpoint: {string.Join("; ", conflicts)}. Leave them out to continue the same run.");
+        if (parse.GetValue(Steps) is int steps && steps <= checkpoint.State.Step)
+            throw new CliError($"--steps {steps} is at or below the checkpoint's step {checkpoint.State.Step}: give more steps to continue it.");
+    }
+
     public static Command Create()
     {
         var command = new Command("train", """
@@ -86,6 +118,7 @@ internal static class TrainCommand
         {
             CliOptions.ExistingFile(resumePath, "--resume checkpoint");
             checkpoint = Checkpoint.Load(resumePath);
+            CheckResumeOptions(parse, checkpoint);
         }
 
         // Everything is read and checked before anything is written to --out.

@@ -115,4 +115,31 @@ public class ModelFileValidationTests
         var error = Assert.Throws<ModelConfigException>(() => ModelConfig.FromJson(node.ToJsonString()));
         Assert.Contains($"'{field}'", error.Message);
     }
+
+    [Fact]
+    public void Resume_refuses_options_that_contradict_the_checkpoint_and_steps_it_has_already_reached()
+    {
+        using var dir = new TempDirectory();
+        string text = dir.File("text.txt");
+        File.WriteAllText(text, string.Concat(Enumerable.Repeat("abcd efgh\n", 300)));
+        string run = dir.File("run");
+        var first = CliRunner.Run("train", "--data", text, "--hidden", "8", "--layers", "1", "--embedding", "4", "--seq-length", "16",
+            "--batch", "4", "--steps", "4", "--eval-every", "2", "--out", run);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        string last = Path.Combine(run, "last.safetensors");
+        var before = File.ReadAllBytes(last);
+
+        var contradicting = CliRunner.Run("train", "--data", text, "--resume", last, "--hidden", "64", "--optimizer", "sgd", "--steps", "8", "--out", run);
+        Assert.Equal(ExitCodes.BadInput, contradicting.ExitCode);
+        Assert.Contains("--hidden 64 (the checkpoint has 8)", contradicting.Stderr);
+        Assert.Contains("--optimizer sgd (the checkpoint has adam)", contradicting.Stderr);
+
+        var tooFew = CliRunner.Run("train", "--data", text, "--resume", last, "--steps", "4", "--out", run);
+        Assert.Equal(ExitCodes.BadInput, tooFew.ExitCode);
+        Assert.Contains("--steps 4 is at or below the checkpoint's step 4", tooFew.Stderr);
+
+        var same = CliRunner.Run("train", "--data", text, "--resume", last, "--hidden", "8", "--seq-length", "16", "--batch", "4", "--steps", "6", "--out", run);
+        Assert.True(same.ExitCode == 0, same.Stderr);
+        Assert.NotEqual(before, File.ReadAllBytes(last));
+    }
 }
