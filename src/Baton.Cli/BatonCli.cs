@@ -23,19 +23,14 @@ public static class BatonCli
             // The most specific error first: a bad value matters more than a missing subcommand.
             var error = parse.Errors.FirstOrDefault(e => !e.Message.StartsWith("Required command", StringComparison.Ordinal))
                 ?? parse.Errors[0];
-            err.WriteLine($"baton: error: {OneLine(error.Message)} (see '{CommandPath(parse)} --help')");
+            err.WriteLine($"baton: error: {Named(error)} (see '{CommandPath(parse)} --help')");
             return ExitCodes.BadInput;
         }
         int previousThreads = Baton.Numerics.Threads.Count;
         try
         {
-            if (parse.GetResult(GlobalOptions.Threads) is not null)
-            {
-                int threads = parse.GetValue(GlobalOptions.Threads);
-                if (threads < 1)
-                    throw new CliError($"--threads must be at least 1 (got {threads}).");
+            if (parse.GetValue(GlobalOptions.Threads) is int threads)
                 Baton.Numerics.Threads.Count = threads;
-            }
             var config = new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
@@ -81,6 +76,9 @@ public static class BatonCli
             case CliError cli:
                 err.WriteLine($"baton: error: {cli.Message}");
                 return cli.ExitCode;
+            case Baton.IO.SafeTensorsFormatException or Baton.Models.ModelConfigException:
+                err.WriteLine($"baton: error: {OneLine(e.Message)}");
+                return ExitCodes.BadInput;
             case InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException:
                 err.WriteLine($"baton: error: {OneLine(e.Message)}");
                 return ExitCodes.BadInput;
@@ -101,6 +99,19 @@ public static class BatonCli
         for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
             names.Insert(0, result.Command.Name);
         return string.Join(' ', names);
+    }
+
+    /// <summary>The error's message on one line, led by the option it concerns when the message does not name it.</summary>
+    private static string Named(System.CommandLine.Parsing.ParseError error)
+    {
+        string message = OneLine(error.Message);
+        var option = error.SymbolResult switch
+        {
+            System.CommandLine.Parsing.OptionResult o => o.Option,
+            System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option,
+            _ => null,
+        };
+        return option is null || message.Contains(option.Name, StringComparison.Ordinal) ? message : $"{option.Name}: {message}";
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

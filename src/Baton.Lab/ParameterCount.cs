@@ -93,13 +93,8 @@ internal static class ParameterCount
     /// Parameters of one layer and direction in closed form: G·H·(I_k + S) + 2·G·H (+ P·H with a
     /// projection); G·H·I_k + G·H for minGRU / minLSTM.
     /// </summary>
-    public static long PerLayerDirection(string cell, int layerInput, int hidden, int proj = 0)
-    {
-        long G = Gates(cell), H = hidden, S = proj > 0 ? proj : hidden;
-        if (!IsRecurrentInGates(cell))
-            return G * H * layerInput + G * H;
-        return G * H * (layerInput + S) + 2 * G * H + (long)proj * H;
-    }
+    public static long PerLayerDirection(string cell, int layerInput, int hidden, int proj = 0) =>
+        Kind(cell).ParametersPerLayerDirection(layerInput, hidden, proj);
 
     /// <summary>A fully connected layer over a window of T steps of I features (<c>nn.Linear(T·I, H)</c>): T·I·H + H. Grows linearly with T.</summary>
     public static long FullyConnected(int window, int input, int hidden)

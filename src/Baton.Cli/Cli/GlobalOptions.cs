@@ -20,9 +20,12 @@ public static class GlobalOptions
     };
 
     /// <summary>--threads: the thread count for every kernel.</summary>
-    public static readonly Option<int> Threads = new("--threads")
+    public static readonly Option<int?> Threads = MakeThreads();
+
+    private static Option<int?> MakeThreads()
     {
-        Description = "Number of threads (default: processor count). Results do not depend on it.",
-        Recursive = true,
-    };
+        var option = CliOptions.OptionalInt("--threads", "Number of threads (default: processor count). Results do not depend on it.", max: 1024);
+        option.Recursive = true;
+        return option;
+    }
 }

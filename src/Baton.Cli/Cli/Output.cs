@@ -50,11 +50,62 @@ public sealed class Output
             Err.WriteLine(text);
     }
 
-    /// <summary>Under --json, writes <paramref name="result"/> as one line on stdout.</summary>
+    /// <summary>
+    /// Under --json, writes <paramref name="result"/> as one line on stdout. JSON has no NaN or Infinity: such a number
+    /// is written as null, its path listed under <c>"non_finite"</c>, and stderr says so.
+    /// </summary>
     public void Result(JsonObject result)
     {
         if (Json)
+        {
+            var paths = new List<string>();
+            ReplaceNonFinite(result, "$", paths);
+            if (paths.Count > 0)
+            {
+                result["non_finite"] = new JsonArray(paths.Select(p => (JsonNode)p).ToArray());
+                Err.WriteLine($"note: {paths.Count} result value(s) are not finite numbers (NaN or infinity) and are written as null: {string.Join(", ", paths)}");
+            }
             CliContext.Out.WriteLine(result.ToJsonString(JsonOptions));
+        }
         CliContext.Out.Flush();
     }
+
+    /// <summary>Replaces every NaN or infinite number under <paramref name="node"/> with null, collecting their paths.</summary>
+    internal static void ReplaceNonFinite(JsonNode? node, string path, List<string> paths)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj.ToArray())
+                {
+                    if (IsNonFinite(child))
+                    {
+                        obj[key] = null;
+                        paths.Add($"{path}.{key}");
+                    }
+                    else
+                    {
+                        ReplaceNonFinite(child, $"{path}.{key}", paths);
+                    }
+                }
+                break;
+            case JsonArray array:
+                for (int i = 0; i < array.Count; i++)
+                {
+                    if (IsNonFinite(array[i]))
+                    {
+                        array[i] = null;
+                        paths.Add($"{path}[{i}]");
+                    }
+                    else
+                    {
+                        ReplaceNonFinite(array[i], $"{path}[{i}]", paths);
+                    }
+                }
+                break;
+        }
+    }
+
+    private static bool IsNonFinite(JsonNode? node) => node is JsonValue value &&
+        ((value.TryGetValue(out double d) && !double.IsFinite(d)) || (value.TryGetValue(out float f) && !float.IsFinite(f)));
 }

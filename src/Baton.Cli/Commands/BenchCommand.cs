@@ -9,7 +9,7 @@ namespace Baton.Cli.Commands;
 internal static class BenchCommand
 {
     private static readonly Argument<string[]> Names = new("rows") { Description = "Rows to run (e.g. lstm-small sgemm-1024); none lists them", Arity = ArgumentArity.ZeroOrMore };
-    private static readonly Option<int> Repeat = CliOptions.Int("--repeat", "Timed runs per row (the median is reported)", BenchHarness.DefaultRepeat);
+    private static readonly Option<int> Repeat = CliOptions.Int("--repeat", "Timed runs per row (the median is reported)", BenchHarness.DefaultRepeat, max: 1000);
 
     public static Command Create()
     {

@@ -22,7 +22,7 @@ internal static class LabGatesCommand
     {
         var modelPath = new Option<string>("--model") { Description = "A model file (safetensors) of a character or byte model with an LSTM or GRU", Required = true };
         var text = new Option<string>("--text") { Description = "The text to run the model over", Required = true };
-        var layer = CliOptions.Int("--layer", "Layer whose gates are recorded", 0, min: 0);
+        var layer = CliOptions.Int("--layer", "Layer whose gates are recorded", 0, min: 0, max: CliOptions.MaxLayers - 1);
         var outDir = new Option<string?>("--out") { Description = "Folder for gates.csv and the heatmaps (default: the current folder)" };
         var command = new Command("gates", "Record gate activations per step and unit (LSTM i, f, o, c; GRU r, z) over a text; CSV and heatmaps.")
         {

@@ -21,12 +21,12 @@ internal static class LabGradientsCommand
     public static Command Create()
     {
         var cells = new Option<string>("--cell") { Description = "Cell, or a comma list", DefaultValueFactory = _ => "rnn,lstm,gru,mingru" };
-        var length = CliOptions.Int("--length", "Sequence length T", 100, min: 2);
-        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32);
+        var length = CliOptions.Int("--length", "Sequence length T", 100, min: 2, max: 1_000_000);
+        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32, max: CliOptions.MaxWidth);
         var samples = CliOptions.Int("--samples", "Sequences the norms are taken over", 1);
-        var trainSteps = CliOptions.Int("--train-steps", "Adding-problem training steps before the second measurement (0 = initialisation only)", 500, min: 0);
+        var trainSteps = CliOptions.Int("--train-steps", "Adding-problem training steps before the second measurement (0 = initialisation only)", 500, min: 0, max: 100_000_000);
         var lr = CliOptions.Float("--lr", "Adam learning rate of the training", 0.01f, 1e-6f, 1f);
-        var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0);
+        var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0, max: int.MaxValue);
         var noJacobian = new Option<bool>("--no-jacobian") { Description = "Skip ‖∂h_T/∂h_t‖_F (H backward passes per step)" };
         var outDir = new Option<string?>("--out") { Description = "Folder for gradients.csv, gradients_loss.png and gradients_jacobian.png" };
         var command = new Command("gradients", "Measure how the gradient of a loss at the last step decays with distance, per cell, before and after training.")
@@ -40,6 +40,7 @@ internal static class LabGradientsCommand
             int T = parse.GetValue(length), H = parse.GetValue(hidden), steps = parse.GetValue(trainSteps);
             ulong seedValue = (ulong)parse.GetValue(seed);
             bool jacobian = !parse.GetValue(noJacobian);
+            MemoryEstimate.CheckLab(Math.Max(parse.GetValue(samples), 500), T, H, "--length, --hidden and --samples");
             var task = new AddingTask();
             var sample = task.CreateBatch(T, parse.GetValue(samples));
             task.Fill(sample, new Rng(seedValue ^ 0x5A3B_1E00UL));

@@ -24,11 +24,11 @@ internal static class LabLengthsCommand
         var task = CliOptions.Choice("--task", "Memory task", "recall", MemoryTask.Names);
         var cells = new Option<string>("--cell") { Description = "Cell, or a comma list", DefaultValueFactory = _ => "rnn,lstm,gru" };
         var trainLength = CliOptions.Int("--train-length", "Longest training sequence N (training draws lengths from N/2..N)", 20, min: 2);
-        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32);
-        var batch = CliOptions.Int("--batch", "Sequences per training step", 32);
-        var steps = CliOptions.Int("--steps", "Most training steps (stops early once solved at N)", 1500);
+        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32, max: CliOptions.MaxWidth);
+        var batch = CliOptions.Int("--batch", "Sequences per training step", 32, max: 65_536);
+        var steps = CliOptions.Int("--steps", "Most training steps (stops early once solved at N)", 1500, max: 100_000_000);
         var lr = CliOptions.Float("--lr", "Adam learning rate", 0.003f, 1e-6f, 1f);
-        var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0);
+        var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0, max: int.MaxValue);
         var testSize = CliOptions.Int("--test-size", "Held-out test sequences per length", 500);
         var outDir = new Option<string?>("--out") { Description = "Folder for lengths.csv" };
         var command = new Command("lengths", "Train on sequences up to length N, evaluate the same weights on N, 2N, 4N and 8N.")
@@ -41,6 +41,7 @@ internal static class LabLengthsCommand
             var memoryTask = MemoryTask.Create(parse.GetValue(task)!);
             string[] cellNames = LabOptions.ParseCells(parse.GetValue(cells)!);
             int N = parse.GetValue(trainLength);
+            MemoryEstimate.CheckLab(Math.Max(parse.GetValue(batch), parse.GetValue(testSize)), 8.0 * N, parse.GetValue(hidden), "--train-length, --hidden, --batch and --test-size");
             int minLength = Math.Max(memoryTask.MinLength, N / 2);
             if (N < memoryTask.MinLength)
                 throw new CliError($"--train-length: the {memoryTask.Name} task needs N ≥ {memoryTask.MinLength} (got {N}).");

@@ -20,13 +20,13 @@ internal static class LabMemoryCommand
         var task = CliOptions.Choice("--task", "Memory task", "adding", MemoryTask.Names);
         var lengths = new Option<string>("--length") { Description = "Sequence length T, or a comma list (e.g. 50,100,200)", DefaultValueFactory = _ => "100" };
         var cells = new Option<string>("--cell") { Description = "Cell, or a comma list (rnn, rnn_relu, lstm, gru, mingru, minlstm)", DefaultValueFactory = _ => "rnn,lstm,gru" };
-        var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0);
-        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32);
-        var batch = CliOptions.Int("--batch", "Sequences per training step", 32);
-        var steps = CliOptions.Int("--steps", "Most training steps per run (stops early once solved)", 3000);
+        var seed = CliOptions.Int("--seed", "Seed of initialisation and data", 1, min: 0, max: int.MaxValue);
+        var hidden = CliOptions.Int("--hidden", "Hidden units H", 32, max: CliOptions.MaxWidth);
+        var batch = CliOptions.Int("--batch", "Sequences per training step", 32, max: 65_536);
+        var steps = CliOptions.Int("--steps", "Most training steps per run (stops early once solved)", 3000, max: 100_000_000);
         var lr = CliOptions.Float("--lr", "Adam learning rate", 0.01f, 1e-6f, 1f);
-        var clip = CliOptions.Float("--clip", "Global gradient-norm clip", 1f, 1e-6f);
-        var minutes = CliOptions.Float("--minutes", "Wall-clock limit per run in minutes (0 = none)", 0f, 0f);
+        var clip = CliOptions.Float("--clip", "Global gradient-norm clip", 1f, 1e-6f, 1e6f);
+        var minutes = CliOptions.Float("--minutes", "Wall-clock limit per run in minutes (0 = none)", 0f, 0f, 10_080f);
         var testSize = CliOptions.Int("--test-size", "Held-out test sequences", 1000);
         var outDir = new Option<string?>("--out") { Description = "Folder for memory.csv and, with several runs, memory.png" };
         var command = new Command("memory", "Train each cell on a memory task at each length and score it against the input-blind baseline.")
@@ -39,6 +39,7 @@ internal static class LabMemoryCommand
             string taskName = parse.GetValue(task)!;
             int[] ts = LabOptions.ParseLengths(parse.GetValue(lengths)!, "--length");
             string[] cellNames = LabOptions.ParseCells(parse.GetValue(cells)!);
+            MemoryEstimate.CheckLab(Math.Max(parse.GetValue(batch), parse.GetValue(testSize)), ts.Max(), parse.GetValue(hidden), "--length, --hidden, --batch and --test-size");
             var probe = MemoryTask.Create(taskName);
             foreach (int t in ts)
                 if (t < probe.MinLength)

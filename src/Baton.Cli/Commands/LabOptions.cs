@@ -7,14 +7,17 @@ namespace Baton.Cli.Commands;
 /// <summary>Parsing shared by the <c>baton lab</c> commands: comma lists of lengths and cells.</summary>
 internal static class LabOptions
 {
+    /// <summary>The longest sequence a lab command accepts.</summary>
+    public const int MaxLength = 1_000_000;
+
     /// <summary>Parses "50,100,200" into positive lengths, in the order given, without duplicates.</summary>
     public static int[] ParseLengths(string text, string option)
     {
         var values = new List<int>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) || value < 2)
-                throw new CliError($"{option}: '{part}' is not a length ≥ 2.");
+            if (!CliOptions.TryInt(part, option, 2, MaxLength, out int value, out string error))
+                throw new CliError(error);
             if (!values.Contains(value))
                 values.Add(value);
         }

@@ -33,10 +33,10 @@ internal static class LabParallelCommand
     {
         var lengths = new Option<string?>("--length") { Description = "Sequence lengths T, comma list (default 128,512,2048,8192,16384)" };
         var hiddens = new Option<string?>("--hidden") { Description = "Hidden sizes H (= input size I), comma list (default 8,32,128,256)" };
-        var batch = CliOptions.Int("--batch", "Sequences per training step", 8);
-        var evalBatch = CliOptions.Int("--eval-batch", "Sequences per evaluation (DEER's case is one long sequence)", 1);
+        var batch = CliOptions.Int("--batch", "Sequences per training step", 8, max: 65_536);
+        var evalBatch = CliOptions.Int("--eval-batch", "Sequences per evaluation (DEER's case is one long sequence)", 1, max: 65_536);
         var maxIterations = CliOptions.Int("--max-iterations", "DEER iterations before falling back to the sequential loop", 200);
-        var seed = CliOptions.Int("--seed", "Seed of weights and inputs", 1, min: 0);
+        var seed = CliOptions.Int("--seed", "Seed of weights and inputs", 1, min: 0, max: int.MaxValue);
         var quick = new Option<bool>("--quick") { Description = "A tiny grid (T 64,256; H 8,16) for tests and smoke runs" };
         var outDir = new Option<string?>("--out") { Description = "Folder for parallel.csv and parallel.png (none = no files)" };
         var device = new Option<string?>("--device")
@@ -62,6 +62,7 @@ internal static class LabParallelCommand
             bool isQuick = parse.GetValue(quick);
             int[] ts = parse.GetValue(lengths) is { } lt ? LabOptions.ParseLengths(lt, "--length") : isQuick ? QuickLengths : DefaultLengths;
             int[] hs = parse.GetValue(hiddens) is { } ht ? ParseSizes(ht) : isQuick ? QuickHiddens : DefaultHiddens;
+            MemoryEstimate.CheckLab(Math.Max(parse.GetValue(batch), parse.GetValue(evalBatch)), ts.Max(), hs.Max(), "--length, --hidden, --batch and --eval-batch");
             var settings = new ParallelSettings(parse.GetValue(batch), parse.GetValue(evalBatch), parse.GetValue(maxIterations),
                 (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats, !parse.GetValue(evalOnly),
                 parse.GetValue(evalCell) == "lstm" ? CellKind.Lstm : CellKind.Gru);
@@ -121,8 +122,8 @@ internal static class LabParallelCommand
         var values = new List<int>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
-                throw new CliError($"--hidden: '{part}' is not a size ≥ 1.");
+            if (!CliOptions.TryInt(part, "--hidden", 1, CliOptions.MaxWidth, out int value, out string error))
+                throw new CliError(error);
             if (!values.Contains(value))
                 values.Add(value);
         }

@@ -21,16 +21,16 @@ internal static class ParamsCommand
     public static Command Create()
     {
         var cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", [.. CellKinds.Names]);
-        var input = CliOptions.Int("--input", "Input features per step I (the embedding size with --vocab)", 1);
-        var hidden = CliOptions.Int("--hidden", "Hidden units per layer and direction H", 64);
-        var layers = CliOptions.Int("--layers", "Stacked layers L", 1);
+        var input = CliOptions.Int("--input", "Input features per step I (the embedding size with --vocab)", 1, max: CliOptions.MaxWidth);
+        var hidden = CliOptions.Int("--hidden", "Hidden units per layer and direction H", 64, max: CliOptions.MaxWidth);
+        var layers = CliOptions.Int("--layers", "Stacked layers L", 1, max: CliOptions.MaxLayers);
         var bidirectional = new Option<bool>("--bidirectional") { Description = "Two directions per layer" };
-        var proj = CliOptions.Int("--proj", "LSTM projection size P (0 = none)", 0, min: 0);
-        var vocab = CliOptions.Int("--vocab", "Vocabulary size V: adds embedding [V, I] and head [V, H·D] (0 = recurrent layers only)", 0, min: 0);
-        var length = CliOptions.Int("--length", "Window T for the fully connected comparison", 100);
+        var proj = CliOptions.Int("--proj", "LSTM projection size P (0 = none)", 0, min: 0, max: CliOptions.MaxWidth);
+        var vocab = CliOptions.Int("--vocab", "Vocabulary size V: adds embedding [V, I] and head [V, H·D] (0 = recurrent layers only)", 0, min: 0, max: 1 << 24);
+        var length = CliOptions.Int("--length", "Window T for the fully connected comparison", 100, max: 1_000_000);
         var kernel = CliOptions.Int("--kernel", "Kernel size k of the 1-D CNN comparison", 3, min: 2);
-        var heads = CliOptions.Int("--heads", "Attention heads of the Transformer comparison (0 = the largest of 8, 4, 2, 1 dividing H)", 0, min: 0);
-        var feedForward = CliOptions.Int("--ff", "dim_feedforward of the Transformer comparison (0 = 4·H)", 0, min: 0);
+        var heads = CliOptions.Int("--heads", "Attention heads of the Transformer comparison (0 = the largest of 8, 4, 2, 1 dividing H)", 0, min: 0, max: CliOptions.MaxWidth);
+        var feedForward = CliOptions.Int("--ff", "dim_feedforward of the Transformer comparison (0 = 4·H)", 0, min: 0, max: CliOptions.MaxWidth);
         var outDir = new Option<string?>("--out") { Description = "Folder for params_growth.csv and params_growth.png (none = no files)" };
 
         var command = new Command("params", "Count parameters per tensor and in total, with the formula, beside a fully connected net, a CNN and a Transformer layer.")

@@ -13,11 +13,11 @@ internal static class SampleCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "Model or checkpoint file (.safetensors)", Required = true };
     private static readonly Option<string> Prime = new("--prime") { Description = "Text to start from (default: a newline when the vocabulary has one)", DefaultValueFactory = _ => "" };
-    private static readonly Option<int> Length = CliOptions.Int("--length", "Tokens to generate", 200, 0);
+    private static readonly Option<int> Length = CliOptions.Int("--length", "Tokens to generate", 200, 0, max: 1_000_000);
     private static readonly Option<float> Temperature = CliOptions.Float("--temperature", "Softmax temperature; 0 is greedy and deterministic", 0.8f, 0f, 100f);
     private static readonly Option<int> TopK = CliOptions.Int("--top-k", "Sample only from the K most likely tokens (0: all)", 0, 0);
     private static readonly Option<float> TopP = CliOptions.Float("--top-p", "Sample only from the smallest set of tokens whose probability reaches P", 1f, 1e-6f, 1f);
-    private static readonly Option<int> Seed = CliOptions.Int("--seed", "Random seed", 1, 0);
+    private static readonly Option<int> Seed = CliOptions.Int("--seed", "Random seed", 1, 0, max: int.MaxValue);
 
     public static Command Create()
     {

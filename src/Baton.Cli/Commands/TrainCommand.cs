@@ -28,27 +28,59 @@ internal static class TrainCommand
         AllowMultipleArgumentsPerToken = true,
     };
     private static readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", [.. CellKinds.Names]);
-    private static readonly Option<int> Hidden = CliOptions.Int("--hidden", "Hidden units per layer", 128);
-    private static readonly Option<int> Layers = CliOptions.Int("--layers", "Recurrent layers", 2);
-    private static readonly Option<int> EmbeddingSize = CliOptions.Int("--embedding", "Embedding width", 64);
+    private static readonly Option<int> Hidden = CliOptions.Int("--hidden", "Hidden units per layer", 128, max: CliOptions.MaxWidth);
+    private static readonly Option<int> Layers = CliOptions.Int("--layers", "Recurrent layers", 2, max: CliOptions.MaxLayers);
+    private static readonly Option<int> EmbeddingSize = CliOptions.Int("--embedding", "Embedding width", 64, max: CliOptions.MaxWidth);
     private static readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional layers (rejected for next-token prediction, which must not see the future)." };
     private static readonly Option<float> Dropout = CliOptions.Float("--dropout", "Dropout between layers and before the head", 0f, 0f, 0.95f);
-    private static readonly Option<int> SeqLength = CliOptions.Int("--seq-length", "Tokens per training sequence (truncated BPTT length)", 100);
-    private static readonly Option<int> Batch = CliOptions.Int("--batch", "Parallel streams per batch", 25);
-    private static readonly Option<int?> Steps = new("--steps") { Description = $"Optimizer steps from the start of the run, resumed or not (default {DefaultSteps})." };
-    private static readonly Option<int?> Epochs = new("--epochs") { Description = "Passes over the training text (instead of --steps)." };
-    private static readonly Option<double?> Minutes = new("--minutes") { Description = "Train for this many minutes (instead of --steps)." };
+    private static readonly Option<int> SeqLength = CliOptions.Int("--seq-length", "Tokens per training sequence (truncated BPTT length)", 100, max: 100_000);
+    private static readonly Option<int> Batch = CliOptions.Int("--batch", "Parallel streams per batch", 25, max: 65_536);
+    private static readonly Option<int?> Steps = CliOptions.OptionalInt("--steps", $"Optimizer steps from the start of the run, resumed or not (default {DefaultSteps}).", max: 100_000_000);
+    private static readonly Option<int?> Epochs = CliOptions.OptionalInt("--epochs", "Passes over the training text (instead of --steps).", max: 1_000_000);
+    private static readonly Option<double?> Minutes = CliOptions.OptionalDouble("--minutes", "Train for this many minutes (instead of --steps).", 0.001, 10_080);
     private static readonly Option<float> LearningRate = CliOptions.Float("--lr", "Learning rate", 2e-3f, 1e-8f, 10f);
     private static readonly Option<string> OptimizerKind = CliOptions.Choice("--optimizer", "Optimizer", "adam", "adam", "adamw", "sgd", "rmsprop");
-    private static readonly Option<float> Clip = CliOptions.Float("--clip", "Clip the global gradient norm to this (0: no clipping)", 5f, 0f);
-    private static readonly Option<int> Seed = CliOptions.Int("--seed", "Random seed: the same seed gives the same run", 1, 0);
+    private static readonly Option<float> Clip = CliOptions.Float("--clip", "Clip the global gradient norm to this (0: no clipping)", 5f, 0f, 1e6f);
+    private static readonly Option<int> Seed = CliOptions.Int("--seed", "Random seed: the same seed gives the same run", 1, 0, max: int.MaxValue);
     private static readonly Option<float> ValFraction = CliOptions.Float("--val-fraction", "Fraction of the text (its end) held out for validation", 0.05f, 0f, 0.5f);
     private static readonly Option<string> Out = new("--out") { Description = "Folder for checkpoints, best/last models and the loss curve", DefaultValueFactory = _ => Path.Combine("runs", "train") };
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue from a checkpoint written by an earlier run with the same data and options." };
     private static readonly Option<string> Tokens = CliOptions.Choice("--tokens", "Token unit", "chars", "chars", "bytes");
     private static readonly Option<int> EvalEvery = CliOptions.Int("--eval-every", "Validate and write a checkpoint every N steps", 250);
     private static readonly Option<int> Patience = CliOptions.Int("--patience", "Stop after N validations without improvement (0: never)", 0, 0);
-    private static readonly Option<int> Fillers = CliOptions.Int("--fillers", "Built-in corpus: the most filler clauses between cause and completion", 3, 0);
+    private static readonly Option<int> Fillers = CliOptions.Int("--fillers", "Built-in corpus: the most filler clauses between cause and completion", 3, 0, max: 100);
+
+    /// <summary>
+    /// Refuses options given on the command line that contradict the checkpoint being resumed (the model's sizes and
+    /// cell, the token unit, the optimizer, learning rate, clipping and seed it was trained with), naming each, and a
+    /// --steps at or below the step the checkpoint has already reached.
+    /// </summary>
+    private static void CheckResumeOptions(ParseResult parse, CheckpointData checkpoint)
+    {
+        var config = checkpoint.Model.Config;
+        var saved = checkpoint.State.Options;
+        var conflicts = new List<string>();
+        void Compare<T>(Option<T> option, object? stored)
+        {
+            if (parse.GetResult(option) is { Implicit: false } && !Equals(Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture),
+                    Convert.ToString(stored, CultureInfo.InvariantCulture)))
+                conflicts.Add($"{option.Name} {Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture)} (the checkpoint has {Convert.ToString(stored, CultureInfo.InvariantCulture)})");
+        }
+        Compare(Cell, config.Cell);
+        Compare(Hidden, config.Hidden);
+        Compare(Layers, config.Layers);
+        Compare(EmbeddingSize, config.Embedding);
+        Compare(Dropout, config.Dropout);
+        Compare(Tokens, config.Tokens);
+        Compare(OptimizerKind, saved.Optimizer.Kind);
+        Compare(LearningRate, (float)saved.Optimizer.LearningRate);
+        Compare(Clip, (float)saved.ClipNorm);
+        Compare(Seed, (int)saved.Seed);
+        if (conflicts.Count > 0)
+            throw new CliError($"--resume {checkpoint.FilePath}: these options contradict the checkpoint: {string.Join("; ", conflicts)}. Leave them out to continue the same run.");
+        if (parse.GetValue(Steps) is int steps && steps <= checkpoint.State.Step)
+            throw new CliError($"--steps {steps} is at or below the checkpoint's step {checkpoint.State.Step}: give more steps to continue it.");
+    }
 
     public static Command Create()
     {
@@ -76,12 +108,6 @@ internal static class TrainCommand
         int given = new[] { parse.GetValue(Steps).HasValue, parse.GetValue(Epochs).HasValue, parse.GetValue(Minutes).HasValue }.Count(b => b);
         if (given > 1)
             throw new CliError("give at most one of --steps, --epochs and --minutes.");
-        if (parse.GetValue(Steps) is < 1)
-            throw new CliError("--steps must be at least 1.");
-        if (parse.GetValue(Epochs) is < 1)
-            throw new CliError("--epochs must be at least 1.");
-        if (parse.GetValue(Minutes) is double m && !(m > 0 && double.IsFinite(m)))
-            throw new CliError("--minutes must be a positive number.");
         if (parse.GetValue(Bidirectional))
             throw new CliError("--bidirectional cannot be used for next-token prediction: the backward direction would see the token it must predict.");
 
@@ -94,6 +120,7 @@ internal static class TrainCommand
         {
             CliOptions.ExistingFile(resumePath, "--resume checkpoint");
             checkpoint = Checkpoint.Load(resumePath);
+            CheckResumeOptions(parse, checkpoint);
         }
 
         // Everything is read and checked before anything is written to --out.
@@ -136,6 +163,8 @@ internal static class TrainCommand
             Tokens = kind == TokenKind.Bytes ? "bytes" : "chars",
             Vocab = corpus.Vocabulary.Tokens,
         };
+        MemoryEstimate.CheckTraining(config.Cell, config.Layers, config.Hidden, config.Embedding, config.OutputSize, config.OutputSize, batch, seqLength,
+            checkpoint is null ? "--hidden, --layers, --embedding, --batch and --seq-length" : "the checkpoint's sizes with --batch and --seq-length");
         var options = new TrainerOptions
         {
             Seed = (ulong)parse.GetValue(Seed),

@@ -50,7 +50,7 @@ internal sealed class TextCorpus
         vocabulary ??= kind == TokenKind.Bytes ? Vocabulary.ForBytes() : Vocabulary.ForChars(texts.Select(t => t.Runes));
         if (vocabulary.Kind != kind)
             throw new ArgumentException($"The vocabulary is for {vocabulary.Kind.ToString().ToLowerInvariant()}, not {kind.ToString().ToLowerInvariant()}.", nameof(vocabulary));
-        var tokens = new List<int>();
+        var parts = new List<int[]>(texts.Length);
         foreach (var (path, runes) in texts)
         {
             int[] ids = vocabulary.Encode(runes, out int unknown);
@@ -60,9 +60,27 @@ internal sealed class TextCorpus
                 string token = kind == TokenKind.Chars ? runes[at].ToString() : "?";
                 throw new InvalidDataException($"{path}: {unknown} characters are not in the model's vocabulary (first: '{token}' at character {at}).");
             }
-            tokens.AddRange(ids);
+            parts.Add(ids);
         }
-        return new TextCorpus(vocabulary, tokens.ToArray(), source);
+        return new TextCorpus(vocabulary, Concatenate(parts, source), source);
+    }
+
+    /// <summary>The parts end to end; a single part is kept as it is, without a copy.</summary>
+    private static int[] Concatenate(List<int[]> parts, string source)
+    {
+        if (parts.Count == 1)
+            return parts[0];
+        long total = parts.Sum(p => (long)p.Length);
+        if (total > Array.MaxLength)
+            throw new InvalidDataException($"{source}: {total} tokens, more than one array of token ids holds ({Array.MaxLength}); use less text.");
+        var tokens = new int[total];
+        int at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(tokens, at);
+            at += part.Length;
+        }
+        return tokens;
     }
 
     /// <summary>

@@ -12,7 +12,9 @@ internal static class Utf8Text
     /// </summary>
     public static Rune[] DecodeStrict(ReadOnlySpan<byte> bytes, string source)
     {
-        var runes = new List<Rune>(bytes.Length);
+        // At most one rune per byte: one array of that size, trimmed once at the end (not at all for ASCII text).
+        var runes = new Rune[bytes.Length];
+        int count = 0;
         int offset = bytes.StartsWith("\uFEFF"u8) ? 3 : 0;
         while (offset < bytes.Length)
         {
@@ -21,10 +23,12 @@ internal static class Utf8Text
                 throw new InvalidDataException($"{source}: invalid UTF-8 at byte offset {offset} (byte 0x{bytes[offset]:X2}).");
             if (rune.Value == 0)
                 throw new InvalidDataException($"{source}: NUL byte at byte offset {offset}; this looks like a binary file, not text.");
-            runes.Add(rune);
+            runes[count++] = rune;
             offset += consumed;
         }
-        return runes.ToArray();
+        if (count < runes.Length)
+            Array.Resize(ref runes, count);
+        return runes;
     }
 
     /// <summary>Reads and strictly decodes a text file (see <see cref="DecodeStrict"/>).</summary>
@@ -34,6 +38,9 @@ internal static class Utf8Text
             throw new InvalidDataException($"{path}: is a directory, not a text file.");
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such file.", path);
+        long length = new FileInfo(path).Length;
+        if (length > Array.MaxLength)
+            throw new InvalidDataException($"{path}: {length} bytes, more than Baton reads from one text file ({Array.MaxLength}); split it into several files.");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0)
             throw new InvalidDataException($"{path}: the file is empty.");

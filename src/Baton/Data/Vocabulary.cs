@@ -11,6 +11,9 @@ internal sealed class Vocabulary
 {
     private readonly Dictionary<string, int> ids = new(StringComparer.Ordinal);
 
+    /// <summary>Character vocabularies: the id of each one-character token by its code point, so encoding allocates no strings.</summary>
+    private readonly Dictionary<int, int> runeIds = [];
+
     /// <summary>Builds a vocabulary from token strings in id order.</summary>
     public Vocabulary(TokenKind kind, IReadOnlyList<string> tokens)
     {
@@ -21,6 +24,8 @@ internal sealed class Vocabulary
         {
             if (!ids.TryAdd(Tokens[i], i))
                 throw new ArgumentException($"Token '{Tokens[i]}' appears twice in the vocabulary (ids {ids[Tokens[i]]} and {i}).", nameof(tokens));
+            if (Rune.DecodeFromUtf16(Tokens[i], out Rune rune, out int used) == System.Buffers.OperationStatus.Done && used == Tokens[i].Length)
+                runeIds[rune.Value] = i;
         }
     }
 
@@ -77,10 +82,36 @@ internal sealed class Vocabulary
     /// <summary>Tokenises already-decoded runes (chars) or their UTF-8 bytes (bytes).</summary>
     public int[] Encode(ReadOnlySpan<Rune> runes, out int unknown)
     {
-        var builder = new StringBuilder(runes.Length);
-        foreach (var rune in runes)
-            builder.Append(rune.ToString());
-        return Encode(builder.ToString(), out unknown);
+        unknown = 0;
+        if (Kind == TokenKind.Bytes)
+        {
+            long length = 0;
+            foreach (var rune in runes)
+                length += rune.Utf8SequenceLength;
+            if (length > Array.MaxLength)
+                throw new InvalidDataException($"The text has {length} bytes, more than one array of token ids holds ({Array.MaxLength}); split it.");
+            var bytes = new int[length];
+            Span<byte> utf8 = stackalloc byte[4];
+            int at = 0;
+            foreach (var rune in runes)
+            {
+                int count = rune.EncodeToUtf8(utf8);
+                for (int i = 0; i < count; i++)
+                    bytes[at++] = utf8[i];
+            }
+            return bytes;
+        }
+        var result = new int[runes.Length];
+        for (int i = 0; i < runes.Length; i++)
+        {
+            if (!runeIds.TryGetValue(runes[i].Value, out int id))
+            {
+                id = -1;
+                unknown++;
+            }
+            result[i] = id;
+        }
+        return result;
     }
 
     /// <summary>

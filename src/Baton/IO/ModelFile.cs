@@ -1,3 +1,4 @@
+using Baton.Layers;
 using Baton.Models;
 
 namespace Baton.IO;
@@ -48,6 +49,7 @@ internal static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(file);
         var config = ReadConfig(file);
+        CheckParameterCount(config, file);
         SequenceModel model;
         try
         {
@@ -59,6 +61,40 @@ internal static class ModelFile
         }
         LoadWeights(model, file);
         return model;
+    }
+
+    /// <summary>
+    /// Checks, before any parameter is allocated, that the config's sizes describe no more than twice the parameters the
+    /// file's model tensors hold (plus 2^20), so a small file cannot make a loader allocate gigabytes: P = V·E (embedding) + the recurrent stack's tensors + (S·D + 1)·O (head), where the
+    /// file's count is Σ elements over tensors outside <see cref="CheckpointPrefixes"/>.
+    /// </summary>
+    private static void CheckParameterCount(ModelConfig config, SafeTensorsFile file)
+    {
+        if (!CellKinds.TryParse(config.Cell, out var kind, out _))
+            throw new SafeTensorsFormatException(file.FilePath, ConfigKey, $"the config describes no valid model: unknown cell '{config.Cell}'.");
+        long expected;
+        try
+        {
+            int directions = config.Bidirectional ? 2 : 1;
+            long stateOut = (long)(config.ProjSize > 0 ? config.ProjSize : config.Hidden) * directions;
+            expected = kind.StackParameters(config.UsesEmbedding ? config.Embedding : config.InputSize, config.Hidden, config.Layers,
+                    directions, config.ProjSize)
+                + (config.UsesEmbedding ? (long)config.VocabularySize * config.Embedding : 0)
+                + (stateOut + 1) * config.OutputSize;
+        }
+        catch (ArgumentException e)
+        {
+            throw new SafeTensorsFormatException(file.FilePath, ConfigKey, $"the config describes no valid model: {e.Message}");
+        }
+        long stored = file.Tensors.Where(t => !CheckpointPrefixes.Any(prefix => t.Name.StartsWith(prefix, StringComparison.Ordinal)))
+            .Sum(t => t.ElementCount);
+        if (expected > Array.MaxLength)
+            throw new SafeTensorsFormatException(file.FilePath, ConfigKey, $"the config describes {expected} parameters, more than one array holds.");
+        // A config that wants far more than the file holds is refused here, before the parameters are allocated; a small
+        // difference (a missing or extra tensor) is named by LoadWeights.
+        if (expected > 2 * stored + (1 << 20))
+            throw new SafeTensorsFormatException(file.FilePath, ConfigKey,
+                $"the config describes {expected} parameters but the file's model tensors hold only {stored} values.");
     }
 
     /// <summary>The config stored in <paramref name="file"/>.</summary>

@@ -64,6 +64,9 @@ internal sealed class SafeTensorsFile
         if (header[0] != (byte)'{')
             throw new SafeTensorsFormatException(name, null, "not a safetensors file: the header does not start with '{'.");
 
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new SafeTensorsFormatException(name, null, "corrupted header: it is not valid UTF-8.");
+
         long dataStart = 8 + (long)headerLength;
         long dataLength = bytes.Length - dataStart;
         var tensors = new List<SafeTensorInfo>();

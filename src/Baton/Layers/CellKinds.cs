@@ -58,4 +58,28 @@ internal static class CellKinds
 
     /// <summary>True for the cells whose gates read h_{t−1} and so carry <c>weight_hh</c>: all but minGRU and minLSTM.</summary>
     public static bool ReadsPreviousState(this CellKind kind) => kind is not (CellKind.MinGru or CellKind.MinLstm);
+
+    /// <summary>
+    /// Parameters of one layer and direction reading <paramref name="layerInput"/> features: G·H·(I + S) + 2·G·H + P·H for
+    /// the cells that read h_{t−1} (S = P when an LSTM projection P &gt; 0, else H), G·H·I + G·H for minGRU and minLSTM.
+    /// </summary>
+    public static long ParametersPerLayerDirection(this CellKind kind, long layerInput, long hidden, long proj = 0)
+    {
+        long g = kind.Gates(), state = proj > 0 ? proj : hidden;
+        return kind.ReadsPreviousState()
+            ? g * hidden * (layerInput + state) + 2 * g * hidden + proj * hidden
+            : g * hidden * layerInput + g * hidden;
+    }
+
+    /// <summary>
+    /// Parameters of a stack of <paramref name="layers"/> layers in <paramref name="directions"/> directions: layer 0 reads
+    /// <paramref name="input"/> features, every later layer the S·D outputs of the one below.
+    /// </summary>
+    public static long StackParameters(this CellKind kind, long input, long hidden, int layers, int directions, long proj = 0)
+    {
+        long state = proj > 0 ? proj : hidden, total = 0;
+        for (int k = 0; k < layers; k++)
+            total += directions * kind.ParametersPerLayerDirection(k == 0 ? input : state * directions, hidden, proj);
+        return total;
+    }
 }

@@ -145,9 +145,41 @@ internal sealed record ModelConfig
     public RecurrentOptions ToRecurrentOptions() => new(CellKind, UsesEmbedding ? Embedding : InputSize, Hidden, Layers,
         Bidirectional, ProjSize, Dropout, CellKinds.TryParse(Cell, out _, out var nonlinearity) ? nonlinearity : Nonlinearity.Tanh);
 
-    /// <summary>Checks that the fields are consistent; throws <see cref="ModelConfigException"/> naming the field.</summary>
+    // Sane limits on the sizes a file may state: checked before anything is allocated from them.
+    private const int MaxLayers = 256;
+    private const int MaxWidth = 65_536;
+    private const int MaxOutputs = 1 << 24;
+    private const int MaxSteps = 1_000_000;
+
+    /// <summary>
+    /// Checks that the fields are consistent and within sane limits (layers ≤ 256; hidden, embedding, input size and
+    /// projection ≤ 65536; output size ≤ 2^24; no null strings; scaling values finite, standard deviations positive);
+    /// throws <see cref="ModelConfigException"/> naming the field.
+    /// </summary>
     public void Validate()
     {
+        CheckStrings("format", [Format]);
+        CheckStrings("task", [Task]);
+        CheckStrings("cell", [Cell]);
+        CheckStrings("tokens", [Tokens]);
+        CheckStrings("vocab", Vocab);
+        CheckStrings("classes", Classes);
+        CheckStrings("features", Features);
+        CheckStrings("targets", Targets);
+        CheckRange("layers", Layers, 1, MaxLayers);
+        CheckRange("hidden", Hidden, 1, MaxWidth);
+        CheckRange("embedding", Embedding, 0, MaxWidth);
+        CheckRange("proj_size", ProjSize, 0, MaxWidth);
+        CheckRange("input_size", InputSize, 0, MaxWidth);
+        CheckRange("output_size", OutputSize, 1, MaxOutputs);
+        CheckRange("window", Window, 0, MaxSteps);
+        CheckRange("horizon", Horizon, 0, MaxSteps);
+        if (Tokens is not ("" or "chars" or "bytes"))
+            throw new ModelConfigException("tokens", $"unknown token unit '{Tokens}' (chars, bytes, or empty for plain ids).");
+        CheckScale("feature_mean", FeatureMean, positive: false);
+        CheckScale("feature_std", FeatureStd, positive: true);
+        CheckScale("target_mean", TargetMean, positive: false);
+        CheckScale("target_std", TargetStd, positive: true);
         if (Format != CurrentFormat)
             throw new ModelConfigException("format", $"unsupported format '{Format}' (expected '{CurrentFormat}').");
         var task = TaskKind;
@@ -196,9 +228,43 @@ internal sealed record ModelConfig
                 throw new ModelConfigException("output_size", $"is {OutputSize} but horizon × targets is {Horizon * Targets.Length}.");
             if (TargetStd.Length != TargetMean.Length)
                 throw new ModelConfigException("target_std", $"has {TargetStd.Length} values but target_mean has {TargetMean.Length}.");
+            if (Targets.Length > 0 && TargetMean.Length != 0 && TargetMean.Length != Targets.Length)
+                throw new ModelConfigException("target_mean", $"has {TargetMean.Length} values but there are {Targets.Length} targets.");
+            if (task == TaskKind.Forecast && Targets.Length > 0 && Horizon < 1)
+                throw new ModelConfigException("horizon", $"must be at least 1 for a forecaster, got {Horizon}.");
+            if (task == TaskKind.ForecastSteps && Targets.Length > 0 && Targets.Length != OutputSize)
+                throw new ModelConfigException("targets", $"has {Targets.Length} names but a per-step regressor outputs {OutputSize} values.");
         }
         if (task is TaskKind.Classify or TaskKind.ClassifySteps && Classes.Length != 0 && Classes.Length != OutputSize)
             throw new ModelConfigException("classes", $"has {Classes.Length} labels but output_size is {OutputSize}.");
+    }
+
+    private static void CheckRange(string field, int value, int min, int max)
+    {
+        if (value < min || value > max)
+            throw new ModelConfigException(field, $"must be in [{min}, {max}], got {value}.");
+    }
+
+    private static void CheckStrings(string field, string?[]? values)
+    {
+        if (values is null)
+            throw new ModelConfigException(field, "is null.");
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] is null)
+                throw new ModelConfigException(field, values.Length == 1 && field != "vocab" ? "is null." : $"entry {i} is null.");
+        }
+    }
+
+    private static void CheckScale(string field, float[]? values, bool positive)
+    {
+        if (values is null)
+            throw new ModelConfigException(field, "is null.");
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]) || (positive && !(values[i] > 0)))
+                throw new ModelConfigException(field, $"entry {i} is {values[i]}; it must be finite{(positive ? " and positive" : "")}.");
+        }
     }
 
     /// <summary>Vocabulary size V of the embedding (lm: <see cref="OutputSize"/>; classify: <see cref="Vocab"/> length).</summary>
@@ -210,6 +276,8 @@ internal sealed record ModelConfig
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         WriteIndented = false,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>The JSON stored in <c>__metadata__["baton.config"]</c>.</summary>
@@ -225,7 +293,13 @@ internal sealed record ModelConfig
         }
         catch (JsonException e)
         {
-            throw new ModelConfigException(e.Path ?? "baton.config", $"invalid JSON: {e.Message}");
+            string field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "baton.config";
+            if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+            {
+                var key = System.Text.RegularExpressions.Regex.Match(e.Message, "property '([^']*)'");
+                throw new ModelConfigException(key.Success ? key.Groups[1].Value : field, "unknown key: a Baton config has no such field.");
+            }
+            throw new ModelConfigException(field, $"invalid JSON: {e.Message}");
         }
         if (config is null)
             throw new ModelConfigException("baton.config", "is null.");

@@ -43,6 +43,30 @@ internal sealed class Trainer
     private readonly float[] stepTarget;        // forecast_steps: their targets
     private readonly float[] stepGradient;      // forecast_steps: the loss gradient of the compacted rows
 
+    /// <summary>Consecutive loss checks (history entries and validations) above <see cref="DivergenceLoss"/>.</summary>
+    private int checksAboveUniform;
+
+    /// <summary>Checks in a row above <see cref="DivergenceLoss"/> that stop the run as diverged.</summary>
+    internal const int DivergenceChecks = 3;
+
+    /// <summary>
+    /// For cross-entropy tasks (lm, classify): twice the loss of a uniform guess, 2·ln(classes). A freshly initialised
+    /// model starts near ln(classes); a loss above twice that, check after check, is a run that has diverged.
+    /// Null for regression (forecast), whose loss has no such yardstick.
+    /// </summary>
+    private double? DivergenceLoss => Model.Config.Task is "lm" or "classify" && Model.Config.OutputSize > 1
+        ? 2 * Math.Log(Model.Config.OutputSize)
+        : null;
+
+    /// <summary>Counts a loss check; true once <see cref="DivergenceChecks"/> checks in a row were above <see cref="DivergenceLoss"/>.</summary>
+    private bool AboveUniformTooLong(double loss)
+    {
+        if (DivergenceLoss is not double limit)
+            return false;
+        checksAboveUniform = loss > limit ? checksAboveUniform + 1 : 0;
+        return checksAboveUniform >= DivergenceChecks;
+    }
+
     /// <summary>Prepares a run of <paramref name="model"/> on <paramref name="data"/>; initialises the parameters from the seed unless told not to.</summary>
     public Trainer(SequenceModel model, ITrainingData data, TrainerOptions options)
     {
@@ -261,6 +285,8 @@ internal sealed class Trainer
                 validation = Evaluate();
                 if (!double.IsFinite(validation.Value))
                     return Diverged($"validation loss is {validation.Value}", lastLoss);
+                if (AboveUniformTooLong(validation.Value))
+                    return Diverged($"validation loss {validation.Value:G4} has stayed above {DivergenceLoss:G4} (twice a uniform guess over {Model.Config.OutputSize} classes) for {DivergenceChecks} checks", lastLoss);
                 lastValidation = validation;
                 if (bestValidation is null || validation.Value < bestValidation.Value)
                 {
@@ -278,7 +304,10 @@ internal sealed class Trainer
             }
             if (step % Options.HistoryEvery == 0)
             {
-                history.Add(new HistoryEntry(step, pendingLossSum / pendingLossCount, lastValidation, rate));
+                double meanLoss = pendingLossSum / pendingLossCount;
+                history.Add(new HistoryEntry(step, meanLoss, lastValidation, rate));
+                if (AboveUniformTooLong(meanLoss))
+                    return Diverged($"training loss {meanLoss:G4} has stayed above {DivergenceLoss:G4} (twice a uniform guess over {Model.Config.OutputSize} classes) for {DivergenceChecks} checks", lastLoss);
                 pendingLossSum = 0;
                 pendingLossCount = 0;
             }

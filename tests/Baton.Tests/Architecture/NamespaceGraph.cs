@@ -77,8 +77,10 @@ internal static class NamespaceGraph
 
     private static string? NamespaceOf(Type type)
     {
+        // Source generators (GeneratedRegex) emit helper types into their own namespaces: they are the compiler's, not a layer.
         var outer = Outermost(type);
-        return outer.IsGenericParameter ? null : outer.Namespace;
+        return outer.IsGenericParameter || outer.IsDefined(typeof(System.CodeDom.Compiler.GeneratedCodeAttribute), false)
+            ? null : outer.Namespace;
     }
 
     private static IEnumerable<Type> Referenced(Type type)

@@ -85,9 +85,13 @@ public class BenchHarnessTests
         long minimum = sizeof(float) * (2 * parameters + (long)T * B * L * 6 * H);
         Assert.Equal(minimum / 1e6, root.GetProperty("min_mb").GetDouble(), 6);
         double peak = root.GetProperty("peak_mb").GetDouble();
-        // The step holds at least what BPTT must keep (the layers cache more than i, f, g, o, c, h), and far less than a gigabyte.
-        Assert.InRange(peak, minimum / 1e6, 1000);
+        // The step holds at least what BPTT must keep (the layers cache more than i, f, g, o, c, h), and less than three times it.
+        Assert.InRange(peak, minimum / 1e6, 3 * minimum / 1e6);
         Assert.Contains("peak", result.ToText());
+
+        // The figure is counted from what the step owns, so a second measurement (after other work has come and gone) gives the same bytes.
+        var again = BenchRunner.Measure(new RecurrentRows.TrainRow("tiny-lstm", CellKind.Lstm, B, T, I, H, L), 1);
+        Assert.Equal(result.PeakMegabytes, again.PeakMegabytes);
     }
 
     [Fact]

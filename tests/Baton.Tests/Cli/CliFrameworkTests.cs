@@ -28,7 +28,7 @@ public class CliFrameworkTests
     {
         var result = CliRunner.Run("bench", "--threads", "0");
         Assert.Equal(ExitCodes.BadInput, result.ExitCode);
-        Assert.Contains("--threads must be at least 1", result.Stderr);
+        Assert.Contains("--threads must be a whole number in [1, 1024] (got '0')", result.Stderr);
     }
 
     [Fact]
@@ -52,5 +52,20 @@ public class CliFrameworkTests
         Assert.Equal(320, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
         Assert.Equal(200, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
         Assert.Single(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Json_results_write_nan_and_infinity_as_null_and_list_where_they_were()
+    {
+        var result = new System.Text.Json.Nodes.JsonObject
+        {
+            ["loss"] = double.NaN,
+            ["ok"] = 1.5,
+            ["runs"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["ppl"] = float.PositiveInfinity }, 2.0),
+        };
+        var paths = new List<string>();
+        Output.ReplaceNonFinite(result, "$", paths);
+        Assert.Equal(["$.loss", "$.runs[0].ppl"], paths);
+        Assert.Equal("""{"loss":null,"ok":1.5,"runs":[{"ppl":null},2]}""", result.ToJsonString());
     }
 }

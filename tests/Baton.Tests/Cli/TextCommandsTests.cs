@@ -92,8 +92,8 @@ public class TextCommandsTests
         data.Add("binary junk", ["train", "--data", "{dir}/junk.bin"], "byte offset");
         data.Add("invalid utf-8", ["train", "--data", "{dir}/latin1.txt"], "invalid UTF-8 at byte offset 3");
         data.Add("corpus shorter than a sequence", ["train", "--data", "{dir}/short.txt"], "too short");
-        data.Add("hidden zero", ["train", "--hidden", "0"], "--hidden must be at least 1");
-        data.Add("hidden negative", ["train", "--hidden", "-3"], "--hidden must be at least 1");
+        data.Add("hidden zero", ["train", "--hidden", "0"], "--hidden must be a whole number in [1, 65536] (got '0')");
+        data.Add("hidden negative", ["train", "--hidden", "-3"], "--hidden must be a whole number in [1, 65536] (got '-3')");
         data.Add("unknown cell", ["train", "--cell", "transformer"], "transformer");
         data.Add("non-numeric number", ["train", "--steps", "ten"], "ten");
         data.Add("empty model file", ["sample", "--model", "{dir}/empty.txt"], "is empty");

@@ -86,4 +86,23 @@ public class TextDataTests
         Assert.Equal(MemoryCorpus.ArticlePrompt, article.Prompt);
         Assert.Equal(MemoryCorpus.ArticleCompletion, article.Expected);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Encoding_runes_gives_the_ids_that_encoding_the_same_string_gives(bool bytes)
+    {
+        var kind = bytes ? Baton.Data.TokenKind.Bytes : Baton.Data.TokenKind.Chars;
+        string text = "我肚子饿了, I want food!\n😀 é";
+        var vocabulary = kind == Baton.Data.TokenKind.Bytes
+            ? Baton.Data.Vocabulary.ForBytes()
+            : new Baton.Data.Vocabulary(kind, ["我", "饿", "I", " ", "😀", "\n"]);
+        var runes = text.EnumerateRunes().ToArray();
+        int[] fromRunes = vocabulary.Encode(runes, out int unknownFromRunes);
+        int[] fromString = vocabulary.Encode(text, out int unknownFromString);
+        Assert.Equal(fromString, fromRunes);
+        Assert.Equal(unknownFromString, unknownFromRunes);
+        Assert.Equal(kind == Baton.Data.TokenKind.Bytes ? System.Text.Encoding.UTF8.GetByteCount(text) : runes.Length, fromRunes.Length);
+        Assert.Equal(kind == Baton.Data.TokenKind.Bytes ? 0 : runes.Length - 9, unknownFromRunes);
+    }
 }

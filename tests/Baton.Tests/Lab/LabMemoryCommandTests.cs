@@ -39,7 +39,7 @@ public class LabMemoryCommandTests
     }
 
     [Theory]
-    [InlineData("--length", "1", "--length: '1' is not a length")]
+    [InlineData("--length", "1", "--length must be a whole number in [2, 1000000] (got '1')")]
     [InlineData("--cell", "transformer", "unknown cell 'transformer'")]
     [InlineData("--task", "sorting", "'sorting' not recognized")]
     public void Bad_options_exit_with_code_2_and_say_what_is_wrong(string option, string value, string message)

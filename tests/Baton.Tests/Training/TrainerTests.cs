@@ -241,4 +241,26 @@ public class TrainerTests
         Assert.True(result.LastLoss < 0.1, $"training loss {result.LastLoss}");
         Assert.True(trainer.Evaluate() < 0.1, $"validation loss {trainer.Evaluate()}");
     }
+
+    [Fact]
+    public void A_loss_that_stays_above_twice_a_uniform_guess_stops_the_run_as_diverged_and_keeps_the_last_checkpoint()
+    {
+        using var dir = new TempDirectory();
+        string checkpoint = dir.File("last.safetensors");
+        var trainer = new Trainer(new SequenceModel(Lm(dropout: 0)), ResumableData(), new TrainerOptions
+        {
+            Seed = 5, MaxSteps = 20, HistoryEvery = 1, CheckpointEvery = 1, CheckpointPath = checkpoint, ClipNorm = 0,
+            Optimizer = new OptimizerOptions { Kind = "sgd", LearningRate = 1e-9 },
+        });
+        // A head that bets everything on token 0: a loss near 60 nats on every other token, far above 2·ln 7 = 3.89,
+        // and finite, so only the uniform-guess alarm can stop it.
+        Assert.True(trainer.Model.Parameters.TryGet("head.bias", out var bias));
+        trainer.Model.Parameters.Value(bias)[0] = 60;
+        trainer.Model.Parameters.MarkChanged();
+        var result = trainer.Run();
+        Assert.Equal(StopReason.Diverged, result.Reason);
+        Assert.Equal(Trainer.DivergenceChecks, result.Step);
+        Assert.Contains("has stayed above 3.892", result.Message);
+        Assert.Equal(Trainer.DivergenceChecks - 1, Checkpoint.Load(checkpoint).State.Step);
+    }
 }

@@ -68,11 +68,10 @@ internal sealed class RecurrentRows : IBenchRowFamily
 
         public BenchWork Prepare()
         {
-            // The harness's x, y and dy belong to the caller, not to the training step: allocated before the baseline.
+            // The harness's x, y and dy belong to the caller, not to the training step: not counted.
             var x = new float[T * B * I];
             var y = new float[T * B * H];
             var dy = new float[y.Length];
-            long baseline = BenchMemory.Live();
             var p = new Parameters();
             var stack = new RecurrentStack(new RecurrentOptions(cell, I, H, L), p);
             p.Freeze();
@@ -91,7 +90,7 @@ internal sealed class RecurrentRows : IBenchRowFamily
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(p.Grad, -LearningRate, p.Data, p.Data);
             }
             Step();
-            long held = BenchMemory.Live() - baseline;
+            long held = BenchMemory.Owned([p, stack, ws], exclude: [x, y, dy]);
             double flops = 0;
             for (int l = 0; l < L; l++)
                 flops += (double)B * T * FlopsPerToken(cell, l == 0 ? I : H, H);
