@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Baton beside PyTorch / OpenBLAS, row by row, at the same thread count.
 #
-# usage: bench/compare.sh [ROW...] [--threads N] [--repeat N] [--rounds N]
+# usage: bench/compare.sh [ROW...] [--threads N] [--repeat N] [--rounds N] [--isa native|avx512|avx2|128]
 #   ROW: Baton.Bench row names or families (default: the sgemm rows, DESIGN.md's standard set and the
 #        ONNX Runtime twins of the stream rows, NAME-ort, shown in the ORT column of their Baton row)
 #   --rounds N: run both sides N times, alternating, and keep each row's median round (default 1)
+#   --isa: the instruction set both sides use (default native, the widest this CPU has). avx2: Baton with
+#        DOTNET_EnableAVX512=0, OpenBLAS with OPENBLAS_CORETYPE=Haswell, oneDNN with ONEDNN_MAX_CPU_ISA=AVX2;
+#        128: DOTNET_EnableAVX2=0 (SSE4.2, no FMA), OPENBLAS_CORETYPE=Nehalem, ONEDNN_MAX_CPU_ISA=SSE41;
+#        avx512: the AVX-512 kernels on both sides (OPENBLAS_CORETYPE=SkylakeX). .NET 10 ignores the older
+#        DOTNET_EnableAVX512F=0; the table's header names the path each side took.
 # Needs the .NET SDK and Debian's python3-torch / python3-numpy (/usr/bin/python3).
 # Prints a table: medians, PyTorch (and ONNX Runtime) time / Baton time, GFLOP/s, and Baton's GFLOP/s as a fraction
 # of OpenBLAS's (numpy) at the same size for the sgemm rows and of its n=2048 peak for every row.
@@ -14,13 +19,15 @@ cd "$(dirname "$0")/.."
 threads=$(nproc)
 repeat=7
 rounds=1
+isa=native
 rows=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --isa) isa="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     *) rows+=("$1"); shift ;;
   esac
@@ -38,6 +45,20 @@ done
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
+# One instruction set for both sides: Baton's through the runtime's ISA switches, OpenBLAS's core through
+# BATON_OPENBLAS_CORETYPE (torch_reference.py sets OPENBLAS_CORETYPE from it), oneDNN's through its ISA cap.
+baton_env=()
+reference_env=()
+case "$isa" in
+  native) ;;
+  avx512) reference_env=(BATON_OPENBLAS_CORETYPE=SkylakeX) ;;
+  avx2) baton_env=(DOTNET_EnableAVX512=0)
+        reference_env=(BATON_OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2) ;;
+  128) baton_env=(DOTNET_EnableAVX2=0)
+       reference_env=(BATON_OPENBLAS_CORETYPE=Nehalem ONEDNN_MAX_CPU_ISA=SSE41 DNNL_MAX_CPU_ISA=SSE41) ;;
+  *) echo "compare.sh: --isa takes native, avx512, avx2 or 128, not $isa" >&2; exit 2 ;;
+esac
+
 dotnet build bench/Baton.Bench -c Release -v quiet -nologo >&2
 bench_dll=bench/Baton.Bench/bin/Release/net10.0/Baton.Bench.dll
 work=$(mktemp -d)
@@ -45,9 +66,9 @@ trap 'rm -rf "$work"' EXIT
 
 for ((round = 1; round <= rounds; round++)); do
   echo "round $round/$rounds: Baton" >&2
-  dotnet "$bench_dll" "${rows[@]}" --json --threads "$threads" --repeat "$repeat" | grep '^{' >> "$work/baton.jsonl" || true
+  env ${baton_env[@]+"${baton_env[@]}"} dotnet "$bench_dll" "${rows[@]}" --json --threads "$threads" --repeat "$repeat" | grep '^{' >> "$work/baton.jsonl" || true
   echo "round $round/$rounds: PyTorch / OpenBLAS" >&2
-  "$python" bench/torch_reference.py ${torch_rows[@]+"${torch_rows[@]}"} numpy-sgemm-512 numpy-sgemm-1024 numpy-sgemm-2048 \
+  env ${reference_env[@]+"${reference_env[@]}"} "$python" bench/torch_reference.py ${torch_rows[@]+"${torch_rows[@]}"} numpy-sgemm-512 numpy-sgemm-1024 numpy-sgemm-2048 \
     --json --threads "$threads" --repeat "$repeat" | grep '^{' >> "$work/torch.jsonl" || true
 done
 
@@ -75,6 +96,8 @@ def f(x, spec):
 # A NAME-ort row (ONNX Runtime running Baton's export of the same model) fills the ORT columns of row NAME.
 ort = {name[:-len("-ort")]: r for name, r in baton.items() if name.endswith("-ort")}
 
+first = next(iter(baton.values()), {})
+print(f"Baton: {first.get('simd', '?')} on {first.get('cpu', '?')}; OpenBLAS core {core}; threads {first.get('threads', '?')}\n")
 header = f"{'row':<26}{'Baton ms':>12}{'torch ms':>12}{'torch/Baton':>12}{'ORT':>10}{'ORT/Baton':>10}{'Baton GF/s':>12}{'torch GF/s':>12}{'BLAS GF/s':>11}{'vs BLAS':>9}{'vs peak':>9}"
 print(header)
 print("-" * len(header))

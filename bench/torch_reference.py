@@ -17,7 +17,8 @@ With --json, one object per row per line: {"name","median_ms","gflops","tok_s","
 
 OpenBLAS: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for the run (see the workplace notes); when
 OpenBLAS then falls back to a generic core on an AVX-512 machine it is told SKYLAKEX, so the
-reference is the machine's real peak. The core used is printed on stderr and in the numpy rows ("core").
+reference is the machine's real peak. BATON_OPENBLAS_CORETYPE (set by bench/compare.sh --isa) names the
+core instead (Haswell for the AVX2 path, Nehalem for the 128-bit one). The core used is printed on stderr and in the numpy rows ("core").
 """
 import json
 import os
@@ -104,6 +105,9 @@ def child_environment(threads):
     core = probe.stdout.strip() or "unknown"
     if core.lower() in ("prescott", "core2", "nehalem", "unknown") and cpu_has_avx512():
         env["OPENBLAS_CORETYPE"] = "SKYLAKEX"
+    # bench/compare.sh --isa pins the instruction set: BATON_OPENBLAS_CORETYPE names the OpenBLAS core to use.
+    if os.environ.get("BATON_OPENBLAS_CORETYPE"):
+        env["OPENBLAS_CORETYPE"] = os.environ["BATON_OPENBLAS_CORETYPE"]
     env["OPENBLAS_NUM_THREADS"] = str(threads)
     env["OMP_NUM_THREADS"] = str(threads)
     env["MKL_NUM_THREADS"] = str(threads)

@@ -67,6 +67,8 @@ public static class BenchHarness
         try
         {
             bool allRan = true;
+            // The header names the machine and SIMD path; with --json it goes to stderr, so stdout stays one object a line.
+            (json ? stderr : stdout).WriteLine(BenchResult.Header(Threads.Count));
             foreach (string name in selected)
             {
                 var result = BenchRunner.Measure(registry, name, repeat);

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
+using Baton.Numerics;
 
 namespace Baton.Lab.Bench;
 
@@ -8,8 +10,24 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
     double? MicrosecondsPerStep, int Threads, double? GigabytesPerSecond = null, string? Error = null,
     double? PeakMegabytes = null, double? MinimumMegabytes = null)
 {
+    /// <summary>The SIMD path Baton's kernels take in this process (<see cref="SimdPaths.Describe"/>).</summary>
+    public static string MachineSimd { get; } = SimdPaths.Describe(SimdPaths.Best);
+
+    /// <summary>The CPU model (Linux: /proc/cpuinfo's "model name"; elsewhere the architecture and core count).</summary>
+    public static string MachineCpu { get; } = ReadCpuModel();
+
+    /// <summary>The SIMD path this row ran on.</summary>
+    public string Simd { get; init; } = MachineSimd;
+
+    /// <summary>The CPU this row ran on.</summary>
+    public string Cpu { get; init; } = MachineCpu;
+
+    /// <summary>The line that heads a run: the CPU model, the SIMD path and the thread count.</summary>
+    public static string Header(int threads) =>
+        $"Baton.Bench on {MachineCpu}, {Environment.ProcessorCount} logical cores; SIMD path {MachineSimd}; threads {threads}; .NET {Environment.Version}";
+
     /// <summary>
-    /// <c>{"name","median_ms","gflops","tok_s","us_per_step","threads"}</c> (null where a field does not apply),
+    /// <c>{"name","median_ms","gflops","tok_s","us_per_step","threads","simd","cpu"}</c> (null where a field does not apply),
     /// plus <c>"gb_s"</c> for rows that count bytes, <c>"peak_mb"</c> and <c>"min_mb"</c> for rows that measure the memory
     /// their work holds (training rows), and <c>"error"</c> for rows that could not run.
     /// </summary>
@@ -22,6 +40,8 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
         s.Append(",\"tok_s\":").Append(Number(TokensPerSecond));
         s.Append(",\"us_per_step\":").Append(Number(MicrosecondsPerStep));
         s.Append(",\"threads\":").Append(Threads.ToString(CultureInfo.InvariantCulture));
+        s.Append(",\"simd\":").Append(Quote(Simd));
+        s.Append(",\"cpu\":").Append(Quote(Cpu));
         if (GigabytesPerSecond is not null)
             s.Append(",\"gb_s\":").Append(Number(GigabytesPerSecond));
         if (PeakMegabytes is not null)
@@ -45,7 +65,40 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
         if (GigabytesPerSecond is { } b) s.Append($"  {b,8:F1} GB/s");
         if (PeakMegabytes is { } peak) s.Append($"  peak {peak,8:F2} MB");
         if (MinimumMegabytes is { } min) s.Append($" (min {min:F2} MB)");
-        return s.Append($"  threads={Threads}").ToString();
+        return s.Append($"  threads={Threads}  simd={Simd}").ToString();
+    }
+
+    private static string ReadCpuModel()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+            {
+                // The first processor's model name, family and model: a virtual machine's name alone may hide the generation.
+                string? name = null, family = null, model = null;
+                foreach (string line in File.ReadLines("/proc/cpuinfo"))
+                {
+                    int colon = line.IndexOf(':');
+                    if (colon < 0)
+                        continue;
+                    string key = line[..colon].Trim(), value = line[(colon + 1)..].Trim();
+                    if (key == "model name") name ??= value;
+                    else if (key == "cpu family") family ??= value;
+                    else if (key == "model") model ??= value;
+                    if (name is not null && family is not null && model is not null)
+                        break;
+                }
+                if (name is not null)
+                    return family is not null && model is not null ? $"{name} (family {family}, model {model})" : name;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return $"{RuntimeInformation.ProcessArchitecture} CPU";
     }
 
     private static string Number(double? x) =>

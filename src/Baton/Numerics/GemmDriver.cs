@@ -18,8 +18,12 @@ internal static unsafe class GemmDriver<TOps, TVec>
     /// <summary>Rows of op(A) packed at once (a multiple of MR): the L3-resident block.</summary>
     public const int MC = 3072;
 
-    /// <summary>Columns of op(B) packed at once (a multiple of every NR): the L2-resident block.</summary>
-    public const int NC = 512;
+    /// <summary>
+    /// Columns of op(B) packed at once (a multiple of NR): the L2-resident block, KC · NC floats. The wide tiles
+    /// (NR ≥ 32, AVX-512 registers) take 512 columns, 768 KB, for the 1–2 MB L2 of the cores that have them; the
+    /// narrower ones take 256, 384 KB, which also fits the 512 KB L2 of AVX2-only cores (Zen 2 / 3).
+    /// </summary>
+    public static int NC => NR >= 32 ? 512 : 256;
 
     private static int MR => GemmKernel<TOps, TVec>.MR;
     private static int NR => GemmKernel<TOps, TVec>.NR;

@@ -41,16 +41,32 @@ internal static unsafe class GemmKernel<TOps, TVec>
     /// <paramref name="ap"/>: kc × R packed (element (p, r) at p·R + r); <paramref name="bp"/>: kc × NR packed;
     /// <paramref name="c"/> points at the tile's column 0; <paramref name="scratch"/> holds MR × NR floats.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile<TRows>(float* ap, float* bp, int kc, float* c, int ldc, float alpha, float beta,
         int col0, int cols, float* scratch)
+        where TRows : struct, IRows
+    {
+        int nr = NR;
+        PrefetchTile(c, ldc, TRows.Value, nr);
+        Accumulate<TRows>(ap, bp, kc, scratch);
+        bool full = col0 == 0 && cols == nr;
+        for (int r = 0; r < TRows.Value; r++)
+            StoreRow(c + (long)r * ldc, scratch + r * nr, alpha, beta, full, col0, cols);
+    }
+
+    /// <summary>
+    /// sums[r·NR + c] = Σ_p Ap[p, r] · Bp[p, c] for r &lt; R, in ascending p with fused multiply-adds. A method of its own
+    /// that takes no float argument: with AVX2's 16 vector registers the 6 × 2 tile needs 12 accumulators, two B vectors
+    /// and a broadcast, and an alpha or beta kept live across the loop would push one accumulator onto the stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate<TRows>(float* ap, float* bp, int kc, float* sums)
         where TRows : struct, IRows
     {
         int rows = TRows.Value;
         bool wide = TOps.GemmVectors > 2;
         int w = TOps.Count;
         int nr = TOps.GemmVectors * w;
-        PrefetchTile(c, ldc, rows, nr);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
@@ -58,64 +74,92 @@ internal static unsafe class GemmKernel<TOps, TVec>
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
         TVec c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
         bool prefetch = Sse.IsSupported && rows > 1;
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        // Two k-steps an iteration: half the loop's counting and branching, which competes with the 12 FMAs of a
+        // narrow tile for the front end.
+        for (; p + 2 <= kc; p += 2)
         {
-            if (prefetch)
-            {
-                // B streams from L2 (or L3 for a large packed weight): ask for it a few k-steps ahead.
-                float* ahead = bp + PrefetchSteps * nr;
-                Sse.Prefetch0(ahead);
-                if (nr > 16) Sse.Prefetch0(ahead + 16);
-                if (nr > 32) Sse.Prefetch0(ahead + 32);
-                if (nr > 48) Sse.Prefetch0(ahead + 48);
-            }
-            TVec b0 = TOps.Load(bp);
-            TVec b1 = TOps.Load(bp + w);
-            TVec b2 = wide ? TOps.Load(bp + 2 * w) : TOps.Zero;
-            TVec b3 = wide ? TOps.Load(bp + 3 * w) : TOps.Zero;
-            TVec a = TOps.Broadcast(ap[0]);
-            c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
-            if (wide) { c02 = TOps.MultiplyAdd(a, b2, c02); c03 = TOps.MultiplyAdd(a, b3, c03); }
-            if (rows > 1)
-            {
-                a = TOps.Broadcast(ap[1]);
-                c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
-                if (wide) { c12 = TOps.MultiplyAdd(a, b2, c12); c13 = TOps.MultiplyAdd(a, b3, c13); }
-            }
-            if (rows > 2)
-            {
-                a = TOps.Broadcast(ap[2]);
-                c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
-                if (wide) { c22 = TOps.MultiplyAdd(a, b2, c22); c23 = TOps.MultiplyAdd(a, b3, c23); }
-            }
-            if (rows > 3)
-            {
-                a = TOps.Broadcast(ap[3]);
-                c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
-                if (wide) { c32 = TOps.MultiplyAdd(a, b2, c32); c33 = TOps.MultiplyAdd(a, b3, c33); }
-            }
-            if (rows > 4)
-            {
-                a = TOps.Broadcast(ap[4]);
-                c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
-                if (wide) { c42 = TOps.MultiplyAdd(a, b2, c42); c43 = TOps.MultiplyAdd(a, b3, c43); }
-            }
-            if (rows > 5)
-            {
-                a = TOps.Broadcast(ap[5]);
-                c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
-                if (wide) { c52 = TOps.MultiplyAdd(a, b2, c52); c53 = TOps.MultiplyAdd(a, b3, c53); }
-            }
-            ap += rows;
-            bp += nr;
+            Step<TRows>(ap, bp, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+            Step<TRows>(ap + rows, bp + nr, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+            ap += 2 * rows;
+            bp += 2 * nr;
         }
-        bool full = col0 == 0 && cols == nr;
-        StoreRow(c, c00, c01, c02, c03, alpha, beta, full, col0, cols, scratch);
-        if (rows > 1) StoreRow(c + ldc, c10, c11, c12, c13, alpha, beta, full, col0, cols, scratch);
-        if (rows > 2) StoreRow(c + 2 * ldc, c20, c21, c22, c23, alpha, beta, full, col0, cols, scratch);
-        if (rows > 3) StoreRow(c + 3 * ldc, c30, c31, c32, c33, alpha, beta, full, col0, cols, scratch);
-        if (rows > 4) StoreRow(c + 4 * ldc, c40, c41, c42, c43, alpha, beta, full, col0, cols, scratch);
-        if (rows > 5) StoreRow(c + 5 * ldc, c50, c51, c52, c53, alpha, beta, full, col0, cols, scratch);
+        if (p < kc)
+        {
+            Step<TRows>(ap, bp, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+        }
+        SaveRow(sums, c00, c01, c02, c03);
+        if (rows > 1) SaveRow(sums + nr, c10, c11, c12, c13);
+        if (rows > 2) SaveRow(sums + 2 * nr, c20, c21, c22, c23);
+        if (rows > 3) SaveRow(sums + 3 * nr, c30, c31, c32, c33);
+        if (rows > 4) SaveRow(sums + 4 * nr, c40, c41, c42, c43);
+        if (rows > 5) SaveRow(sums + 5 * nr, c50, c51, c52, c53);
+    }
+
+    /// <summary>One k-step of the tile: c_rv += Ap[r] · Bp[v·Count..] for r &lt; R and each of the GemmVectors vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TRows>(float* ap, float* bp, bool prefetch,
+        ref TVec c00, ref TVec c01, ref TVec c02, ref TVec c03, ref TVec c10, ref TVec c11, ref TVec c12, ref TVec c13,
+        ref TVec c20, ref TVec c21, ref TVec c22, ref TVec c23, ref TVec c30, ref TVec c31, ref TVec c32, ref TVec c33,
+        ref TVec c40, ref TVec c41, ref TVec c42, ref TVec c43, ref TVec c50, ref TVec c51, ref TVec c52, ref TVec c53)
+        where TRows : struct, IRows
+    {
+        int rows = TRows.Value;
+        bool wide = TOps.GemmVectors > 2;
+        int w = TOps.Count;
+        int nr = TOps.GemmVectors * w;
+        if (prefetch)
+        {
+            // B streams from L2 (or L3 for a large packed weight): ask for it a few k-steps ahead.
+            float* ahead = bp + PrefetchSteps * nr;
+            Sse.Prefetch0(ahead);
+            if (nr > 16) Sse.Prefetch0(ahead + 16);
+            if (nr > 32) Sse.Prefetch0(ahead + 32);
+            if (nr > 48) Sse.Prefetch0(ahead + 48);
+        }
+        TVec b0 = TOps.Load(bp);
+        TVec b1 = TOps.Load(bp + w);
+        TVec b2 = wide ? TOps.Load(bp + 2 * w) : TOps.Zero;
+        TVec b3 = wide ? TOps.Load(bp + 3 * w) : TOps.Zero;
+        TVec a = TOps.Broadcast(ap[0]);
+        c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+        if (wide) { c02 = TOps.MultiplyAdd(a, b2, c02); c03 = TOps.MultiplyAdd(a, b3, c03); }
+        if (rows > 1)
+        {
+            a = TOps.Broadcast(ap[1]);
+            c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+            if (wide) { c12 = TOps.MultiplyAdd(a, b2, c12); c13 = TOps.MultiplyAdd(a, b3, c13); }
+        }
+        if (rows > 2)
+        {
+            a = TOps.Broadcast(ap[2]);
+            c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+            if (wide) { c22 = TOps.MultiplyAdd(a, b2, c22); c23 = TOps.MultiplyAdd(a, b3, c23); }
+        }
+        if (rows > 3)
+        {
+            a = TOps.Broadcast(ap[3]);
+            c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+            if (wide) { c32 = TOps.MultiplyAdd(a, b2, c32); c33 = TOps.MultiplyAdd(a, b3, c33); }
+        }
+        if (rows > 4)
+        {
+            a = TOps.Broadcast(ap[4]);
+            c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+            if (wide) { c42 = TOps.MultiplyAdd(a, b2, c42); c43 = TOps.MultiplyAdd(a, b3, c43); }
+        }
+        if (rows > 5)
+        {
+            a = TOps.Broadcast(ap[5]);
+            c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+            if (wide) { c52 = TOps.MultiplyAdd(a, b2, c52); c53 = TOps.MultiplyAdd(a, b3, c53); }
+        }
     }
 
     /// <summary>Asks for the C tile's cache lines early, so that its update at the end of the K loop does not stall.</summary>
@@ -129,55 +173,51 @@ internal static unsafe class GemmKernel<TOps, TVec>
                 Sse.Prefetch0(c + (long)r * ldc + j);
     }
 
-    /// <summary>c[j] = alpha · x[j] + beta · c[j] for j in [col0, cols) (beta = 0: alpha · x[j]); vector and scalar forms round alike.</summary>
+    /// <summary>Writes one row of accumulators (GemmVectors of them) to <paramref name="sums"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* c, TVec x0, TVec x1, TVec x2, TVec x3, float alpha, float beta,
-        bool full, int col0, int cols, float* scratch)
+    private static void SaveRow(float* sums, TVec x0, TVec x1, TVec x2, TVec x3)
     {
         int w = TOps.Count;
-        bool wide = TOps.GemmVectors > 2;
+        TOps.Store(sums, x0);
+        TOps.Store(sums + w, x1);
+        if (TOps.GemmVectors > 2)
+        {
+            TOps.Store(sums + 2 * w, x2);
+            TOps.Store(sums + 3 * w, x3);
+        }
+    }
+
+    /// <summary>c[j] = alpha · sums[j] + beta · c[j] for j in [col0, cols) (beta = 0: alpha · sums[j]); vector and scalar forms round alike.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, float* sums, float alpha, float beta, bool full, int col0, int cols)
+    {
+        int w = TOps.Count;
+        int nr = NR;
         if (full)
         {
             TVec va = TOps.Broadcast(alpha);
             if (beta == 0f)
             {
-                TOps.Store(c, TOps.Multiply(x0, va));
-                TOps.Store(c + w, TOps.Multiply(x1, va));
-                if (wide)
-                {
-                    TOps.Store(c + 2 * w, TOps.Multiply(x2, va));
-                    TOps.Store(c + 3 * w, TOps.Multiply(x3, va));
-                }
+                for (int j = 0; j < nr; j += w)
+                    TOps.Store(c + j, TOps.Multiply(TOps.Load(sums + j), va));
             }
             else
             {
                 TVec vb = TOps.Broadcast(beta);
-                TOps.Store(c, TOps.MultiplyAdd(x0, va, TOps.Multiply(vb, TOps.Load(c))));
-                TOps.Store(c + w, TOps.MultiplyAdd(x1, va, TOps.Multiply(vb, TOps.Load(c + w))));
-                if (wide)
-                {
-                    TOps.Store(c + 2 * w, TOps.MultiplyAdd(x2, va, TOps.Multiply(vb, TOps.Load(c + 2 * w))));
-                    TOps.Store(c + 3 * w, TOps.MultiplyAdd(x3, va, TOps.Multiply(vb, TOps.Load(c + 3 * w))));
-                }
+                for (int j = 0; j < nr; j += w)
+                    TOps.Store(c + j, TOps.MultiplyAdd(TOps.Load(sums + j), va, TOps.Multiply(vb, TOps.Load(c + j))));
             }
             return;
-        }
-        TOps.Store(scratch, x0);
-        TOps.Store(scratch + w, x1);
-        if (wide)
-        {
-            TOps.Store(scratch + 2 * w, x2);
-            TOps.Store(scratch + 3 * w, x3);
         }
         if (beta == 0f)
         {
             for (int j = col0; j < cols; j++)
-                c[j] = scratch[j] * alpha;
+                c[j] = sums[j] * alpha;
         }
         else
         {
             for (int j = col0; j < cols; j++)
-                c[j] = float.MultiplyAddEstimate(scratch[j], alpha, beta * c[j]);
+                c[j] = float.MultiplyAddEstimate(sums[j], alpha, beta * c[j]);
         }
     }
 

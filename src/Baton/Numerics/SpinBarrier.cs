@@ -2,19 +2,26 @@ namespace Baton.Numerics;
 
 /// <summary>
 /// The barrier between the time steps of a team run (<see cref="WorkerPool.RunTeam"/>): every part arrives, the last one
-/// opens the next phase. Waiting spins on one field, so a step boundary costs one cache-line hand-over between cores
-/// (a few hundred nanoseconds) instead of a fork and a join. A part that fails breaks the barrier, so the others throw
+/// opens the next phase. Waiting spins on one field first, so a step boundary costs one cache-line hand-over between
+/// cores (a few hundred nanoseconds) instead of a fork and a join; a wait that outlasts the spin (a partner descheduled
+/// because other processes hold the cores) yields a few times and then blocks, so that the waiting thread gives its core
+/// to the partner it waits for instead of competing with it. A part that fails breaks the barrier, so the others throw
 /// instead of waiting for it forever.
 /// </summary>
 internal sealed class SpinBarrier
 {
-    /// <summary>Polls before a waiting part starts yielding its core (a descheduled partner needs it back).</summary>
+    /// <summary>Polls before a waiting part starts yielding its core (tens of microseconds).</summary>
     private const int TightPolls = 4_000;
+
+    /// <summary>Yields of the core after the polls, before the part blocks until the phase opens.</summary>
+    private const int Yields = 16;
 
     private int parties = 1;
     private int arrived;
     private readonly int[] phase = new int[32];   // phase[16]: its own cache line, apart from arrived
     private volatile bool broken;
+    private readonly object sleepLock = new();
+    private int sleepers;
 
     /// <summary>Parts that must arrive before a phase opens.</summary>
     public int Parties => parties;
@@ -28,7 +35,12 @@ internal sealed class SpinBarrier
     }
 
     /// <summary>Marks the run as failed: every waiting and later <see cref="SignalAndWait"/> throws.</summary>
-    internal void Break() => broken = true;
+    internal void Break()
+    {
+        broken = true;
+        lock (sleepLock)
+            Monitor.PulseAll(sleepLock);
+    }
 
     /// <summary>Arrives and waits until every part of the team has arrived.</summary>
     public void SignalAndWait()
@@ -40,7 +52,12 @@ internal sealed class SpinBarrier
         if (Interlocked.Increment(ref arrived) == parties)
         {
             arrived = 0;                       // nobody arrives again before the phase below opens
-            Volatile.Write(ref current, p + 1);
+            Interlocked.Exchange(ref current, p + 1); // full fence: the phase is published before sleepers is read
+            if (Volatile.Read(ref sleepers) > 0)
+            {
+                lock (sleepLock)
+                    Monitor.PulseAll(sleepLock);
+            }
             return;
         }
         var spinner = new SpinWait();
@@ -49,9 +66,23 @@ internal sealed class SpinBarrier
             if (broken)
                 throw new OperationCanceledException("Another part of this team run failed.");
             if (polls < TightPolls)
+            {
                 Thread.SpinWait(1);
-            else
+            }
+            else if (polls < TightPolls + Yields)
+            {
                 spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                lock (sleepLock)
+                {
+                    Interlocked.Increment(ref sleepers); // full fence: counted before the phase is re-read
+                    while (Volatile.Read(ref current) == p && !broken)
+                        Monitor.Wait(sleepLock);
+                    Interlocked.Decrement(ref sleepers);
+                }
+            }
         }
     }
 }

@@ -8,24 +8,29 @@ namespace Baton.Numerics;
 /// worker that the operating system has not scheduled yet never holds the caller up: the caller runs the
 /// parts nobody has claimed. Which thread runs a part never changes what the part computes.
 /// Workers spin briefly before sleeping so that the per-time-step fork-join of a recurrent layer costs
-/// microseconds.
+/// microseconds; every wait (an idle worker, the caller waiting for the last part) then blocks rather than yields
+/// forever, so that when other processes hold the cores a waiting thread hands its core to the one it waits for.
 /// </summary>
 internal sealed class WorkerPool
 {
     /// <summary>The pool shared by all of Baton; its width follows <see cref="Threads.Count"/>.</summary>
     public static WorkerPool Shared { get; } = new();
 
-    /// <summary>Idle polls (each a few tens of nanoseconds) before a worker blocks: a few milliseconds of spinning.</summary>
-    private const int SpinsBeforeSleep = 60_000;
+    /// <summary>Idle polls (each a few tens of nanoseconds) before a worker blocks: about half a millisecond of spinning.</summary>
+    private const int SpinsBeforeSleep = 16_000;
 
     /// <summary>Polls of the caller for the other parts before it starts yielding its core (tens of microseconds).</summary>
     private const int TightPolls = 2_000;
+
+    /// <summary>Yields of the caller's core after its polls, before it blocks until the last part is done.</summary>
+    private const int Yields = 16;
 
     /// <summary>True on a pool worker thread: a Run from inside a part runs its parts inline.</summary>
     [ThreadStatic] private static bool isWorker;
 
     private readonly object gate = new();
     private readonly object sleepLock = new();
+    private readonly object doneLock = new();   // the caller's sleep, apart from the idle workers'
     private int workerCount;
     private IParallelWork? current;
     private int currentCount;
@@ -36,6 +41,7 @@ internal sealed class WorkerPool
     private long claim; // (generation << 32) | next unclaimed part
     private int done;
     private int sleepers;
+    private int callerSleeping;
     private Exception? failure;
 
     /// <summary>Runs <paramref name="work"/> split into <paramref name="count"/> parts (count ≤ 1 runs inline).</summary>
@@ -101,12 +107,23 @@ internal sealed class WorkerPool
         }
         Participate(gen, work, count, single);
         // Parts still running elsewhere finish within microseconds: poll tightly first (SpinWait.SpinOnce starts
-        // yielding the core after ten polls, a system call each), then yield in case that thread was descheduled.
+        // yielding the core after ten polls, a system call each), then yield in case that thread was descheduled,
+        // then block until the last part's thread wakes this one.
         for (int polls = 0; Volatile.Read(ref done) < count && polls < TightPolls; polls++)
             Thread.SpinWait(1);
         var spinner = new SpinWait();
-        while (Volatile.Read(ref done) < count)
+        for (int yields = 0; Volatile.Read(ref done) < count && yields < Yields; yields++)
             spinner.SpinOnce(sleep1Threshold: -1);
+        if (Volatile.Read(ref done) < count)
+        {
+            lock (doneLock)
+            {
+                Interlocked.Exchange(ref callerSleeping, 1); // full fence: announced before done is re-read
+                while (Volatile.Read(ref done) < count)
+                    Monitor.Wait(doneLock);
+                Volatile.Write(ref callerSleeping, 0);
+            }
+        }
         current = null;
         if (failure is { } f)
             ExceptionDispatchInfo.Throw(f);
@@ -132,7 +149,12 @@ internal sealed class WorkerPool
                 if (Interlocked.CompareExchange(ref failure, e, null) is OperationCanceledException && e is not OperationCanceledException)
                     Volatile.Write(ref failure, e);
             }
-            Interlocked.Increment(ref done);
+            // A full fence: done is counted before callerSleeping is read.
+            if (Interlocked.Increment(ref done) == count && Volatile.Read(ref callerSleeping) != 0)
+            {
+                lock (doneLock)
+                    Monitor.PulseAll(doneLock);
+            }
             if (single)
                 return;
         }

@@ -3,6 +3,7 @@ using Baton.Bench;
 using Baton.Lab.Bench;
 using Baton.Lab.Bench.Rows;
 using Baton.Layers;
+using Baton.Numerics;
 
 namespace Baton.Tests.Bench;
 
@@ -38,14 +39,30 @@ public class BenchHarnessTests
         {
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
-            foreach (string field in new[] { "name", "median_ms", "gflops", "tok_s", "us_per_step", "threads" })
+            foreach (string field in new[] { "name", "median_ms", "gflops", "tok_s", "us_per_step", "threads", "simd", "cpu" })
                 Assert.True(root.TryGetProperty(field, out _), $"{field} missing in {line}");
+            Assert.Equal(SimdPaths.Describe(SimdPaths.Best), root.GetProperty("simd").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("cpu").GetString()));
             Assert.True(root.GetProperty("median_ms").GetDouble() > 0);
             Assert.True(root.GetProperty("gflops").GetDouble() > 0);
             Assert.Equal(JsonValueKind.Null, root.GetProperty("tok_s").ValueKind);
             Assert.Equal(1, root.GetProperty("threads").GetInt32());
             Assert.False(root.TryGetProperty("error", out _));
         }
+    }
+
+    [Fact]
+    public void Text_output_opens_with_the_cpu_and_simd_path_and_names_the_path_on_every_row()
+    {
+        var (exit, output, _) = Run("sgemm-512", "--repeat", "1", "--threads", "1");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        string simd = SimdPaths.Describe(SimdPaths.Best);
+        Assert.StartsWith("Baton.Bench on ", lines[0]);
+        Assert.Contains($"SIMD path {simd};", lines[0]);
+        Assert.Contains(BenchResult.MachineCpu, lines[0]);
+        Assert.EndsWith($"simd={simd}", lines[1].TrimEnd());
     }
 
     [Fact]

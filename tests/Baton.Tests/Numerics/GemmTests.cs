@@ -81,6 +81,69 @@ public class GemmTests
     }
 
     [Fact]
+    public void Every_tile_edge_on_every_path_matches_a_float64_reference()
+    {
+        // Rows 1..13 cover every micro-tile height (1..6) and a full tile plus each remainder; columns 1..65 every
+        // remainder of the 4-, 8-, 16-, 32- and 64-column tiles; k = 385 crosses a K slice.
+        foreach (var path in SimdPaths.Supported)
+        {
+            foreach (int k in new[] { 1, 385 })
+            {
+                var a = Random(13 * k, 20);
+                var b = Random(k * 65, 21);
+                var packed = new PackedMatrix(k, 65, path);
+                packed.Pack(b, 65, transB: false);
+                for (int m = 1; m <= 13; m++)
+                {
+                    for (int n = 1; n <= 65; n++)
+                    {
+                        var c0 = Random(m * n, 22);
+                        var c = (float[])c0.Clone();
+                        Gemm.Sgemm(path, 1, false, false, m, n, k, 1.5f, a, k, b, 65, -0.5f, c, n);
+                        AssertProduct(false, false, m, n, k, 1.5f, a, k, b, 65, -0.5f, c0, c, n);
+                        // The packed product over columns [65 − n, 65): every offset of a tile's first column.
+                        var wide = Random(m * 65, 23);
+                        var packedC = (float[])wide.Clone();
+                        Gemm.SgemmPacked(1, m, 1.5f, a, k, packed, -0.5f, packedC, 65, 65 - n, n);
+                        AssertProduct(false, false, m, n, k, 1.5f, a, k, Columns(b, k, 65, 65 - n), n, -0.5f,
+                            Columns(wide, m, 65, 65 - n), Columns(packedC, m, 65, 65 - n), n);
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < 65 - n; j++)
+                                Assert.Equal(wide[i * 65 + j], packedC[i * 65 + j]);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Products_that_cross_the_packed_block_edges_match_a_float64_reference_on_every_path()
+    {
+        // n = 530 crosses the 256- and 512-column blocks of op(B), k = 800 two K slices, m = 3100 the 3072-row block of op(A).
+        foreach (var (m, n, k) in new[] { (37, 530, 800), (3100, 20, 9) })
+        {
+            var a = Random(m * k, 24);
+            var b = Random(k * n, 25);
+            var c0 = Random(m * n, 26);
+            foreach (var path in SimdPaths.Supported)
+            {
+                var c = (float[])c0.Clone();
+                Gemm.Sgemm(path, 2, false, false, m, n, k, 1f, a, k, b, n, 1f, c, n);
+                AssertProduct(false, false, m, n, k, 1f, a, k, b, n, 1f, c0, c, n);
+            }
+        }
+    }
+
+    /// <summary>Columns [first, cols) of a rows × cols row-major matrix, as a matrix of their own.</summary>
+    private static float[] Columns(float[] x, int rows, int cols, int first)
+    {
+        var part = new float[rows * (cols - first)];
+        for (int i = 0; i < rows; i++)
+            Array.Copy(x, i * cols + first, part, i * (cols - first), cols - first);
+        return part;
+    }
+
+    [Fact]
     public void Sgemm_with_beta_zero_overwrites_nan_in_c()
     {
         var a = Random(3 * 4, 1);

@@ -126,6 +126,84 @@ public class WorkerPoolTests
         Assert.Equal(0, after.Mismatches);
     }
 
+    /// <summary>LockstepWork whose parts take turns arriving late (a few milliseconds, far past the barrier's spin).</summary>
+    private sealed class LateArrivalWork(int steps) : ITeamWork
+    {
+        public readonly int[] Sums = new int[steps];
+        public int Mismatches;
+
+        public void Execute(int index, int count, SpinBarrier barrier)
+        {
+            int expected = count * (count + 1) / 2;
+            for (int s = 0; s < Sums.Length; s++)
+            {
+                if (s % count == index)
+                    Thread.Sleep(3);
+                Interlocked.Add(ref Sums[s], index + 1);
+                barrier.SignalAndWait();
+                if (Volatile.Read(ref Sums[s]) != expected)
+                    Interlocked.Increment(ref Mismatches);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_team_whose_parts_wait_long_enough_to_block_still_meets_in_lockstep()
+    {
+        var work = new LateArrivalWork(24);
+        WorkerPool.Shared.RunTeam(work, 2);
+        Assert.Equal(0, work.Mismatches);
+        Assert.All(work.Sums, sum => Assert.Equal(3, sum));
+    }
+
+    private sealed class LateFailingTeamWork : ITeamWork
+    {
+        public void Execute(int index, int count, SpinBarrier barrier)
+        {
+            for (int s = 0; s < 20; s++)
+            {
+                if (index == count - 1 && s == 10)
+                {
+                    Thread.Sleep(20); // the partner is blocked by now
+                    throw new InvalidOperationException("late team part failed");
+                }
+                barrier.SignalAndWait();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_part_that_fails_while_its_partner_is_blocked_wakes_the_partner()
+    {
+        var task = Task.Run(() => Assert.Throws<InvalidOperationException>(() => WorkerPool.Shared.RunTeam(new LateFailingTeamWork(), 2)));
+        var finished = await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(finished == task, "the blocked partner of the failed part was never woken");
+        Assert.Equal("late team part failed", (await task).Message);
+    }
+
+    private sealed class SlowPartWork(int parts) : IParallelWork
+    {
+        public readonly int[] Runs = new int[parts];
+
+        public void Execute(int index, int count)
+        {
+            if (index == count - 1)
+                Thread.Sleep(20); // the caller, done with its own parts, blocks waiting for this one
+            Interlocked.Increment(ref Runs[index]);
+        }
+    }
+
+    [Fact]
+    public void A_run_whose_last_part_outlasts_the_callers_spin_returns_with_every_part_done()
+    {
+        for (int round = 0; round < 5; round++)
+        {
+            var work = new SlowPartWork(3);
+            WorkerPool.Shared.Run(work, 3);
+            Assert.All(work.Runs, runs => Assert.Equal(1, runs));
+        }
+    }
+
     private sealed class NestedTeamWork : IParallelWork
     {
         public readonly LockstepWork[] Inner = [new(5), new(5)];
