@@ -38,7 +38,7 @@ internal static class ForecastTrainCommand
         var fill = CliOptions.Choice("--fill", "Missing values, gaps in the time column and outliers: an error, or filled as asked", "none", "none", "forward", "linear", "zero");
         var test = CliOptions.Int("--test", "Rows held out for the test at the end (0 = the last 15 %)", 0, min: 0);
         var timeFormat = new Option<string?>("--time-format") { Description = "Date format of the time column when it is not ISO 8601, e.g. dd/MM/yyyy or MM/dd/yyyy HH:mm" };
-        var allowOutliers = new Option<bool>("--allow-outliers") { Description = "Keep values more than 10 robust deviations from their neighbours (else refused, or replaced with --fill)" };
+        var allowOutliers = new Option<bool>("--allow-outliers") { Description = "Keep isolated spikes (a jump of more than 10 robust deviations and back; else refused, or replaced with --fill)" };
         var normalise = CliOptions.Choice("--normalise", "Target scaling: window = relative to each window's last season (restored at the output), global = training mean and std", "window", "window", "global");
         var lags = CliOptions.Choice("--lags", "Seasonal-lag inputs (the values one and two seasons before each forecast step)", "seasons", "seasons", "none");
         var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects: ets = Holt-Winters fitted on the training part, with the correction's weight chosen on validation", "ets", "ets", "none");

@@ -227,7 +227,7 @@ public sealed class TimeSeriesFrame
             lineOf[position[r]] = table.Lines[r];
         string first = $"line {lineOf[found[0]]}: {Format(values[found[0]])}";
         string what = $"column '{name}' has {found.Length} outlier{(found.Length == 1 ? "" : "s")} " +
-            $"(more than {TimeSeriesOutliers.Bound} robust deviations from the local median; first {first})";
+            $"(a jump of more than {TimeSeriesOutliers.Bound} robust deviations and back; first {first})";
         if (options.AllowOutliers)
         {
             notes.Add($"{what}, kept (--allow-outliers)");
@@ -253,9 +253,10 @@ public sealed class TimeSeriesFrame
             long steps = step.StepsBetween(keys[r - 1], keys[r]);
             if (steps < 1)
             {
-                throw new TimeSeriesDataException(
-                    $"{table.Source} line {table.Lines[r]}, column '{timeColumn}': irregular time '{cells[r]}' " +
-                    $"(the rows are {step} apart, and '{cells[r - 1]}' on line {table.Lines[r - 1]} is not a whole number of steps before it).");
+                // Irregular spacing: kept as it is (no gap can be named), and said once.
+                if (!notes.Any(n => n.StartsWith("irregular", StringComparison.Ordinal)))
+                    notes.Add($"irregular times: line {table.Lines[r]} ('{cells[r]}') is not a whole number of {step} steps after line {table.Lines[r - 1]}");
+                steps = 1;
             }
             if (steps > 1)
             {

@@ -1,58 +1,72 @@
 namespace Baton.Data;
 
 /// <summary>
-/// Values far from their neighbours (a Hampel filter): row t is an outlier when
-/// |y[t] − median(y[t−5 .. t+5])| &gt; <see cref="Bound"/> · 1.4826 · MAD(Δy), where MAD(Δy) is the median
-/// absolute deviation of the first differences over the whole column (the robust size of one step's change;
-/// the mean absolute difference when that MAD is 0). A level shift or a steep trend moves the local median with
-/// it, so only isolated spikes (a typo, a sensor fault, 1e30) are flagged.
+/// Isolated spikes (a typo, a sensor fault, 1e30), found on the first differences d[t] = y[t] − y[t−1]: with
+/// med and s = 1.4826·MAD the median and scaled median absolute deviation of the differences within
+/// <see cref="HalfWindow"/> rows of t (s at least the same over the whole column), row t is an outlier when
+/// (d[t] − med)/s and (d[t+1] − med)/s are beyond ±<see cref="Bound"/> with opposite signs (a jump there and
+/// back); the first and last rows need only their one difference beyond the bound. A level shift (one jump), a
+/// steep trend or exponential growth (differences that change slowly) is not an outlier.
 /// </summary>
 public static class TimeSeriesOutliers
 {
-    /// <summary>Robust deviations beyond which a value is an outlier.</summary>
+    /// <summary>Robust deviations beyond which a jump counts.</summary>
     public const double Bound = 10;
 
-    /// <summary>Rows on either side of the local median.</summary>
-    public const int HalfWindow = 5;
+    /// <summary>Differences on either side that form the local median and deviation.</summary>
+    public const int HalfWindow = 10;
 
     /// <summary>Rows of <paramref name="y"/> that are outliers, in order.</summary>
     public static int[] Find(ReadOnlySpan<double> y)
     {
         int n = y.Length;
-        if (n < 2 * HalfWindow + 1)
+        if (n < 2 * HalfWindow + 2)
             return [];
-        var differences = new double[n - 1];
-        double meanAbsolute = 0;
+        var d = new double[n];   // d[t] = y[t] - y[t-1], t >= 1
+        for (int t = 1; t < n; t++)
+            d[t] = y[t] - y[t - 1];
+        double floor = GlobalScale(d.AsSpan(1));
+        if (!(floor > 0) || !double.IsFinite(floor))
+            return [];
+        var local = new double[2 * HalfWindow + 1];
+        var median = new double[n];
+        var scale = new double[n];
         for (int t = 1; t < n; t++)
         {
-            differences[t - 1] = y[t] - y[t - 1];
-            meanAbsolute += Math.Abs(differences[t - 1]) / (n - 1);
+            int from = Math.Clamp(t - HalfWindow, 1, n - 2 * HalfWindow - 1), to = from + 2 * HalfWindow + 1;
+            to = Math.Min(to, n);
+            var window = local.AsSpan(0, to - from);
+            d.AsSpan(from, to - from).CopyTo(window);
+            median[t] = Median(window);
+            for (int i = 0; i < window.Length; i++)
+                window[i] = Math.Abs(d[from + i] - median[t]);
+            scale[t] = Math.Max(floor, 1.4826 * Median(window));
         }
-        double scale = 1.4826 * MedianAbsoluteDeviation(differences);
-        if (!(scale > 0))
-            scale = meanAbsolute;
-        if (!(scale > 0) || !double.IsFinite(scale))
-            return [];
+        double Z(int t) => (d[t] - median[t]) / scale[t];
         var found = new List<int>();
-        var local = new double[2 * HalfWindow + 1];
         for (int t = 0; t < n; t++)
         {
-            int from = Math.Max(0, t - HalfWindow), to = Math.Min(n, t + HalfWindow + 1);
-            y[from..to].CopyTo(local);
-            double median = Median(local.AsSpan(0, to - from));
-            if (Math.Abs(y[t] - median) > Bound * scale)
+            bool outlier = t == 0 ? Math.Abs(Z(1)) > Bound
+                : t == n - 1 ? Math.Abs(Z(n - 1)) > Bound
+                : (Z(t) > Bound && Z(t + 1) < -Bound) || (Z(t) < -Bound && Z(t + 1) > Bound);
+            if (outlier)
                 found.Add(t);
         }
         return [.. found];
     }
 
-    private static double MedianAbsoluteDeviation(double[] values)
+    /// <summary>1.4826·MAD of all differences, or (when most differences are equal) the 90th percentile of their distance from the median.</summary>
+    private static double GlobalScale(ReadOnlySpan<double> d)
     {
-        var copy = (double[])values.Clone();
+        var copy = d.ToArray();
         double median = Median(copy);
         for (int i = 0; i < copy.Length; i++)
-            copy[i] = Math.Abs(values[i] - median);
-        return Median(copy);
+            copy[i] = Math.Abs(d[i] - median);
+        double mad = 1.4826 * Median(copy);
+        if (mad > 0)
+            return mad;
+        Array.Sort(copy);
+        return copy[(int)(0.9 * (copy.Length - 1))];
     }
 
     private static double Median(Span<double> values)
