@@ -33,7 +33,9 @@ print(j["test"]["mase"], b["ets"]["mase"], b["seasonal_naive"]["mase"], b["last_
       j["split"]["train"], j["split"]["validation"], j["seasons"][0], j["scheme"].replace(" ", "_"))' "$json")
   rows=$(( $(wc -l < "$csv") - 1 ))
   m="${season%%,*}"; m="${m:-$first_season}"
-  read -r rets rarima < <(Rscript "$here/reference.R" "$csv" "$m" "$train" "$((train + validation))" 12)
+  ref="$out/reference-$name-$m-$train-$validation.txt"   # R's figures depend only on the split: kept between runs
+  [ -s "$ref" ] || Rscript "$here/reference.R" "$csv" "$m" "$train" "$((train + validation))" 12 > "$ref"
+  read -r rets rarima < "$ref"
   printf "%-16s %6d %8.4f %8.4f %8.4f %8.4f %8s %8s  %s\n" "$name" "$rows" "$mase" "$ets" "$snaive" "$last" "$rets" "$rarima" "$scheme"
 done | tee "$out/table.txt"
 python3 - "$out/table.txt" <<'PY'

@@ -202,7 +202,12 @@ internal static class ForecastTrainCommand
     {
         if (settings.Csv is null)
         {
-            var frame = settings.Dataset == "sensor" ? TimeSeriesGenerator.Sensor() : TimeSeriesGenerator.Energy();
+            var generated = settings.Dataset == "sensor" ? TimeSeriesGenerator.Sensor() : TimeSeriesGenerator.Energy();
+            double[] keys = [.. generated.Times.Select((t, r) => TimeSeriesFrame.TimeKey(t, TimeSeriesFrame.IsNumericTime(t), settings.Dataset, r + 2, generated.TimeName ?? "time"))];
+            var frame = new TimeSeriesFrame(generated.Names, generated.Columns, generated.Times, generated.TimeName)
+            {
+                Step = generated.Times.Count > 1 ? TimeSeriesStep.Infer(keys, TimeSeriesFrame.IsNumericTime(generated.Times[0])) : null,
+            };
             Directory.CreateDirectory(settings.OutDir);
             string path = Path.Combine(settings.OutDir, "data.csv");
             AtomicFile.Write(path, stream =>

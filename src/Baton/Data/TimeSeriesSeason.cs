@@ -42,8 +42,9 @@ public static class TimeSeriesSeason
     /// autocorrelation peak of the first differences (as <see cref="Detect"/>), the other local peaks at least half as
     /// high, and the <paramref name="calendar"/> seasons (see <see cref="TimeSeriesStep.CalendarSeasons"/>) whose
     /// autocorrelation reaches <see cref="MinimumAutocorrelation"/>; a calendar season needs two full cycles in
-    /// <paramref name="y"/>. A candidate that is a multiple of a shorter one kept is dropped unless its in-sample
-    /// seasonal-naive MAE is below <see cref="MultipleGain"/> times the shorter one's; at most <see cref="MaxSeasons"/>
+    /// <paramref name="y"/>. A candidate within one row (or a 24th of the shorter season) of a multiple of a shorter one kept is dropped unless its in-sample
+    /// seasonal-naive MAE is below <see cref="MultipleGain"/> times the shorter one's (a calendar season: unless that MAE is
+    /// above the shorter one's divided by <see cref="MultipleGain"/>); at most <see cref="MaxSeasons"/>
     /// are kept (the best by that MAE). The primary season is the kept one with the lowest in-sample seasonal-naive
     /// MAE. No season found gives [1].
     /// </summary>
@@ -75,7 +76,11 @@ public static class TimeSeriesSeason
         foreach (int m in candidates)
         {
             double scale = NaiveError(y, m);
-            bool redundant = kept.Any(k => m % k.Season == 0 && !(scale < MultipleGain * k.Scale));
+            // A calendar season (a week of hours) is kept beside its divisor unless it is clearly worse; another multiple
+            // must be clearly better.
+            bool fromCalendar = calendar.Contains(m);
+            bool redundant = kept.Any(k => IsNearMultiple(m, k.Season)
+                && (fromCalendar ? scale > k.Scale / MultipleGain : !(scale < MultipleGain * k.Scale)));
             if (!redundant)
                 kept.Add((m, scale));
         }
@@ -83,6 +88,13 @@ public static class TimeSeriesSeason
             return ([1], 1);
         var best = kept.OrderBy(k => k.Scale).Take(MaxSeasons).ToList();
         return ([.. best.Select(k => k.Season).Order()], best[0].Season);
+    }
+
+    /// <summary>True when <paramref name="m"/> lies within one row (or d/24 rows) of a multiple of <paramref name="d"/>.</summary>
+    private static bool IsNearMultiple(int m, int d)
+    {
+        int rest = m % d;
+        return Math.Min(rest, d - rest) <= Math.Max(1, d / 24);
     }
 
     private static bool IsPeak(double[] acf, int lag) => acf[lag] >= acf[lag - 1] && (lag + 1 >= acf.Length || acf[lag] >= acf[lag + 1]);
