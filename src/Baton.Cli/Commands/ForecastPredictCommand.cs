@@ -20,6 +20,9 @@ internal static class ForecastPredictCommand
     /// <summary>Model-file metadata key holding the name of the time column the model was trained with.</summary>
     public const string TimeMetadataKey = "baton.forecast.time";
 
+    /// <summary>Model-file metadata key holding the <c>--time-format</c> the model was trained with.</summary>
+    public const string TimeFormatMetadataKey = "baton.forecast.time_format";
+
     public static Command Create()
     {
         var modelOption = new Option<string>("--model") { Description = "Model file written by 'baton forecast train'", Required = true };
@@ -27,46 +30,66 @@ internal static class ForecastPredictCommand
         var outFile = new Option<string?>("--out") { Description = "Write the forecasts to this CSV file (default: stdout)" };
         var follow = new Option<bool>("--follow") { Description = "After the CSV, read new rows (same columns) from stdin and print a forecast for each" };
         var time = new Option<string?>("--time") { Description = "Time column (default: the one the model was trained with)" };
-        var fill = CliOptions.Choice("--fill", "Missing values: an error, or filled as asked (stdin rows: linear acts as forward)", "none", "none", "forward", "linear", "zero");
+        var fill = CliOptions.Choice("--fill", "Missing values, gaps and outliers: an error, or filled as asked (stdin rows: linear acts as forward)", "none", "none", "forward", "linear", "zero");
+        var timeFormat = new Option<string?>("--time-format") { Description = "Date format of the time column when it is not ISO 8601 (default: the one the model was trained with)" };
+        var allowOutliers = new Option<bool>("--allow-outliers") { Description = "Keep values more than 10 robust deviations from their neighbours" };
+        var strict = new Option<bool>("--strict") { Description = "With --follow, stop at the first bad stdin line (exit 2) instead of reporting it on stderr and going on" };
 
-        var command = new Command("predict", "Forecast with a trained model from each row of a CSV; --follow streams new rows from stdin.")
+        var command = new Command("predict", "Forecast with a trained model from each row of a CSV; --follow streams new rows from stdin. Runs on 1 thread unless --threads is given.")
         {
-            modelOption, csv, outFile, follow, time, fill,
+            modelOption, csv, outFile, follow, time, fill, timeFormat, allowOutliers, strict,
         };
         command.SetAction(parse =>
         {
             var output = new Output(parse);
-            return ForecastCommand.OneThreadUnlessAsked(parse, () => Run(parse.GetValue(modelOption)!, parse.GetValue(csv)!,
-                parse.GetValue(outFile), parse.GetValue(follow), parse.GetValue(time), ForecastCommand.Fill(parse.GetValue(fill)), output));
+            var settings = new Settings(parse.GetValue(modelOption)!, parse.GetValue(csv)!, parse.GetValue(outFile), parse.GetValue(follow),
+                parse.GetValue(time), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
+                parse.GetValue(strict));
+            return ForecastCommand.OneThreadUnlessAsked(parse, () => Run(settings, output));
         });
         return command;
     }
 
-    private static int Run(string modelPath, string csvPath, string? outPath, bool follow, string? timeOption,
-        TimeSeriesFill fill, Output output)
-    {
-        var (model, trainedTime) = LoadModel(modelPath);
-        var config = model.Config;
-        CliOptions.ExistingFile(csvPath, "--csv");
-        var table = ForecastCommand.BadInputAsCliError(() => CsvTable.Load(csvPath));
-        string? timeColumn = timeOption ?? (trainedTime is not null && table.HasColumn(trainedTime) ? trainedTime : TimeSeriesFrame.GuessTimeColumn(table));
-        var frame = ForecastCommand.BadInputAsCliError(() => TimeSeriesFrame.FromTable(table, timeColumn, config.Features, fill, rejectConstant: false));
-        int W = config.Window;
-        if (!follow && frame.Length < W)
-            throw new CliError($"{table.Source} has {frame.Length} rows; the model's window needs at least {W}.");
+    private sealed record Settings(string Model, string Csv, string? Out, bool Follow, string? Time, TimeSeriesFill Fill,
+        string? TimeFormat, bool AllowOutliers, bool Strict);
 
-        double[] rows = ForecastTrainCommand.RawRows(frame, config.Features);
+    private static int Run(Settings settings, Output output)
+    {
+        string? outPath = settings.Out;
+        bool follow = settings.Follow;
+        var fill = settings.Fill;
+        var (model, trainedTime, scheme, trainedFormat) = LoadModel(settings.Model);
+        var config = model.Config;
+        string? timeFormat = settings.TimeFormat ?? trainedFormat;
+        string[] columns = scheme.Columns.Length > 0 ? scheme.Columns : config.Features;
+        CliOptions.ExistingFile(settings.Csv, "--csv");
+        var table = ForecastCommand.BadInputAsCliError(() => CsvTable.Load(settings.Csv));
+        string? timeColumn = settings.Time ?? (trainedTime is not null && table.HasColumn(trainedTime) ? trainedTime : TimeSeriesFrame.GuessTimeColumn(table));
+        var frame = ForecastCommand.BadInputAsCliError(() => TimeSeriesFrame.FromTable(table, timeColumn, columns, new TimeSeriesReadOptions
+        {
+            Fill = fill,
+            TimeFormat = timeFormat,
+            AllowOutliers = settings.AllowOutliers,
+            RejectConstant = false,
+        }));
+        foreach (string note in frame.Notes)
+            output.Status(note);
+        var predictor = new ForecastPredictor(model, scheme);
+        int first = predictor.FirstOrigin;
+        if (!follow && frame.Length <= first)
+            throw new CliError($"{table.Source} has {frame.Length} rows; the model's first forecast needs at least {first + 1}.");
+
+        double[] rows = ForecastTrainCommand.RawRows(frame, columns);
         string header = Header(timeColumn, config);
         int forecasts = 0;
-        if (frame.Length >= W && (outPath is not null || !follow))
+        if (frame.Length > first && (outPath is not null || !follow))
         {
-            var predictor = new ForecastPredictor(model);
-            double[] predictions = predictor.Predict(rows, W - 1, frame.Length);
-            forecasts = frame.Length - W + 1;
+            double[] predictions = predictor.Predict(rows, first, frame.Length);
+            forecasts = frame.Length - first;
             var text = new StringBuilder();
             text.Append(header).Append('\n');
             for (int o = 0; o < forecasts; o++)
-                AppendRow(text, frame.Times.Count > 0 ? frame.Times[W - 1 + o] : (W - 1 + o).ToString(CultureInfo.InvariantCulture),
+                AppendRow(text, frame.Times.Count > 0 ? frame.Times[first + o] : (first + o).ToString(CultureInfo.InvariantCulture),
                     predictions.AsSpan(o * config.OutputSize, config.OutputSize));
             if (outPath is not null)
             {
@@ -75,13 +98,14 @@ internal static class ForecastPredictCommand
             }
             else if (!follow)
             {
-                output.Human.Write(text.ToString());
+                // The forecasts are the result: stdout, before the JSON line under --json.
+                CliContext.Out.Write(text.ToString());
             }
         }
 
         int followed = 0;
         if (follow)
-            followed = Follow(model, table, frame, rows, timeColumn, fill, header, output);
+            followed = Follow(model, scheme, columns, table, frame, rows, timeColumn, timeFormat, settings.Strict, fill, header, output);
         output.Result(new JsonObject
         {
             ["forecasts"] = forecasts,
@@ -93,45 +117,52 @@ internal static class ForecastPredictCommand
         return ExitCodes.Ok;
     }
 
-    private static (SequenceModel Model, string? Time) LoadModel(string path)
+    private static (SequenceModel Model, string? Time, ForecastScheme Scheme, string? TimeFormat) LoadModel(string path)
     {
         CliOptions.ExistingFile(path, "--model");
         SequenceModel model;
         string? time;
+        string? format;
+        ForecastScheme scheme;
         try
         {
             var file = SafeTensorsFile.Read(path);
             model = ModelFile.Load(file);
             time = file.Metadata.TryGetValue(TimeMetadataKey, out var t) ? t : null;
+            format = file.Metadata.TryGetValue(TimeFormatMetadataKey, out var f) ? f : null;
+            scheme = file.Metadata.TryGetValue(ForecastScheme.MetadataKey, out var s) ? ForecastScheme.FromJson(s) : ForecastScheme.Legacy;
+            if (model.Config.Task == "forecast")
+                _ = new ForecastPredictor(model, scheme, batch: 1);
         }
-        catch (Exception e) when (e is SafeTensorsFormatException or ModelConfigException or InvalidDataException or IOException)
+        catch (Exception e) when (e is SafeTensorsFormatException or ModelConfigException or InvalidDataException or IOException or ArgumentException)
         {
             throw new CliError($"--model '{path}' is not a valid model file: {e.Message.ReplaceLineEndings(" ")}");
         }
         if (model.Config.TaskKind != TaskKind.Forecast)
             throw new CliError($"--model '{path}' is a '{model.Config.Task}' model, not a forecast model.");
-        return (model, time);
+        return (model, time, scheme, format);
     }
 
-    private static int Follow(SequenceModel model, CsvTable table, TimeSeriesFrame frame, double[] rows, string? timeColumn,
-        TimeSeriesFill fill, string header, Output output)
+    private static int Follow(SequenceModel model, ForecastScheme scheme, string[] columns, CsvTable table, TimeSeriesFrame frame,
+        double[] rows, string? timeColumn, string? timeFormat, bool strict, TimeSeriesFill fill, string header, Output output)
     {
         var config = model.Config;
-        int I = config.InputSize;
-        var stream = new ForecastStream(model);
+        int I = columns.Length;
+        var stream = new ForecastStream(model, scheme);
         var forecast = new double[config.OutputSize];
         for (int r = 0; r < frame.Length; r++)
             stream.Push(rows.AsSpan(r * I, I), forecast);
 
-        int[] columnIndex = [.. config.Features.Select(table.ColumnIndex)];
+        int[] columnIndex = [.. columns.Select(table.ColumnIndex)];
         int timeIndex = timeColumn is null ? -1 : table.ColumnIndex(timeColumn);
-        bool numericTime = frame.Times.Count > 0 && TimeSeriesFrame.IsNumericTime(frame.Times[0]);
-        string previousTime = frame.Times.Count > 0 ? frame.Times[^1] : "";
+        bool numericTime = timeFormat is null && frame.Times.Count > 0 && TimeSeriesFrame.IsNumericTime(frame.Times[0]);
+        string previousTime = table.Rows.Count > 0 && timeIndex >= 0 ? table.Rows[^1][timeIndex].Trim() : "";
         double previousKey = previousTime.Length > 0
-            ? TimeSeriesFrame.TimeKey(previousTime, numericTime, table.Source, table.Lines[^1], timeColumn!)
+            ? TimeSeriesFrame.TimeKey(previousTime, numericTime, table.Source, table.Lines[^1], timeColumn!, timeFormat)
             : double.NegativeInfinity;
         int previousLine = table.Lines.Count > 0 ? table.Lines[^1] : 1;
         var row = new double[I];
+        var candidate = new double[I];
         if (frame.Length > 0)
             rows.AsSpan((frame.Length - 1) * I, I).CopyTo(row);
         bool haveRow = frame.Length > 0;
@@ -143,6 +174,7 @@ internal static class ForecastPredictCommand
         var text = new StringBuilder();
         int lineNumber = 0;
         int followed = 0;
+        int skipped = 0;
         string? line;
         while ((line = CliContext.In.ReadLine()) is not null)
         {
@@ -152,7 +184,9 @@ internal static class ForecastPredictCommand
             string[] cells = CsvTable.ParseLine(line);
             if (cells.Select(c => c.Trim()).SequenceEqual(table.Columns))
                 continue; // a repeated header
-            ForecastCommand.BadInputAsCliError(() =>
+            double key = previousKey;
+            string time = previousTime;
+            try
             {
                 if (cells.Length != table.Columns.Count)
                     throw new TimeSeriesDataException($"stdin line {lineNumber}: {cells.Length} fields, but the header has {table.Columns.Count}.");
@@ -161,32 +195,44 @@ internal static class ForecastPredictCommand
                     string cell = cells[columnIndex[i]];
                     if (TimeSeriesFrame.IsMissing(cell))
                     {
-                        row[i] = fill switch
+                        candidate[i] = fill switch
                         {
                             TimeSeriesFill.Zero => 0,
                             TimeSeriesFill.Forward or TimeSeriesFill.Linear when haveRow => row[i],
                             _ => throw new TimeSeriesDataException(
-                                $"stdin line {lineNumber}, column '{config.Features[i]}': missing value (fill it explicitly with --fill forward|zero)."),
+                                $"stdin line {lineNumber}, column '{columns[i]}': missing value (fill it explicitly with --fill forward|zero)."),
                         };
                     }
                     else
                     {
-                        row[i] = TimeSeriesFrame.ParseNumber(cell, "stdin", lineNumber, config.Features[i]);
+                        candidate[i] = TimeSeriesFrame.ParseNumber(cell, "stdin", lineNumber, columns[i]);
                     }
                 }
                 if (timeIndex >= 0)
                 {
-                    string cell = cells[timeIndex].Trim();
+                    time = cells[timeIndex].Trim();
                     if (previousTime.Length == 0)
-                        numericTime = TimeSeriesFrame.IsNumericTime(cell);
-                    double key = TimeSeriesFrame.TimeKey(cell, numericTime, "stdin", lineNumber, timeColumn!);
-                    TimeSeriesFrame.CheckOrder(key, previousKey, cell, previousTime, "stdin", lineNumber, previousLine, timeColumn!);
-                    previousKey = key;
-                    previousTime = cell;
-                    previousLine = lineNumber;
+                        numericTime = timeFormat is null && TimeSeriesFrame.IsNumericTime(time);
+                    key = TimeSeriesFrame.TimeKey(time, numericTime, "stdin", lineNumber, timeColumn!, timeFormat);
+                    TimeSeriesFrame.CheckOrder(key, previousKey, time, previousTime, "stdin", lineNumber, previousLine, timeColumn!);
                 }
-                return 0;
-            });
+            }
+            catch (TimeSeriesDataException e)
+            {
+                if (strict)
+                    throw new CliError(e.Message);
+                // A bad line is reported and skipped; the stream goes on with the next one.
+                output.Err.WriteLine($"skipped: {e.Message}");
+                skipped++;
+                continue;
+            }
+            candidate.CopyTo(row, 0);
+            if (timeIndex >= 0)
+            {
+                previousKey = key;
+                previousTime = time;
+                previousLine = lineNumber;
+            }
             haveRow = true;
             string label = timeIndex >= 0 ? previousTime : index.ToString(CultureInfo.InvariantCulture);
             index++;
@@ -198,7 +244,7 @@ internal static class ForecastPredictCommand
             stdout.Flush();
             followed++;
         }
-        output.Status($"followed {followed} new rows");
+        output.Status($"followed {followed} new rows{(skipped > 0 ? $", skipped {skipped} bad line{(skipped == 1 ? "" : "s")}" : "")}");
         return followed;
     }
 

@@ -1,3 +1,4 @@
+using Baton.Layers;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -27,27 +28,37 @@ internal static class ForecastTrainCommand
         var time = new Option<string?>("--time") { Description = "Time column (ISO 8601 dates or numbers), checked sorted and unique (default: a column named time, date, datetime, timestamp or ds)" };
         var window = CliOptions.Int("--window", "Input window W (rows the model reads per forecast)", 48, max: 100_000);
         var horizon = CliOptions.Int("--horizon", "Forecast horizon K (steps predicted at once)", 12, max: 100_000);
-        var cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", "lstm", "gru", "rnn", "mingru", "minlstm");
+        var cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", [.. CellKinds.Names]);
         var hidden = CliOptions.Int("--hidden", "Hidden size", 64, max: CliOptions.MaxWidth);
         var layers = CliOptions.Int("--layers", "Stacked recurrent layers", 1, max: CliOptions.MaxLayers);
         var steps = CliOptions.Int("--steps", "Training steps (the best validation weights are kept)", 800, max: 100_000_000);
         var batch = CliOptions.Int("--batch", "Windows per training step", 32, max: 65_536);
         var rate = CliOptions.Float("--lr", "Adam learning rate (cosine decay)", 3e-3f, 1e-6f, 1f);
         var seed = CliOptions.Int("--seed", "Seed for initialisation and batch order", 1, min: 0, max: int.MaxValue);
-        var season = CliOptions.Int("--season", "Season length for seasonal naive and MASE (0 = detect by autocorrelation)", 0, min: 0);
-        var fill = CliOptions.Choice("--fill", "Missing values: an error, or filled as asked", "none", "none", "forward", "linear", "zero");
+        var season = new Option<string[]>("--season") { Description = "Season length(s) for the seasonal lags, smoothing, seasonal naive and MASE, e.g. 12 or 48,336 (default: detected from autocorrelation and the time column's calendar)", AllowMultipleArgumentsPerToken = true };
+        var fill = CliOptions.Choice("--fill", "Missing values, gaps in the time column and outliers: an error, or filled as asked", "none", "none", "forward", "linear", "zero");
+        var test = CliOptions.Int("--test", "Rows held out for the test at the end (0 = the last 15 %)", 0, min: 0, max: int.MaxValue);
+        var timeFormat = new Option<string?>("--time-format") { Description = "Date format of the time column when it is not ISO 8601, e.g. dd/MM/yyyy or MM/dd/yyyy HH:mm" };
+        var allowOutliers = new Option<bool>("--allow-outliers") { Description = "Keep isolated spikes (a jump of more than 10 robust deviations and back; else refused, or replaced with --fill)" };
+        var normalise = CliOptions.Choice("--normalise", "Target scaling: window = relative to each window's last season (restored at the output), global = training mean and std", "window", "window", "global");
+        var lags = CliOptions.Choice("--lags", "Seasonal-lag inputs (the values one and two seasons before each forecast step)", "seasons", "seasons", "none");
+        var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects: ets = Holt-Winters fitted on the training part, with the correction's weight chosen on validation", "ets", "ets", "none");
         var outDir = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "forecast-out" };
 
-        var command = new Command("train", "Train a forecaster on a CSV time series (or the built-in data) and score the test part beside baselines.")
+        var command = new Command("train", "Train a forecaster on a CSV time series (or the built-in data) and score the test part beside baselines. Runs on 1 thread unless --threads is given.")
         {
-            csv, dataset, target, features, time, window, horizon, cell, hidden, layers, steps, batch, rate, seed, season, fill, outDir,
+            csv, dataset, target, features, time, window, horizon, cell, hidden, layers, steps, batch, rate, seed, season, fill, test,
+            timeFormat, allowOutliers, normalise, lags, baseOption, outDir,
         };
         command.SetAction(parse =>
         {
             var output = new Output(parse);
             var settings = new Settings(parse.GetValue(csv), parse.GetValue(dataset)!, ForecastCommand.Names(parse.GetValue(target)),
                 ForecastCommand.Names(parse.GetValue(features)), parse.GetValue(time), parse.GetValue(window), parse.GetValue(horizon),
-                parse.GetValue(season), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(outDir)!);
+                Seasons(parse.GetValue(season)), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(outDir)!, parse.GetValue(test),
+                parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
+                parse.GetValue(normalise) == "window" ? ForecastNormalisation.Window : ForecastNormalisation.Global,
+                parse.GetValue(lags) == "seasons", parse.GetValue(baseOption) == "ets" ? ForecastBase.Ets : ForecastBase.None);
             var options = new ForecastOptions
             {
                 Cell = parse.GetValue(cell)!,
@@ -64,26 +75,67 @@ internal static class ForecastTrainCommand
     }
 
     private sealed record Settings(string? Csv, string Dataset, string[] Targets, string[] Features, string? Time,
-        int Window, int Horizon, int Season, TimeSeriesFill Fill, string OutDir);
+        int Window, int Horizon, int[] Season, TimeSeriesFill Fill, string OutDir, int Test, string? TimeFormat, bool AllowOutliers,
+        ForecastNormalisation Normalisation, bool Lags, ForecastBase Base);
+
+    private static int[] Seasons(string[]? values)
+    {
+        var seasons = new List<int>();
+        foreach (string text in ForecastCommand.Names(values))
+        {
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int m) || m > 100_000)
+                throw new CliError($"--season must be whole numbers from 0 to 100000, e.g. 12 or 48,336 (got '{text}').");
+            if (m > 0)
+                seasons.Add(m);
+        }
+        return [.. seasons.Distinct()];
+    }
 
     private static int Run(Settings settings, ForecastOptions options, Output output)
     {
         var (frame, targets, features) = ForecastCommand.BadInputAsCliError(() => LoadData(settings, output));
-        var data = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon));
-        var split = data.Split;
-        var targetValues = Enumerable.Range(0, targets.Length).Select(data.TargetValues).ToArray();
-        int[] seasons = ForecastCommand.BadInputAsCliError(() =>
+        foreach (string note in frame.Notes)
+            output.Status(note);
+        var plain = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
+            ForecastScheme.Legacy, settings.Test));
+        var split = plain.Split;
+        var targetValues = Enumerable.Range(0, targets.Length).Select(plain.TargetValues).ToArray();
+        var (seasons, primary) = ForecastCommand.BadInputAsCliError(() =>
         {
-            if (settings.Season >= split.TrainEnd)
-                throw new TimeSeriesDataException($"--season {settings.Season} is not shorter than the training part ({split.TrainEnd} rows).");
-            var found = ForecastEvaluation.Seasons(targetValues, split.TrainEnd, settings.Season);
-            for (int j = 0; j < found.Length; j++)
-                ForecastMetrics.SeasonalNaiveScale(targetValues[j].AsSpan(0, split.TrainEnd), found[j]);
+            foreach (int m in settings.Season)
+            {
+                if (m >= split.TrainEnd)
+                    throw new TimeSeriesDataException($"--season {m} is not shorter than the training part ({split.TrainEnd} rows).");
+            }
+            var found = settings.Season.Length > 0
+                ? ([.. settings.Season.Order()], settings.Season[0])
+                : TimeSeriesSeason.DetectAll(targetValues[0].AsSpan(0, split.TrainEnd), ForecastEvaluation.MaxSeasonLag,
+                    frame.Step?.CalendarSeasons() ?? []);
+            foreach (double[] y in targetValues)
+                ForecastMetrics.SeasonalNaiveScale(y.AsSpan(0, split.TrainEnd), found.Item1[0]);
             return found;
         });
-        output.Status($"{frame.Length} rows: train {split.TrainEnd}, validation {split.ValidationEnd - split.TrainEnd}, test {split.Length - split.ValidationEnd}; " +
-            $"inputs {string.Join(", ", data.Inputs)}; targets {string.Join(", ", targets)}; window {data.Window}, horizon {data.Horizon}; " +
-            $"season {string.Join(", ", seasons)}{(settings.Season > 0 ? "" : " (detected)")}");
+        int[] scaleSeasons = [.. targets.Select(_ => seasons[0])];
+        var ets = ForecastCommand.BadInputAsCliError(() =>
+            targetValues.Select(y => TimeSeriesHoltWinters.Fit(y.AsSpan(0, split.TrainEnd), primary).Model).ToArray());
+        int[] lagSeasons = settings.Lags ? [.. seasons.Where(m => m > 1).OrderBy(m => m == primary ? 0 : 1).Take(2)] : [];
+        var scheme = new ForecastScheme
+        {
+            Normalisation = settings.Normalisation,
+            LagSeasons = lagSeasons,
+            LevelRows = Math.Clamp(primary, 1, settings.Window),
+            Base = settings.Base,
+            Ets = settings.Base == ForecastBase.Ets ? ets : [],
+        };
+        var data = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
+            scheme, settings.Test));
+
+        output.Status($"{frame.Length} rows{(frame.Step is TimeSeriesStep step ? $", {step} apart" : "")}: " +
+            $"train {Part(frame, 0, split.TrainEnd)}, validation {Part(frame, split.TrainEnd, split.ValidationEnd)}, test {Part(frame, split.ValidationEnd, split.Length)}");
+        output.Status($"inputs {string.Join(", ", data.Columns)}; targets {string.Join(", ", targets)}; window {data.Window}, horizon {data.Horizon}; " +
+            $"season{(seasons.Length > 1 ? "s" : "")} {string.Join(", ", seasons)}{(settings.Season.Length > 0 ? "" : " (detected)")}, primary {primary}; " +
+            $"smoothing {string.Join(", ", ets.Select(p => p.ToString()))}");
+        output.Status($"scheme: {scheme.Describe()}");
         output.Status($"training {options.Cell} hidden {options.Hidden} x {options.Layers} layer(s), {options.Steps} steps, batch {options.BatchSize}");
 
         long every = Math.Max(1, options.Steps / 8);
@@ -94,44 +146,69 @@ internal static class ForecastTrainCommand
         });
         if (trained.Training.Reason == StopReason.Diverged || !double.IsFinite(trained.ValidationLoss))
             throw new CliError($"training failed: {trained.Training.Message}", ExitCodes.Failure);
-        output.Status($"kept the weights of step {trained.BestStep} (validation MSE {trained.ValidationLoss:F4} in standardised units)");
+        output.Status($"kept the weights of step {trained.BestStep} (validation MSE {trained.ValidationLoss:F4} in standardised units)" +
+            (scheme.Base == ForecastBase.None ? "" : $"; network weight {trained.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the smoothing (chosen on validation)"));
 
         var (start, end) = split.TestOrigins(data.Horizon);
-        var predictor = new ForecastPredictor(trained.Model);
-        double[] rows = RawRows(frame, data.Inputs);
-        double[] predictions = predictor.Predict(rows, start, end);
-        var report = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, predictions, seasons);
+        var predictor = new ForecastPredictor(trained.Model, trained.Scheme);
+        double[] predictions = predictor.Predict(data.Rows, start, end);
+        double[] etsForecasts = ForecastEvaluation.EtsForecasts(targetValues, ets, start, end, data.Horizon);
+        var report = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, predictions, scaleSeasons,
+            etsForecasts, [.. seasons.Where(m => m > 1)]);
 
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, "model.safetensors");
-        var metadata = new Dictionary<string, string>();
+        var metadata = new Dictionary<string, string> { [ForecastScheme.MetadataKey] = trained.Scheme.ToJson() };
         if (frame.TimeName is not null)
             metadata[ForecastPredictCommand.TimeMetadataKey] = frame.TimeName;
+        if (settings.TimeFormat is not null)
+            metadata[ForecastPredictCommand.TimeFormatMetadataKey] = settings.TimeFormat;
         ModelFile.Save(trained.Model, modelPath, metadata);
         string plotPath = Path.Combine(settings.OutDir, "forecast.png");
-        Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, seasons[0]);
+        Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, primary);
 
-        PrintReport(output, report, data.Horizon);
+        PrintReport(output, report, data.Horizon, primary);
         output.Line($"model: {modelPath}");
         output.Line($"plot:  {plotPath}");
+        var baselines = new JsonObject
+        {
+            ["seasonal_naive"] = Json(report.SeasonalNaive),
+            ["last_value"] = Json(report.LastValue),
+            ["ets"] = Json(report.Ets!.Value),
+        };
+        foreach (var (m, scores) in report.SeasonalNaives)
+            baselines[$"seasonal_naive_{m}"] = Json(scores);
         output.Result(new JsonObject
         {
             ["test"] = Json(report.Model),
-            ["baselines"] = new JsonObject
-            {
-                ["seasonal_naive"] = Json(report.SeasonalNaive),
-                ["last_value"] = Json(report.LastValue),
-            },
+            ["baselines"] = baselines,
             ["model"] = modelPath,
+            ["seasons"] = new JsonArray([.. seasons.Select(m => (JsonNode)m)]),
+            ["split"] = new JsonObject
+            {
+                ["train"] = split.TrainEnd,
+                ["validation"] = split.ValidationEnd - split.TrainEnd,
+                ["test"] = split.Length - split.ValidationEnd,
+                ["test_from"] = frame.Times.Count > 0 ? frame.Times[split.ValidationEnd] : null,
+            },
+            ["scheme"] = trained.Scheme.Describe(),
         });
         return ExitCodes.Ok;
     }
+
+    private static string Part(TimeSeriesFrame frame, int from, int to) =>
+        frame.Times.Count > 0 ? $"{to - from} rows ({frame.Times[from]} .. {frame.Times[to - 1]})" : $"{to - from} rows ({from} .. {to - 1})";
 
     private static (TimeSeriesFrame Frame, string[] Targets, string[] Features) LoadData(Settings settings, Output output)
     {
         if (settings.Csv is null)
         {
-            var frame = settings.Dataset == "sensor" ? TimeSeriesGenerator.Sensor() : TimeSeriesGenerator.Energy();
+            var generated = settings.Dataset == "sensor" ? TimeSeriesGenerator.Sensor() : TimeSeriesGenerator.Energy();
+            double[] keys = [.. generated.Times.Select((t, r) => TimeSeriesFrame.TimeKey(t, TimeSeriesFrame.IsNumericTime(t), settings.Dataset, r + 2, generated.TimeName ?? "time"))];
+            var frame = new TimeSeriesFrame(generated.Names, generated.Columns, generated.Times, generated.TimeName)
+            {
+                Step = generated.Times.Count > 1 ? TimeSeriesStep.Infer(keys, TimeSeriesFrame.IsNumericTime(generated.Times[0])) : null,
+            };
             Directory.CreateDirectory(settings.OutDir);
             string path = Path.Combine(settings.OutDir, "data.csv");
             AtomicFile.Write(path, stream =>
@@ -152,7 +229,12 @@ internal static class ForecastTrainCommand
             throw new TimeSeriesDataException($"--target is required with --csv (columns: {string.Join(", ", table.Columns)}).");
         string? time = settings.Time ?? TimeSeriesFrame.GuessTimeColumn(table);
         var columns = settings.Targets.Concat(settings.Features.Where(f => !settings.Targets.Contains(f))).ToArray();
-        var loaded = TimeSeriesFrame.FromTable(table, time, columns, settings.Fill);
+        var loaded = TimeSeriesFrame.FromTable(table, time, columns, new TimeSeriesReadOptions
+        {
+            Fill = settings.Fill,
+            TimeFormat = settings.TimeFormat,
+            AllowOutliers = settings.AllowOutliers,
+        });
         return (loaded, settings.Targets, settings.Features);
     }
 
@@ -170,17 +252,22 @@ internal static class ForecastTrainCommand
         return rows;
     }
 
-    private static void PrintReport(Output output, ForecastReport report, int horizon)
+    private static void PrintReport(Output output, ForecastReport report, int horizon, int primary)
     {
-        output.Line($"test part: {report.Origins} forecast origins x {horizon} steps");
-        output.Line($"{"",-16}{"MAE",12}{"RMSE",12}{"sMAPE %",12}{"MASE",10}");
+        output.Line($"test part: {report.Origins} forecast origins x {horizon} steps (MASE scaled by the in-sample seasonal naive of season {report.Seasons[0]})");
+        output.Line($"{"",-24}{"MAE",12}{"RMSE",12}{"sMAPE %",12}{"MASE",10}");
         Row(output, "model", report.Model);
-        Row(output, "seasonal naive", report.SeasonalNaive);
+        if (report.Ets is ForecastScores ets)
+            Row(output, $"ETS (season {primary})", ets);
+        foreach (var (m, scores) in report.SeasonalNaives)
+            Row(output, $"seasonal naive {m}", scores);
+        if (report.SeasonalNaives.Count == 0)
+            Row(output, "seasonal naive", report.SeasonalNaive);
         Row(output, "last value", report.LastValue);
     }
 
     private static void Row(Output output, string name, ForecastScores s) =>
-        output.Line(string.Create(CultureInfo.InvariantCulture, $"{name,-16}{s.Mae,12:G5}{s.Rmse,12:G5}{s.Smape,12:F3}{s.Mase,10:F4}"));
+        output.Line(string.Create(CultureInfo.InvariantCulture, $"{name,-24}{s.Mae,12:G5}{s.Rmse,12:G5}{s.Smape,12:F3}{s.Mase,10:F4}"));
 
     private static JsonObject Json(ForecastScores s) => new()
     {

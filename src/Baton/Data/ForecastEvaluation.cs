@@ -22,6 +22,68 @@ internal static class ForecastEvaluation
     /// with MASE scaled by the in-sample seasonal-naive error on <c>[0, trainEnd)</c>.
     /// </summary>
     public static ForecastReport Evaluate(IReadOnlyList<double[]> targets, int trainEnd, int start, int end, int horizon,
+        ReadOnlySpan<double> predictions, int[] seasons) =>
+        Evaluate(targets, trainEnd, start, end, horizon, predictions, seasons, null, []);
+
+    /// <summary>
+    /// As <see cref="Evaluate(IReadOnlyList{double[]}, int, int, int, int, ReadOnlySpan{double}, int[])"/>, also scoring
+    /// the Holt-Winters forecasts <paramref name="ets"/> (same layout as the predictions; null to skip) and the seasonal
+    /// naive of every season in <paramref name="extraSeasons"/>, all with the same MASE scale.
+    /// </summary>
+    public static ForecastReport Evaluate(IReadOnlyList<double[]> targets, int trainEnd, int start, int end, int horizon,
+        ReadOnlySpan<double> predictions, int[] seasons, double[]? ets, int[] extraSeasons)
+    {
+        ArgumentNullException.ThrowIfNull(extraSeasons);
+        var report = EvaluateCore(targets, trainEnd, start, end, horizon, predictions, seasons);
+        var etsScores = ets is null ? (ForecastScores?)null
+            : EvaluateCore(targets, trainEnd, start, end, horizon, ets, seasons).Model;
+        var naives = new List<(int, ForecastScores)>();
+        foreach (int m in extraSeasons)
+        {
+            var naive = new double[predictions.Length];
+            int J = targets.Count;
+            for (int o = 0; o < end - start; o++)
+            {
+                for (int h = 1; h <= horizon; h++)
+                {
+                    for (int j = 0; j < J; j++)
+                        naive[(o * horizon + h - 1) * J + j] = ForecastBaselines.SeasonalNaive(targets[j], start + o, h, m);
+                }
+            }
+            naives.Add((m, EvaluateCore(targets, trainEnd, start, end, horizon, naive, seasons).Model));
+        }
+        return report with { Ets = etsScores, SeasonalNaives = naives };
+    }
+
+    /// <summary>
+    /// Holt-Winters forecasts [origins, K, targets] for origins [<paramref name="start"/>, <paramref name="end"/>): each
+    /// target's model <paramref name="parameters"/>[j] starts from the heuristic state of its first rows and is fed
+    /// every row up to the origin.
+    /// </summary>
+    public static double[] EtsForecasts(IReadOnlyList<double[]> targets, IReadOnlyList<TimeSeriesHoltWinters.Parameters> parameters,
+        int start, int end, int horizon)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(parameters);
+        int J = targets.Count;
+        var result = new double[(end - start) * horizon * J];
+        for (int j = 0; j < J; j++)
+        {
+            double[] y = targets[j];
+            var model = TimeSeriesHoltWinters.Initial(parameters[j], y);
+            for (int t = 0; t < end; t++)
+            {
+                model.Update(y[t]);
+                if (t < start)
+                    continue;
+                for (int h = 1; h <= horizon; h++)
+                    result[((t - start) * horizon + h - 1) * J + j] = model.Forecast(h);
+            }
+        }
+        return result;
+    }
+
+    private static ForecastReport EvaluateCore(IReadOnlyList<double[]> targets, int trainEnd, int start, int end, int horizon,
         ReadOnlySpan<double> predictions, int[] seasons)
     {
         ArgumentNullException.ThrowIfNull(targets);

@@ -50,6 +50,12 @@ internal sealed class TimeSeriesFrame
     /// <summary>Number of rows.</summary>
     public int Length { get; }
 
+    /// <summary>The spacing of the time column, or null without one (or with fewer than two rows).</summary>
+    public TimeSeriesStep? Step { get; init; }
+
+    /// <summary>What reading found and repaired (gaps filled, outliers kept or filled), one line each.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The values of column <paramref name="name"/>.</summary>
     public double[] Column(string name)
     {
@@ -73,16 +79,27 @@ internal sealed class TimeSeriesFrame
     }
 
     /// <summary>
-    /// Parses <paramref name="columns"/> of <paramref name="table"/> as numbers (invariant culture) and, when
-    /// <paramref name="timeColumn"/> is given, checks that its times (ISO 8601 dates or numbers) strictly increase.
-    /// Every problem is a <see cref="TimeSeriesDataException"/> with a one-line message naming line and column.
-    /// A constant column is one too, unless <paramref name="rejectConstant"/> is false (prediction over a short stretch).
+    /// Parses <paramref name="columns"/> of <paramref name="table"/> as <see cref="FromTable(CsvTable, string?, IReadOnlyList{string}, TimeSeriesReadOptions)"/>
+    /// does, with fill <paramref name="fill"/> and the other options at their defaults.
     /// </summary>
     public static TimeSeriesFrame FromTable(CsvTable table, string? timeColumn, IReadOnlyList<string> columns,
-        TimeSeriesFill fill = TimeSeriesFill.None, bool rejectConstant = true)
+        TimeSeriesFill fill = TimeSeriesFill.None, bool rejectConstant = true) =>
+        FromTable(table, timeColumn, columns, new TimeSeriesReadOptions { Fill = fill, RejectConstant = rejectConstant });
+
+    /// <summary>
+    /// Parses <paramref name="columns"/> of <paramref name="table"/> as numbers (invariant culture) and, when
+    /// <paramref name="timeColumn"/> is given, checks that its times (ISO 8601 dates, dates in
+    /// <see cref="TimeSeriesReadOptions.TimeFormat"/>, or numbers) strictly increase at a regular step
+    /// (<see cref="TimeSeriesStep.Infer"/>). Rows missing from that step (gaps), missing cells and outliers
+    /// (<see cref="TimeSeriesOutliers"/>) are errors unless <see cref="TimeSeriesReadOptions.Fill"/> fills them
+    /// (inserted rows get ISO 8601 times; outliers are kept instead with <see cref="TimeSeriesReadOptions.AllowOutliers"/>).
+    /// Every problem is a <see cref="TimeSeriesDataException"/> with a one-line message naming line and column.
+    /// </summary>
+    public static TimeSeriesFrame FromTable(CsvTable table, string? timeColumn, IReadOnlyList<string> columns, TimeSeriesReadOptions options)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(options);
         if (columns.Count == 0)
             throw new TimeSeriesDataException($"{table.Source}: no value columns were chosen.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -98,22 +115,30 @@ internal sealed class TimeSeriesFrame
         if (n == 0)
             throw new TimeSeriesDataException($"{table.Source}: the file has a header but no rows.");
 
-        var values = new double[columns.Count][];
-        for (int c = 0; c < columns.Count; c++)
-        {
-            values[c] = ParseColumn(table, indices[c], columns[c], fill);
-            if (rejectConstant)
-                CheckNotConstant(table.Source, columns[c], values[c]);
-        }
-
+        var notes = new List<string>();
         string[] times = [];
+        TimeSeriesStep? step = null;
+        int[] position = [.. Enumerable.Range(0, n)];   // the row each table row becomes once gaps are filled
+        int length = n;
         if (timeColumn is not null)
         {
             int timeIndex = table.ColumnIndex(timeColumn);
-            times = [.. table.Rows.Select(row => row[timeIndex].Trim())];
-            CheckTimes(table, timeColumn, times);
+            string[] cells = [.. table.Rows.Select(row => row[timeIndex].Trim())];
+            double[] keys = CheckTimes(table, timeColumn, cells, options.TimeFormat, out bool numeric);
+            step = TimeSeriesStep.Infer(keys, numeric);
+            times = cells;
+            if (step is TimeSeriesStep regular)
+                (times, position, length) = FindGaps(table, timeColumn, cells, keys, regular, numeric, options.Fill, notes);
         }
-        return new TimeSeriesFrame([.. columns], values, times, timeColumn);
+
+        var values = new double[columns.Count][];
+        for (int c = 0; c < columns.Count; c++)
+        {
+            values[c] = ParseColumn(table, indices[c], columns[c], options, position, length, notes);
+            if (options.RejectConstant)
+                CheckNotConstant(table.Source, columns[c], values[c]);
+        }
+        return new TimeSeriesFrame([.. columns], values, times, timeColumn) { Step = step, Notes = notes };
     }
 
     /// <summary>Throws when every value of <paramref name="values"/> is the same.</summary>
@@ -164,28 +189,104 @@ internal sealed class TimeSeriesFrame
         CsvTable.Write(writer, header, rows);
     }
 
-    private static double[] ParseColumn(CsvTable table, int index, string name, TimeSeriesFill fill)
+    private static double[] ParseColumn(CsvTable table, int index, string name, TimeSeriesReadOptions options, int[] position,
+        int length, List<string> notes)
     {
-        int n = table.Rows.Count;
-        var values = new double[n];
-        var missing = new bool[n];
-        for (int r = 0; r < n; r++)
+        var values = new double[length];
+        var missing = new bool[length];
+        Array.Fill(missing, true);
+        for (int r = 0; r < table.Rows.Count; r++)
         {
             string cell = table.Rows[r][index];
             if (IsMissing(cell))
             {
-                if (fill == TimeSeriesFill.None)
+                if (options.Fill == TimeSeriesFill.None)
                 {
                     throw new TimeSeriesDataException(
                         $"{table.Source} line {table.Lines[r]}, column '{name}': missing value (fill it explicitly with --fill forward|linear|zero).");
                 }
-                missing[r] = true;
                 continue;
             }
-            values[r] = ParseNumber(cell, table.Source, table.Lines[r], name);
+            values[position[r]] = ParseNumber(cell, table.Source, table.Lines[r], name);
+            missing[position[r]] = false;
         }
-        Fill(values, missing, fill, table, name);
+        CheckOutliers(table, name, options, position, values, missing, notes);
+        Fill(values, missing, options.Fill, table, name);
         return values;
+    }
+
+    private static void CheckOutliers(CsvTable table, string name, TimeSeriesReadOptions options, int[] position, double[] values,
+        bool[] missing, List<string> notes)
+    {
+        int[] known = [.. Enumerable.Range(0, values.Length).Where(r => !missing[r])];
+        int[] found = [.. TimeSeriesOutliers.Find([.. known.Select(r => values[r])]).Select(i => known[i])];
+        if (found.Length == 0)
+            return;
+        var lineOf = new Dictionary<int, int>();
+        for (int r = 0; r < position.Length; r++)
+            lineOf[position[r]] = table.Lines[r];
+        string first = $"line {lineOf[found[0]]}: {Format(values[found[0]])}";
+        string what = $"column '{name}' has {found.Length} outlier{(found.Length == 1 ? "" : "s")} " +
+            $"(a jump of more than {TimeSeriesOutliers.Bound} robust deviations and back; first {first})";
+        if (options.AllowOutliers)
+        {
+            notes.Add($"{what}, kept (--allow-outliers)");
+            return;
+        }
+        if (options.Fill == TimeSeriesFill.None)
+            throw new TimeSeriesDataException($"{table.Source}: {what}; keep them with --allow-outliers or replace them with --fill forward|linear|zero.");
+        foreach (int r in found)
+            missing[r] = true;
+        notes.Add($"{what}, filled ({options.Fill.ToString().ToLowerInvariant()})");
+    }
+
+    private static (string[] Times, int[] Position, int Length) FindGaps(CsvTable table, string timeColumn, string[] cells, double[] keys,
+        TimeSeriesStep step, bool numeric, TimeSeriesFill fill, List<string> notes)
+    {
+        int n = cells.Length;
+        var position = new int[n];
+        int gaps = 0;
+        long inserted = 0;
+        string? firstGap = null;
+        for (int r = 1; r < n; r++)
+        {
+            long steps = step.StepsBetween(keys[r - 1], keys[r]);
+            if (steps < 1)
+            {
+                // Irregular spacing: kept as it is (no gap can be named), and said once.
+                if (!notes.Any(n => n.StartsWith("irregular", StringComparison.Ordinal)))
+                    notes.Add($"irregular times: line {table.Lines[r]} ('{cells[r]}') is not a whole number of {step} steps after line {table.Lines[r - 1]}");
+                steps = 1;
+            }
+            if (steps > 1)
+            {
+                gaps++;
+                inserted += steps - 1;
+                firstGap ??= $"line {table.Lines[r]}: {steps - 1} row{(steps == 2 ? "" : "s")} missing between '{cells[r - 1]}' and '{cells[r]}'";
+            }
+            position[r] = (int)Math.Min(int.MaxValue, position[r - 1] + steps);
+        }
+        if (gaps == 0)
+            return (cells, position, n);
+        string what = $"column '{timeColumn}' has {gaps} gap{(gaps == 1 ? "" : "s")} in its {step} steps ({inserted} rows missing; first at {firstGap})";
+        if (fill == TimeSeriesFill.None)
+            throw new TimeSeriesDataException($"{table.Source}: {what}; fill them with --fill forward|linear|zero.");
+        if (n + inserted > 50_000_000)
+            throw new TimeSeriesDataException($"{table.Source}: {what}; filling would make {n + inserted} rows.");
+        int length = (int)(n + inserted);
+        var times = new string[length];
+        for (int r = 0; r < n; r++)
+        {
+            times[position[r]] = cells[r];
+            if (r + 1 < n)
+            {
+                for (int g = position[r] + 1; g < position[r + 1]; g++)
+                    times[g] = numeric ? Format(step.Advance(keys[r], g - position[r]))
+                        : new DateTime((long)step.Advance(keys[r], g - position[r]), DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+            }
+        }
+        notes.Add($"{what}, filled ({fill.ToString().ToLowerInvariant()})");
+        return (times, position, length);
     }
 
     private static void Fill(double[] values, bool[] missing, TimeSeriesFill fill, CsvTable table, string name)
@@ -246,28 +347,39 @@ internal sealed class TimeSeriesFrame
         }
     }
 
-    private static void CheckTimes(CsvTable table, string timeColumn, string[] times)
+    private static double[] CheckTimes(CsvTable table, string timeColumn, string[] times, string? format, out bool numeric)
     {
-        bool numeric = times.Length > 0 && IsNumericTime(times[0]);
-        double previous = double.NegativeInfinity;
+        numeric = format is null && times.Length > 0 && IsNumericTime(times[0]);
+        var keys = new double[times.Length];
         for (int r = 0; r < times.Length; r++)
         {
-            double key = TimeKey(times[r], numeric, table.Source, table.Lines[r], timeColumn);
+            keys[r] = TimeKey(times[r], numeric, table.Source, table.Lines[r], timeColumn, format);
             if (r > 0)
-                CheckOrder(key, previous, times[r], times[r - 1], table.Source, table.Lines[r], table.Lines[r - 1], timeColumn);
-            previous = key;
+                CheckOrder(keys[r], keys[r - 1], times[r], times[r - 1], table.Source, table.Lines[r], table.Lines[r - 1], timeColumn);
         }
+        return keys;
     }
 
     /// <summary>True when a time cell is a plain number (a step index) rather than a date.</summary>
     public static bool IsNumericTime(string cell) =>
         double.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM", "yyyy-MM-dd",
+        "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
+    ];
+
     /// <summary>
-    /// The sort key of a time cell: the number itself when <paramref name="numeric"/>, else the UTC ticks of an
-    /// ISO 8601 date. A cell that does not parse is a <see cref="TimeSeriesDataException"/> naming line and column.
+    /// The sort key of a time cell: the number itself when <paramref name="numeric"/>, else the UTC ticks of a date in
+    /// ISO 8601 (<c>yyyy-MM</c>, <c>yyyy-MM-dd</c>, <c>yyyy-MM-ddTHH:mm[:ss[.fff]]</c>, a space for the T, an optional
+    /// Z or offset) or, when <paramref name="format"/> is given, in that .NET custom format only. Anything else
+    /// (<c>01/02/1949</c> could be January or February) is a <see cref="TimeSeriesDataException"/> naming line and column.
     /// </summary>
-    public static double TimeKey(string cell, bool numeric, string source, int line, string column)
+    public static double TimeKey(string cell, bool numeric, string source, int line, string column, string? format = null)
     {
         cell = cell.Trim();
         if (cell.Length == 0)
@@ -278,9 +390,19 @@ internal sealed class TimeSeriesFrame
                 throw new TimeSeriesDataException($"{source} line {line}, column '{column}': '{cell}' is not a number like the times above it.");
             return number;
         }
-        if (!DateTime.TryParse(cell, CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime time))
-            throw new TimeSeriesDataException($"{source} line {line}, column '{column}': '{cell}' is not a date (ISO 8601, e.g. 2024-01-31T13:00:00).");
+        var styles = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal;
+        if (format is not null)
+        {
+            if (!DateTime.TryParseExact(cell, format, CultureInfo.InvariantCulture, styles, out DateTime custom))
+                throw new TimeSeriesDataException($"{source} line {line}, column '{column}': '{cell}' is not a date in --time-format '{format}'.");
+            return custom.Ticks;
+        }
+        if (!DateTime.TryParseExact(cell, IsoFormats, CultureInfo.InvariantCulture, styles, out DateTime time))
+        {
+            throw new TimeSeriesDataException(
+                $"{source} line {line}, column '{column}': '{cell}' is not an ISO 8601 date (e.g. 2024-01-31 or 2024-01-31T13:00:00); " +
+                "give its format with --time-format, e.g. --time-format dd/MM/yyyy.");
+        }
         return time.Ticks;
     }
 

@@ -15,14 +15,30 @@ internal readonly record struct TimeSeriesSplit(int TrainEnd, int ValidationEnd,
     public const double TestFraction = 0.15;
 
     /// <summary>
-    /// Splits <paramref name="length"/> rows 70 / 15 / 15 in time order. The validation and test parts get
-    /// at least <paramref name="horizon"/> rows each and the training part at least
+    /// Splits <paramref name="length"/> rows 70 / 15 / 15 in time order, or, when <paramref name="testRows"/> &gt; 0,
+    /// holds out the last <paramref name="testRows"/> rows for the test and 15 % before them for validation. The
+    /// validation and test parts get at least <paramref name="horizon"/> rows each and the training part at least
     /// <paramref name="window"/> + <paramref name="horizon"/>; fewer rows is a <see cref="TimeSeriesDataException"/>.
     /// </summary>
-    public static TimeSeriesSplit Chronological(int length, int window, int horizon)
+    public static TimeSeriesSplit Chronological(int length, int window, int horizon, int testRows = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1, nameof(window));
         ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1, nameof(horizon));
+        ArgumentOutOfRangeException.ThrowIfNegative(testRows, nameof(testRows));
+        if (testRows > 0)
+        {
+            if (testRows < horizon)
+                throw new TimeSeriesDataException($"--test {testRows} holds fewer rows than the horizon {horizon}.");
+            int validation = HoldoutRows(length, horizon);
+            int trainEnd = length - testRows - validation;
+            if (trainEnd < window + horizon)
+            {
+                throw new TimeSeriesDataException(
+                    $"the data has {length} rows: after a test part of {testRows} and a validation part of {validation}, " +
+                    $"{Math.Max(0, trainEnd)} are left to train on; window {window} + horizon {horizon} need {window + horizon}.");
+            }
+            return new TimeSeriesSplit(trainEnd, length - testRows, length);
+        }
         int needed = MinimumRows(window, horizon);
         if (length < needed)
         {

@@ -9,8 +9,14 @@ namespace Baton.Training;
 /// </summary>
 internal static class ForecastTrainer
 {
-    /// <summary>Outcome of <see cref="Train"/>: the model (best weights), the trainer's result and the validation loss of the kept weights.</summary>
-    public sealed record Result(SequenceModel Model, TrainingResult Training, double ValidationLoss, long BestStep);
+    /// <summary>
+    /// Outcome of <see cref="Train"/>: the model (best weights), the trainer's result, the validation loss of the kept
+    /// weights, and the scheme to predict with (its blend weight chosen on the validation part when it has a base).
+    /// </summary>
+    public sealed record Result(SequenceModel Model, TrainingResult Training, double ValidationLoss, long BestStep, ForecastScheme Scheme);
+
+    /// <summary>Blend weights of the network's correction tried on the validation part when the scheme has a base.</summary>
+    public static readonly double[] Blends = [0, 0.25, 0.5, 0.75, 1];
 
     /// <summary>
     /// Trains on origins <see cref="Data.TimeSeriesSplit.TrainOrigins"/> and validates on
@@ -21,9 +27,9 @@ internal static class ForecastTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        var (trainStart, trainEnd) = data.Split.TrainOrigins(data.Window, data.Horizon);
+        var (_, trainEnd) = data.Split.TrainOrigins(data.Window, data.Horizon);
         var (validationStart, validationEnd) = data.Split.ValidationOrigins(data.Horizon);
-        var examples = new SequenceExamples(data.Examples(trainStart, trainEnd), data.Examples(validationStart, validationEnd),
+        var examples = new SequenceExamples(data.Examples(data.FirstOrigin, trainEnd), data.Examples(validationStart, validationEnd),
             data.Inputs.Length, data.Horizon * data.Targets.Length, options.BatchSize, options.Seed);
         var config = data.ModelConfig(options.Cell, options.Hidden, options.Layers);
         config.Validate();
@@ -59,6 +65,43 @@ internal static class ForecastTrainer
             best.AsSpan().CopyTo(model.Parameters.Data);
             model.Parameters.MarkChanged();
         }
-        return new Result(model, result, bestLoss, bestStep);
+        return new Result(model, result, bestLoss, bestStep, ChooseBlend(data, model));
+    }
+
+    /// <summary>
+    /// The scheme with the blend weight (of <see cref="Blends"/>) whose forecasts have the lowest validation MAE
+    /// (each target's over its training std, summed); the scheme as it is without a base.
+    /// </summary>
+    private static ForecastScheme ChooseBlend(ForecastData data, SequenceModel model)
+    {
+        if (data.Scheme.Base == ForecastBase.None)
+            return data.Scheme;
+        var (start, end) = data.Split.ValidationOrigins(data.Horizon);
+        double[] full = new ForecastPredictor(model, data.Scheme with { Blend = 1 }).Predict(data.Rows, start, end);
+        double[] none = new ForecastPredictor(model, data.Scheme with { Blend = 0 }).Predict(data.Rows, start, end);
+        int J = data.Targets.Length, K = data.Horizon, C = data.Columns.Length;
+        double bestError = double.PositiveInfinity, bestBlend = 0;
+        foreach (double blend in Blends)
+        {
+            double error = 0;
+            for (int o = 0; o < end - start; o++)
+            {
+                for (int h = 0; h < K; h++)
+                {
+                    for (int j = 0; j < J; j++)
+                    {
+                        int i = (o * K + h) * J + j;
+                        double forecast = none[i] + blend * (full[i] - none[i]);
+                        error += Math.Abs(data.Rows[(start + o + 1 + h) * C + j] - forecast) / data.Scaler.Std[j];
+                    }
+                }
+            }
+            if (error < bestError)
+            {
+                bestError = error;
+                bestBlend = blend;
+            }
+        }
+        return data.Scheme with { Blend = bestBlend };
     }
 }

@@ -35,9 +35,12 @@ public sealed class ForecastCommandTests
         var result = Train(EnergyCsv(dir), Path.Combine(dir, "run"), "--json");
         Assert.True(result.ExitCode == 0, result.Stderr);
         var json = result.Json.AsObject();
-        Assert.Equal(["test", "baselines", "model"], json.Select(p => p.Key));
+        Assert.Equal(["test", "baselines", "model", "seasons", "split", "scheme"], json.Select(p => p.Key));
         Assert.Equal(["mae", "rmse", "smape", "mase"], json["test"]!.AsObject().Select(p => p.Key));
-        Assert.Equal(["seasonal_naive", "last_value"], json["baselines"]!.AsObject().Select(p => p.Key));
+        int[] seasons = [.. json["seasons"]!.AsArray().Select(n => (int)n!)];
+        Assert.Equal(["seasonal_naive", "last_value", "ets", .. seasons.Where(m => m > 1).Select(m => $"seasonal_naive_{m}")],
+            json["baselines"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(200, (int)json["split"]!["train"]! + (int)json["split"]!["validation"]! + (int)json["split"]!["test"]!);
         Assert.Equal(["mae", "rmse", "smape", "mase"], json["baselines"]!["seasonal_naive"]!.AsObject().Select(p => p.Key));
         string model = (string)json["model"]!;
         Assert.True(File.Exists(model));
@@ -86,6 +89,46 @@ public sealed class ForecastCommandTests
                 Assert.True(Math.Abs(x - y) <= PrintedTolerance * Math.Max(1, Math.Abs(x)), $"line {i}: {expectedTail[i]} vs {streamed[1 + i]}");
             }
         }
+    }
+
+    [Fact]
+    public void Predict_follow_reports_a_bad_line_and_goes_on_unless_strict()
+    {
+        string dir = CliRunner.TempDir();
+        string csv = EnergyCsv(dir, rows: 200);
+        var trained = Train(csv, Path.Combine(dir, "run"), "--json");
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        string model = (string)trained.Json["model"]!;
+        string[] lines = File.ReadAllLines(csv);
+        string historyCsv = WriteCsv(dir, "history.csv", string.Join('\n', lines.Take(1 + 190)) + "\n");
+        string[] fresh = lines[(1 + 190)..];
+        string input = string.Join('\n', [fresh[0], "2030-01-01T00:00:00,oops,3", .. fresh[1..]]) + "\n";
+
+        var follow = CliRunner.RunWithInput(input, "forecast", "predict", "--model", model, "--csv", historyCsv, "--follow");
+        Assert.True(follow.ExitCode == 0, follow.Stderr);
+        Assert.Equal(1 + fresh.Length, follow.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("skipped: stdin line 2, column '", follow.Stderr);
+        Assert.Contains("'oops' is not a number.", follow.Stderr);
+
+        var strict = CliRunner.RunWithInput(input, "forecast", "predict", "--model", model, "--csv", historyCsv, "--follow", "--strict");
+        Assert.Equal(2, strict.ExitCode);
+        Assert.Equal(2, strict.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);   // header + the first row's forecast
+    }
+
+    [Fact]
+    public void Predict_with_json_and_no_out_writes_the_forecasts_to_stdout_before_the_json_line()
+    {
+        string dir = CliRunner.TempDir();
+        string csv = EnergyCsv(dir, rows: 200);
+        var trained = Train(csv, Path.Combine(dir, "run"), "--json");
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        var result = CliRunner.Run("forecast", "predict", "--model", (string)trained.Json["model"]!, "--csv", csv, "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        string[] stdout = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int forecasts = (int)result.Json["forecasts"]!;
+        Assert.Equal(1 + forecasts + 1, stdout.Length);
+        Assert.StartsWith("time,load+1,", stdout[0]);
+        Assert.DoesNotContain("load+1", result.Stderr);
     }
 
     public static TheoryData<string, string, string> BadInputs() => new()
