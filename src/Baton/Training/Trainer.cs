@@ -9,7 +9,7 @@ namespace Baton.Training;
 /// <summary>
 /// Trains a <see cref="SequenceModel"/> with truncated backpropagation through time. Each step: the learning rate of the
 /// schedule, the next batch, forward from the carried (detached) state when the batch continues the previous one's streams,
-/// the loss (lm: token cross-entropy with padding ignored; classify: cross-entropy; forecast: MSE/MAE/Huber), backward,
+/// the loss (lm: token cross-entropy with padding ignored; classify: cross-entropy, weighted per class when asked; forecast: MSE/MAE/Huber), backward,
 /// clipping (by value, then by global norm), one optimizer update, and the final state carried to the next batch.
 /// Validation every <see cref="TrainerOptions.EvalEvery"/> steps with early stopping; a NaN/Inf loss or gradient stops the
 /// run before the update and keeps the last checkpoint. One <see cref="Rng"/> seeded from <see cref="TrainerOptions.Seed"/>
@@ -63,6 +63,9 @@ public sealed class Trainer
             throw new ArgumentException("Early stopping (patience) needs validation (eval_every > 0).", nameof(options));
         if (options.CheckpointEvery > 0 && string.IsNullOrEmpty(options.CheckpointPath))
             throw new ArgumentException("checkpoint_every needs a checkpoint path.", nameof(options));
+        if (options.ClassWeights is { } classWeights && (config.Task != "classify" || classWeights.Length != config.OutputSize
+                || classWeights.Any(w => !(float.IsFinite(w) && w > 0))))
+            throw new ArgumentException($"Class weights need task classify and {config.OutputSize} positive finite values.", nameof(options));
         if (options.RegressionLoss is not ("mse" or "mae" or "huber"))
             throw new ArgumentException($"Unknown regression loss '{options.RegressionLoss}' (mse, mae, huber).", nameof(options));
 
@@ -349,7 +352,9 @@ public sealed class Trainer
             }
             case "classify":
             {
-                var loss = Losses.CrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, dOut);
+                var loss = Options.ClassWeights is { } weights
+                    ? Losses.WeightedCrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, weights, dOut)
+                    : Losses.CrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, dOut);
                 count = loss.Count;
                 return loss.Mean;
             }
