@@ -31,7 +31,7 @@ internal sealed class LabeledSequences
     /// <summary>Label of each sequence (null when the table has no label column).</summary>
     public string[]? Labels { get; }
 
-    /// <summary>File line of each sequence's first row (for messages; 0 where there is no file line).</summary>
+    /// <summary>File line of each sequence's first step (for messages; 0 where there is no file line).</summary>
     public int[] FirstLines { get; }
 
     /// <summary>Number of sequences.</summary>
