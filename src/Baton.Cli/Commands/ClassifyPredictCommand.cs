@@ -21,7 +21,8 @@ internal static class ClassifyPredictCommand
     public static Command Create()
     {
         var modelOption = new Option<string>("--model") { Description = "Model file written by 'baton classify train'", Required = true };
-        var csv = new Option<string>("--csv") { Description = "Long-format CSV with the model's feature columns and an id column", Required = true };
+        var csv = new Option<string?>("--csv") { Description = "Long-format CSV with the model's feature columns and an id column" };
+        var audio = new Option<string?>("--audio") { Description = "A WAV file, or a folder of them (searched recursively), for a model trained on audio" };
         var outFile = new Option<string>("--out") { Description = "CSV file to write: one row per sequence", Required = true };
         var early = new Option<bool>("--early") { Description = "Also write the prediction after every step to OUT's sibling *.early.csv" };
         var id = new Option<string?>("--id") { Description = "Id column (default: the one the model was trained with)" };
@@ -29,29 +30,46 @@ internal static class ClassifyPredictCommand
 
         var command = new Command("predict", "Label each sequence of a CSV with a trained classifier; --early adds the prediction after every step.")
         {
-            modelOption, csv, outFile, early, id, time,
+            modelOption, csv, audio, outFile, early, id, time,
         };
         command.SetAction(parse =>
         {
             var output = new Output(parse);
-            return ClassifyCommand.OneThreadUnlessAsked(parse, () => Run(parse.GetValue(modelOption)!, parse.GetValue(csv)!, parse.GetValue(outFile)!,
+            return ClassifyCommand.OneThreadUnlessAsked(parse, () => Run(parse.GetValue(modelOption)!, parse.GetValue(csv), parse.GetValue(audio), parse.GetValue(outFile)!,
                 parse.GetValue(early), parse.GetValue(id), parse.GetValue(time), output));
         });
         return command;
     }
 
-    private static int Run(string modelPath, string csvPath, string outPath, bool early, string? idOption, string? timeOption, Output output)
+    private static int Run(string modelPath, string? csvPath, string? audioPath, string outPath, bool early, string? idOption, string? timeOption, Output output)
     {
         var (model, metadata) = LoadModel(modelPath);
         var config = model.Config;
-        CliOptions.ExistingFile(csvPath, "--csv");
-        var table = ClassifyCommand.BadInputAsCliError(() => CsvTable.Load(csvPath));
-        string? id = idOption ?? metadata.GetValueOrDefault(ClassifyCommand.IdKey);
-        if (id is null)
-            throw new CliError("--id is required: the model file does not name the id column.");
-        string? time = timeOption ?? (metadata.GetValueOrDefault(ClassifyCommand.TimeKey) is { } trained && table.HasColumn(trained) ? trained : null);
-        string? label = metadata.GetValueOrDefault(ClassifyCommand.LabelKey) is { } l && table.HasColumn(l) ? l : null;
-        var data = ClassifyCommand.BadInputAsCliError(() => LabeledSequences.FromTable(table, id, label, time, config.Features));
+        if ((csvPath is null) == (audioPath is null))
+            throw new CliError("give either --csv or --audio.");
+        string id;
+        string? label;
+        LabeledSequences data;
+        if (audioPath is not null)
+        {
+            if (config.Audio is null)
+                throw new CliError($"--model '{modelPath}' reads feature columns, not audio: use --csv.");
+            (data, label) = LoadAudio(audioPath, config);
+            id = "file";
+        }
+        else
+        {
+            if (config.Audio is not null)
+                throw new CliError($"--model '{modelPath}' was trained on audio: use --audio.");
+            CliOptions.ExistingFile(csvPath!, "--csv");
+            var table = ClassifyCommand.BadInputAsCliError(() => CsvTable.Load(csvPath!));
+            id = idOption ?? metadata.GetValueOrDefault(ClassifyCommand.IdKey)
+                ?? throw new CliError("--id is required: the model file does not name the id column.");
+            string? time = timeOption ?? (metadata.GetValueOrDefault(ClassifyCommand.TimeKey) is { } trained && table.HasColumn(trained) ? trained : null);
+            label = metadata.GetValueOrDefault(ClassifyCommand.LabelKey) is { } l && table.HasColumn(l) ? l : null;
+            string idColumn = id;
+            data = ClassifyCommand.BadInputAsCliError(() => LabeledSequences.FromTable(table, idColumn, label, time, config.Features));
+        }
 
         var predictor = new ClassifyPredictor(model);
         string[] classes = ClassNames(config);
@@ -97,7 +115,7 @@ internal static class ClassifyPredictCommand
         {
             int correct = Enumerable.Range(0, data.Count).Count(s => classes[predicted[s]] == data.Labels[s]);
             double accuracy = (double)correct / data.Count;
-            output.Line($"accuracy against column '{label}': {ClassifyTrainCommand.Percent(accuracy)} ({correct} of {data.Count})");
+            output.Line($"accuracy against {(audioPath is null ? $"column '{label}'" : "the folder names")}: {ClassifyTrainCommand.Percent(accuracy)} ({correct} of {data.Count})");
             result["accuracy"] = accuracy;
         }
         if (earlyText is not null)
@@ -110,6 +128,26 @@ internal static class ClassifyPredictCommand
         }
         output.Result(result);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The recordings of <paramref name="path"/> (a WAV file, or every WAV under a folder) through the model's front end. In a folder
+    /// whose files all sit in subfolders named after the model's classes, the subfolder names are the labels (the accuracy is reported).
+    /// </summary>
+    private static (LabeledSequences Data, string? Label) LoadAudio(string path, ModelConfig config)
+    {
+        var options = config.Audio!;
+        if (File.Exists(path))
+            return (ClassifyCommand.BadInputAsCliError(() => AudioSequences.FromFile(path, options)), null);
+        if (!Directory.Exists(path))
+            throw new CliError($"--audio '{path}' does not exist.");
+        var unlabelled = ClassifyCommand.BadInputAsCliError(() => AudioSequences.FromDirectory(path, options, labelled: false));
+        var classes = new HashSet<string>(config.Classes, StringComparer.Ordinal);
+        bool labelled = unlabelled.Ids.All(f => f.IndexOf('/') is int slash && slash > 0 && classes.Contains(f[..slash]));
+        if (!labelled)
+            return (unlabelled, null);
+        string[] labels = [.. unlabelled.Ids.Select(f => f[..f.IndexOf('/')])];
+        return (new LabeledSequences(unlabelled.FeatureNames, unlabelled.Ids, unlabelled.Features, labels, unlabelled.FirstLines), "label");
     }
 
     /// <summary>OUT with <c>.early</c> before its extension: preds.csv → preds.early.csv.</summary>

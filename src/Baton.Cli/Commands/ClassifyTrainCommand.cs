@@ -18,14 +18,15 @@ namespace Baton.Cli.Commands;
 /// </summary>
 internal static class ClassifyTrainCommand
 {
-    private static readonly string[] Datasets = ["motion"];
+    private static readonly string[] Datasets = ["motion", "speech"];
 
     /// <summary>The options of a training run (one instance per command: <c>classify</c> and <c>classify train</c> both take them).</summary>
     internal sealed class TrainOptions
     {
         public readonly Option<string?> Csv = new("--csv") { Description = "Long-format CSV: one row per step, --id names each row's sequence; without it the built-in --dataset is generated and written to DIR/data.csv" };
-        public readonly Option<string> Dataset = CliOptions.Choice("--dataset", "Built-in data used without --csv", "motion", Datasets);
-        public readonly Option<int> Sequences = CliOptions.Int("--sequences", "Sequences generated for built-in data", 3000, min: 20);
+        public readonly Option<string?> Audio = new("--audio") { Description = "Folder with one subfolder of WAV files per label (the folder name is the label); the model reads log-mel frames" };
+        public readonly Option<string> Dataset = CliOptions.Choice("--dataset", "Built-in data used without --csv or --audio: the cat's jumps, or spoken digits (English and Mandarin)", "motion", Datasets);
+        public readonly Option<int> Sequences = CliOptions.Int("--sequences", "Built-in data: jumps generated (default 3000), or about this many recordings of the speech data (default all)", 0, min: 0);
         public readonly Option<string?> Id = new("--id") { Description = "Column naming the sequence of each row (required with --csv)" };
         public readonly Option<string?> Label = new("--label") { Description = "Column with each sequence's label, the same on all its rows (required with --csv)" };
         public readonly Option<string?> Time = new("--time") { Description = "Column ordering the rows of a sequence, numbers or dates (default: file order)" };
@@ -44,7 +45,7 @@ internal static class ClassifyTrainCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Csv, Dataset, Sequences, Id, Label, Time, Features, Cell, Hidden, Layers, Bidirectional,
+            foreach (Option option in new Option[] { Csv, Audio, Dataset, Sequences, Id, Label, Time, Features, Cell, Hidden, Layers, Bidirectional,
                 Epochs, Minutes, Batch, Rate, ClassWeights, Seed, Out })
                 command.Options.Add(option);
         }
@@ -62,7 +63,7 @@ internal static class ClassifyTrainCommand
     internal static int Invoke(ParseResult parse, TrainOptions o)
     {
         var output = new Output(parse);
-        var settings = new Settings(parse.GetValue(o.Csv), parse.GetValue(o.Dataset)!, parse.GetValue(o.Sequences), parse.GetValue(o.Id),
+        var settings = new Settings(parse.GetValue(o.Csv), parse.GetValue(o.Audio), parse.GetValue(o.Dataset)!, parse.GetValue(o.Sequences), parse.GetValue(o.Id),
             parse.GetValue(o.Label), parse.GetValue(o.Time), ClassifyCommand.Names(parse.GetValue(o.Features)), parse.GetValue(o.Out)!);
         var options = new ClassifyOptions
         {
@@ -80,11 +81,11 @@ internal static class ClassifyTrainCommand
         return ClassifyCommand.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
     }
 
-    private sealed record Settings(string? Csv, string Dataset, int Sequences, string? Id, string? Label, string? Time, string[] Features, string OutDir);
+    private sealed record Settings(string? Csv, string? Audio, string Dataset, int Sequences, string? Id, string? Label, string? Time, string[] Features, string OutDir);
 
     /// <summary>Loaded data: the sequences, the columns they came from, and for built-in motion data the jumps and the table to write.</summary>
     private sealed record Loaded(LabeledSequences Data, string Source, string Id, string Label, string? Time, CatJump[]? Jumps, CsvTable? Generated,
-        string[]? ClassOrder = null);
+        string[]? ClassOrder = null, AudioFeatureOptions? Audio = null, int[]? FixedTest = null);
 
     private static int Run(Settings settings, ClassifyOptions options, Output output)
     {
@@ -95,7 +96,7 @@ internal static class ClassifyTrainCommand
             throw new CliError($"{loaded.Source}: every sequence has the label '{classes[0]}'; a classifier needs at least two classes.");
         var classIndex = classes.Select((name, c) => (name, c)).ToDictionary(p => p.name, p => p.c, StringComparer.Ordinal);
         int[] labels = [.. data.Labels!.Select(l => classIndex[l])];
-        var split = StratifiedSplit.Create(labels, classes.Length, options.Seed);
+        var split = Split(labels, classes.Length, options.Seed, loaded.FixedTest);
         if (split.Test.Length == 0)
             throw new CliError($"{loaded.Source}: {data.Count} sequences are too few to hold some out for testing (at least two of a class are needed).");
         int I = data.InputSize;
@@ -116,6 +117,7 @@ internal static class ClassifyTrainCommand
             Features = data.FeatureNames,
             FeatureMean = mean,
             FeatureStd = std,
+            Audio = loaded.Audio,
         };
         int[] lengths = [.. Enumerable.Range(0, data.Count).Select(data.Length)];
         output.Status($"{data.Count} sequences ({lengths.Min()}–{lengths.Max()} steps, median {Median(lengths)}) of {I} feature(s) " +
@@ -240,11 +242,40 @@ internal static class ClassifyTrainCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>The stratified split, or with <paramref name="fixedTest"/> (held-out voices) that test part and a stratified validation part of the rest.</summary>
+    private static StratifiedSplit Split(int[] labels, int classes, ulong seed, int[]? fixedTest)
+    {
+        if (fixedTest is null)
+            return StratifiedSplit.Create(labels, classes, seed);
+        var isTest = new HashSet<int>(fixedTest);
+        int[] rest = [.. Enumerable.Range(0, labels.Length).Where(i => !isTest.Contains(i))];
+        var inner = StratifiedSplit.Create([.. rest.Select(i => labels[i])], classes, seed, validation: 0.15, test: 0);
+        return new StratifiedSplit([.. inner.Train.Select(k => rest[k])], [.. inner.Validation.Select(k => rest[k])], [.. fixedTest.Order()]);
+    }
+
     private static Loaded Load(Settings settings, ulong seed)
     {
+        if (settings.Audio is not null)
+        {
+            if (settings.Csv is not null)
+                throw new CliError("--csv and --audio cannot be used together.");
+            if (!Directory.Exists(settings.Audio))
+                throw new CliError($"--audio '{settings.Audio}' is not a folder (one subfolder of WAV files per label).");
+            var options = ClassifyAudio.OptionsFor(settings.Audio);
+            var audio = AudioSequences.FromDirectory(settings.Audio, options, labelled: true);
+            return new Loaded(audio, settings.Audio, "file", "label", null, null, null, Audio: options);
+        }
+        if (settings.Csv is null && settings.Dataset == "speech")
+        {
+            var speech = ClassifyAudio.LoadSpeech(seed, settings.Sequences);
+            return new Loaded(speech.Data, "speech", "file", "label", null, null, null, Audio: SpeechDigits.Options, FixedTest: speech.Test);
+        }
         if (settings.Csv is null)
         {
-            var jumps = MotionGenerator.Generate(settings.Sequences, seed);
+            int count = settings.Sequences == 0 ? 3000 : settings.Sequences;
+            if (count < 20)
+                throw new CliError($"--sequences {count} is too few for the motion data (at least 20).");
+            var jumps = MotionGenerator.Generate(count, seed);
             var table = MotionGenerator.ToTable(jumps);
             var motion = LabeledSequences.FromTable(table, "jump", "lands", "frame", MotionGenerator.Features);
             return new Loaded(motion, "motion", "jump", "lands", "frame", jumps, table, MotionScene.Classes);

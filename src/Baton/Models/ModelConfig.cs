@@ -85,6 +85,9 @@ public sealed record ModelConfig
     /// <summary>Per-target standard deviation (see <see cref="TargetMean"/>).</summary>
     public float[] TargetStd { get; init; } = [];
 
+    /// <summary>Audio front end of a classify model that reads recordings (null: the model reads feature columns).</summary>
+    public AudioFeatureOptions? Audio { get; init; }
+
     /// <summary>True when the input is token ids through an embedding.</summary>
     [JsonIgnore]
     public bool UsesEmbedding => Embedding > 0;
@@ -160,6 +163,25 @@ public sealed record ModelConfig
         }
         if (Task == "classify" && Classes.Length != 0 && Classes.Length != OutputSize)
             throw new ModelConfigException("classes", $"has {Classes.Length} labels but output_size is {OutputSize}.");
+        if (Task == "classify" && !UsesEmbedding)
+        {
+            if (Features.Length != 0 && Features.Length != InputSize)
+                throw new ModelConfigException("features", $"has {Features.Length} names but input_size is {InputSize}.");
+            if (FeatureMean.Length != 0 && FeatureMean.Length != InputSize)
+                throw new ModelConfigException("feature_mean", $"has {FeatureMean.Length} values but input_size is {InputSize}.");
+            if (FeatureStd.Length != FeatureMean.Length)
+                throw new ModelConfigException("feature_std", $"has {FeatureStd.Length} values but feature_mean has {FeatureMean.Length}.");
+        }
+        if (Audio is not null)
+        {
+            if (Task != "classify" || UsesEmbedding)
+                throw new ModelConfigException("audio", "an audio front end needs task classify with feature input.");
+            if (Audio.Mels != InputSize)
+                throw new ModelConfigException("audio", $"has {Audio.Mels} mel filters but input_size is {InputSize}.");
+            if (Audio.SampleRate < 1000 || Audio.FrameMs <= 0 || Audio.HopMs <= 0 || Audio.Mels < 1 || Audio.FftSize < Audio.FrameMs * Audio.SampleRate / 1000
+                || !(Audio.LowHz >= 0 && Audio.LowHz < Audio.HighHz && Audio.HighHz <= Audio.SampleRate / 2.0))
+                throw new ModelConfigException("audio", "sample rate, frame, hop, FFT size or filter range out of range.");
+        }
     }
 
     /// <summary>Vocabulary size V of the embedding (lm: <see cref="OutputSize"/>; classify: <see cref="Vocab"/> length).</summary>
