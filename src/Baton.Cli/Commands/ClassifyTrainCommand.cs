@@ -34,7 +34,7 @@ internal static class ClassifyTrainCommand
         public readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "gru", "lstm", "gru", "rnn", "mingru", "minlstm");
         public readonly Option<int> Hidden = CliOptions.Int("--hidden", "Hidden size", 64);
         public readonly Option<int> Layers = CliOptions.Int("--layers", "Stacked recurrent layers", 1);
-        public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Read each sequence both ways (early predictions then re-read every prefix)" };
+        public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Read each sequence both ways; early predictions then re-read every prefix (default: on for the speech data, off otherwise; --bidirectional false turns it off)" };
         public readonly Option<int> Epochs = CliOptions.Int("--epochs", "Passes over the training sequences (the best validation weights are kept)", 30);
         public readonly Option<float> Minutes = CliOptions.Float("--minutes", "Stop training after this many minutes (0 = no limit)", 0, 0, 1e6f);
         public readonly Option<int> Batch = CliOptions.Int("--batch", "Sequences per training step", 32);
@@ -70,7 +70,9 @@ internal static class ClassifyTrainCommand
             Cell = parse.GetValue(o.Cell)!,
             Hidden = parse.GetValue(o.Hidden),
             Layers = parse.GetValue(o.Layers),
-            Bidirectional = parse.GetValue(o.Bidirectional),
+            Bidirectional = parse.GetResult(o.Bidirectional) is not { Implicit: false }
+                ? parse.GetValue(o.Csv) is null && parse.GetValue(o.Audio) is null && parse.GetValue(o.Dataset) == "speech"
+                : parse.GetValue(o.Bidirectional),
             Epochs = parse.GetValue(o.Epochs),
             Minutes = parse.GetValue(o.Minutes),
             BatchSize = parse.GetValue(o.Batch),
@@ -121,7 +123,7 @@ internal static class ClassifyTrainCommand
         };
         int[] lengths = [.. Enumerable.Range(0, data.Count).Select(data.Length)];
         output.Status($"{data.Count} sequences ({lengths.Min()}–{lengths.Max()} steps, median {Median(lengths)}) of {I} feature(s) " +
-            $"[{string.Join(", ", data.FeatureNames)}], {classes.Length} classes; split by sequence: train {split.Train.Length}, " +
+            $"[{(I <= 8 ? string.Join(", ", data.FeatureNames) : $"{data.FeatureNames[0]} … {data.FeatureNames[^1]}")}], {classes.Length} classes; split by sequence: train {split.Train.Length}, " +
             $"validation {split.Validation.Length}, test {split.Test.Length}");
         output.Status($"training {options.Cell}{(options.Bidirectional ? " (bidirectional)" : "")} hidden {options.Hidden} x {options.Layers} layer(s), " +
             $"{options.Epochs} epochs{(options.Minutes > 0 ? $" or {options.Minutes:G4} minutes" : "")}, batch {options.BatchSize}, " +

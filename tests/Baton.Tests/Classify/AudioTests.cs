@@ -152,6 +152,7 @@ public sealed class AudioTests
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Equal(30, (int)result.Json["test"]!["sequences"]!);               // 3 per digit from the held-out voices
         Assert.Equal(10, result.Json["classes"]!.AsArray().Count);
+        Assert.True(Baton.IO.ModelFile.Load(Path.Combine(dir, "model.safetensors")).Config.Bidirectional);   // the speech data's default
     }
 
     [Fact]

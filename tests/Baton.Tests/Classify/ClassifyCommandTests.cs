@@ -120,6 +120,7 @@ public sealed class ClassifyCommandTests
         Assert.Equal((int)json["test"]!["sequences"]!, bins.Sum(b => (int)b!["sequences"]!));
         foreach (string file in new[] { "data.csv", "fraction.png", "model.safetensors" })
             Assert.True(File.Exists(Path.Combine(dir, file)), file);
+        Assert.False(Baton.IO.ModelFile.Load(Path.Combine(dir, "model.safetensors")).Config.Bidirectional);
         var predicted = CliRunner.Run("classify", "predict", "--model", Path.Combine(dir, "model.safetensors"), "--csv", Path.Combine(dir, "data.csv"),
             "--out", Path.Combine(dir, "p.csv"), "--json");
         Assert.True(predicted.ExitCode == 0, predicted.Stderr);
