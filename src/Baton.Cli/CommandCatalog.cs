@@ -18,6 +18,7 @@ internal static class CommandCatalog
         Commands.ImportTorchCommand.Create(),
         Lab(),
         Commands.ForecastCommand.Create(),
+        Commands.ClassifyCommand.Create(),
     ];
 
     /// <summary>`baton lab ...`: the experiments behind the article's claims.</summary>

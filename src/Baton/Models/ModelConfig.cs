@@ -1,3 +1,4 @@
+using Baton.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Baton.Layers;
@@ -131,6 +132,9 @@ internal sealed record ModelConfig
     /// <summary>Per-target standard deviation (see <see cref="TargetMean"/>).</summary>
     public float[] TargetStd { get; init; } = [];
 
+    /// <summary>Audio front end of a classify model that reads recordings (null: the model reads feature columns).</summary>
+    public AudioFeatureOptions? Audio { get; init; }
+
     /// <summary>True when the input is token ids through an embedding.</summary>
     [JsonIgnore]
     public bool UsesEmbedding => Embedding > 0;
@@ -237,6 +241,25 @@ internal sealed record ModelConfig
         }
         if (task is TaskKind.Classify or TaskKind.ClassifySteps && Classes.Length != 0 && Classes.Length != OutputSize)
             throw new ModelConfigException("classes", $"has {Classes.Length} labels but output_size is {OutputSize}.");
+        if (TaskKind == TaskKind.Classify && !UsesEmbedding)
+        {
+            if (Features.Length != 0 && Features.Length != InputSize)
+                throw new ModelConfigException("features", $"has {Features.Length} names but input_size is {InputSize}.");
+            if (FeatureMean.Length != 0 && FeatureMean.Length != InputSize)
+                throw new ModelConfigException("feature_mean", $"has {FeatureMean.Length} values but input_size is {InputSize}.");
+            if (FeatureStd.Length != FeatureMean.Length)
+                throw new ModelConfigException("feature_std", $"has {FeatureStd.Length} values but feature_mean has {FeatureMean.Length}.");
+        }
+        if (Audio is not null)
+        {
+            if (TaskKind != TaskKind.Classify || UsesEmbedding)
+                throw new ModelConfigException("audio", "an audio front end needs task classify with feature input.");
+            if (Audio.Mels != InputSize)
+                throw new ModelConfigException("audio", $"has {Audio.Mels} mel filters but input_size is {InputSize}.");
+            if (Audio.SampleRate < 1000 || Audio.FrameMs <= 0 || Audio.HopMs <= 0 || Audio.Mels < 1 || Audio.FftSize < Audio.FrameMs * Audio.SampleRate / 1000
+                || !(Audio.LowHz >= 0 && Audio.LowHz < Audio.HighHz && Audio.HighHz <= Audio.SampleRate / 2.0))
+                throw new ModelConfigException("audio", "sample rate, frame, hop, FFT size or filter range out of range.");
+        }
     }
 
     private static void CheckRange(string field, int value, int min, int max)

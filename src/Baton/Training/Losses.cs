@@ -71,6 +71,36 @@ internal static unsafe class Losses
         return new TokenLoss(sum, count);
     }
 
+    /// <summary>
+    /// <c>(F.cross_entropy(logits, targets, weight=w, reduction="none")).mean()</c> over <paramref name="targets"/>.Length = B rows:
+    /// loss = (1/B) Σ_r w[y_r] · (logsumexp(x_r) − x_r[y_r]), the mean of the weighted per-row losses (not PyTorch's weighted
+    /// mean, which divides by Σ w[y_r]), so that batch means of equal-size batches average exactly.
+    /// dLogits_r = w[y_r] · (softmax(x_r) − onehot(y_r)) / B. Returns the sum Σ_r w[y_r]·loss_r and B.
+    /// </summary>
+    public static TokenLoss WeightedCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes,
+        ReadOnlySpan<float> weights, Span<float> dLogits)
+    {
+        int rows = targets.Length;
+        if (weights.Length != classes)
+            throw new ArgumentException($"weights holds {weights.Length} values, one per class ({classes}) expected.", nameof(weights));
+        if (logits.Length != rows * classes)
+            throw new ArgumentException($"logits holds {logits.Length} values, rows·classes = {rows * classes} expected.", nameof(logits));
+        bool grad = !dLogits.IsEmpty;
+        double sum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int y = targets[r];
+            if ((uint)y >= (uint)classes)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"target {y} is outside [0, {classes}).");
+            float w = weights[y];
+            var row = logits.Slice(r * classes, classes);
+            var dRow = grad ? dLogits.Slice(r * classes, classes) : default;
+            var one = CrossEntropy(row, targets.Slice(r, 1), classes, dRow, IgnoreIndex, w / rows);
+            sum += w * one.SumNats;
+        }
+        return new TokenLoss(sum, rows);
+    }
+
     /// <summary><c>F.mse_loss</c>: mean((p − t)²); dPred = 2(p − t)/n.</summary>
     public static double Mse(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> dPrediction)
     {

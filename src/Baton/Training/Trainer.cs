@@ -9,8 +9,8 @@ namespace Baton.Training;
 /// <summary>
 /// Trains a <see cref="SequenceModel"/> with truncated backpropagation through time. Each step: the learning rate of the
 /// schedule, the next batch, forward from the carried (detached) state when the batch continues the previous one's streams,
-/// the loss (lm, classify_steps: per-step cross-entropy with padding ignored; classify: cross-entropy; forecast: MSE/MAE/Huber;
-/// forecast_steps: the same over the steps inside each sequence's length), backward,
+/// the loss (lm, classify_steps: per-step cross-entropy with padding ignored; classify: cross-entropy, weighted per class when
+/// asked; forecast: MSE/MAE/Huber; forecast_steps: the same over the steps inside each sequence's length), backward,
 /// clipping (by value, then by global norm), one optimizer update, and the final state carried to the next batch.
 /// Validation every <see cref="TrainerOptions.EvalEvery"/> steps with early stopping; a NaN/Inf loss or gradient stops the
 /// run before the update and keeps the last checkpoint. One <see cref="Rng"/> seeded from <see cref="TrainerOptions.Seed"/>
@@ -93,6 +93,9 @@ internal sealed class Trainer
             throw new ArgumentException("Early stopping (patience) needs validation (eval_every > 0).", nameof(options));
         if (options.CheckpointEvery > 0 && string.IsNullOrEmpty(options.CheckpointPath))
             throw new ArgumentException("checkpoint_every needs a checkpoint path.", nameof(options));
+        if (options.ClassWeights is { } classWeights && (config.TaskKind != TaskKind.Classify || classWeights.Length != config.OutputSize
+                || classWeights.Any(w => !(float.IsFinite(w) && w > 0))))
+            throw new ArgumentException($"Class weights need task classify and {config.OutputSize} positive finite values.", nameof(options));
         if (options.RegressionLoss is not ("mse" or "mae" or "huber"))
             throw new ArgumentException($"Unknown regression loss '{options.RegressionLoss}' (mse, mae, huber).", nameof(options));
 
@@ -421,7 +424,9 @@ internal sealed class Trainer
             }
             case Models.TaskKind.Classify:
             {
-                var loss = Losses.CrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, dOut);
+                var loss = Options.ClassWeights is { } weights
+                    ? Losses.WeightedCrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, weights, dOut)
+                    : Losses.CrossEntropy(output, b.Labels.AsSpan(0, B), config.OutputSize, dOut);
                 count = loss.Count;
                 return loss.Mean;
             }

@@ -24,6 +24,12 @@ internal sealed record TrainerOptions
     /// <summary>Regression loss for forecast: <c>mse</c>, <c>mae</c> or <c>huber</c>.</summary>
     public string RegressionLoss { get; init; } = "mse";
 
+    /// <summary>
+    /// Per-class loss weights for classify (null = unweighted): the loss is then <see cref="Losses.WeightedCrossEntropy"/>,
+    /// the mean over sequences of w[label] · cross-entropy.
+    /// </summary>
+    public float[]? ClassWeights { get; init; }
+
     /// <summary>Huber δ.</summary>
     public float HuberDelta { get; init; } = 1f;
 

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Baton.Cli.Cli;
+using Baton.Data;
+
+namespace Baton.Cli.Commands;
+
+/// <summary>
+/// <c>baton classify</c>: a label for each whole variable-length sequence. Without a subcommand it trains on the built-in
+/// data (as <c>baton classify train</c> with the same options); <c>train</c> reads a long-format CSV or the built-in data,
+/// <c>predict</c> labels new sequences with a trained model.
+/// </summary>
+internal static class ClassifyCommand
+{
+    /// <summary>Model-file metadata keys: the id, label and time column names the model was trained with.</summary>
+    public const string IdKey = "baton.classify.id";
+
+    /// <inheritdoc cref="IdKey"/>
+    public const string LabelKey = "baton.classify.label";
+
+    /// <inheritdoc cref="IdKey"/>
+    public const string TimeKey = "baton.classify.time";
+
+    public static Command Create()
+    {
+        var options = new ClassifyTrainCommand.TrainOptions();
+        var command = new Command("classify",
+            "Label whole sequences (sensor traces, trajectories): train a recurrent classifier on a long-format CSV or the built-in " +
+            "'where the cat lands' data, score it beside baselines, predict (also step by step). Without a subcommand: train on the built-in data.");
+        options.AddTo(command);
+        command.SetAction(parse => ClassifyTrainCommand.Invoke(parse, options));
+        command.Subcommands.Add(ClassifyTrainCommand.Create());
+        command.Subcommands.Add(ClassifyPredictCommand.Create());
+        return command;
+    }
+
+    /// <summary>Names from options that may repeat and may hold commas (<c>--features a,b</c>, <c>--features a b</c>).</summary>
+    internal static string[] Names(IEnumerable<string>? values) =>
+        values is null
+            ? []
+            : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct()];
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on one thread unless <c>--threads</c> was given: a classifier's matrices (32 sequences,
+    /// hidden 64) are too small for a second thread to pay for its per-step synchronisation. Results do not depend on it.
+    /// </summary>
+    internal static int OneThreadUnlessAsked(ParseResult parse, Func<int> action)
+    {
+        if (parse.GetResult(GlobalOptions.Threads) is not null)
+            return action();
+        int saved = Baton.Numerics.Threads.Count;
+        Baton.Numerics.Threads.Count = 1;
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            Baton.Numerics.Threads.Count = saved;
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/>, turning bad-data exceptions into one-line usage errors (exit 2).</summary>
+    internal static T BadInputAsCliError<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SequenceDataException e)
+        {
+            throw new CliError(e.Message);
+        }
+        catch (TimeSeriesDataException e)
+        {
+            throw new CliError(e.Message);
+        }
+    }
+}
