@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Baton.Distributed;
 using Baton.IO;
 using Baton.Models;
 using Baton.Numerics;
@@ -14,7 +15,8 @@ namespace Baton.Training;
 /// Validation every <see cref="TrainerOptions.EvalEvery"/> steps with early stopping; a NaN/Inf loss or gradient stops the
 /// run before the update and keeps the last checkpoint. One <see cref="Rng"/> seeded from <see cref="TrainerOptions.Seed"/>
 /// drives initialisation and dropout, and its state goes into checkpoints, so that a resumed run ends bit-identical to an
-/// uninterrupted one.
+/// uninterrupted one. Under an MPI launcher (mpirun, srun) the run is data-parallel: each rank takes its rows of every
+/// batch and the gradients are summed over the ranks before the update (see docs/DISTRIBUTED.md); rank 0 alone writes files.
 /// </summary>
 public sealed class Trainer
 {
@@ -36,6 +38,8 @@ public sealed class Trainer
     private long tokens;
     private double elapsedBefore;
     private long lastCheckpointStep = -1;
+    private readonly DataParallel? parallel;
+    private readonly int globalMaxB;
 
     /// <summary>Prepares a run of <paramref name="model"/> on <paramref name="data"/>; initialises the parameters from the seed unless told not to.</summary>
     public Trainer(SequenceModel model, ITrainingData data, TrainerOptions options)
@@ -66,6 +70,14 @@ public sealed class Trainer
         if (options.RegressionLoss is not ("mse" or "mae" or "huber"))
             throw new ArgumentException($"Unknown regression loss '{options.RegressionLoss}' (mse, mae, huber).", nameof(options));
 
+        globalMaxB = data.MaxB;
+        parallel = DataParallel.Current;
+        if (parallel is not null)
+        {
+            if (parallel.Size > 1 && config.Dropout > 0)
+                throw new ArgumentException("Dropout is not supported in data-parallel training: its masks are drawn over the whole batch from one generator.", nameof(model));
+            data = parallel.Shard(data);
+        }
         Model = model;
         this.data = data;
         Options = options;
@@ -77,7 +89,16 @@ public sealed class Trainer
         workspace = model.CreateWorkspace(data.MaxT, data.MaxB);
         batch = new TrainingBatch(data.MaxT, data.MaxB, data.InputSize, data.TargetSize);
         dOutput = new float[workspace.Output.Length];
+        if (parallel is not null)
+        {
+            parallel.CheckSameSettings($"{options} | {model.Parameters.Count} parameters | data T {data.MaxT} B {globalMaxB} I {data.InputSize} " +
+                                       $"targets {data.TargetSize} validation batches {data.ValidationBatchCount}");
+            parallel.Broadcast(model.Parameters.Data);
+            model.Parameters.MarkChanged();
+        }
     }
+
+    private int StateBlocks => Model.Config.Layers * (Model.Config.Bidirectional ? 2 : 1);
 
     /// <summary>The model trained.</summary>
     public SequenceModel Model { get; }
@@ -135,11 +156,20 @@ public sealed class Trainer
         {
             throw new SafeTensorsFormatException(file, null, $"{Checkpoint.StateKey}: {e.Message}");
         }
-        if (checkpoint.H0.Length != workspace.H0.Length || checkpoint.C0.Length != workspace.C0.Length)
+        int h0Length = workspace.H0.Length / data.MaxB * globalMaxB, c0Length = workspace.C0.Length / data.MaxB * globalMaxB;
+        if (checkpoint.H0.Length != h0Length || checkpoint.C0.Length != c0Length)
             throw new SafeTensorsFormatException(file, Checkpoint.HiddenStateName,
-                $"holds {checkpoint.H0.Length} values, the data's batch shape needs {workspace.H0.Length} (resume with the same batch size).");
-        checkpoint.H0.CopyTo(workspace.H0, 0);
-        checkpoint.C0.CopyTo(workspace.C0, 0);
+                $"holds {checkpoint.H0.Length} values, the data's batch shape needs {h0Length} (resume with the same batch size).");
+        if (parallel is null)
+        {
+            checkpoint.H0.CopyTo(workspace.H0, 0);
+            checkpoint.C0.CopyTo(workspace.C0, 0);
+        }
+        else
+        {
+            parallel.ScatterRows(checkpoint.H0, workspace.H0, StateBlocks, globalMaxB);
+            parallel.ScatterRows(checkpoint.C0, workspace.C0, StateBlocks, globalMaxB);
+        }
         step = state.Step;
         bestValidation = state.BestValidationLoss;
         bestStep = state.BestStep;
@@ -173,12 +203,22 @@ public sealed class Trainer
         History = [.. history],
     };
 
-    /// <summary>Writes a checkpoint of the current state atomically.</summary>
+    /// <summary>Writes a checkpoint of the current state atomically (under MPI: every rank calls it, rank 0 writes).</summary>
     public void SaveCheckpoint(string path) => SaveCheckpoint(path, elapsedBefore);
 
     private void SaveCheckpoint(string path, double elapsedSeconds)
     {
-        Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), workspace.H0, workspace.C0);
+        if (parallel is null)
+        {
+            Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), workspace.H0, workspace.C0);
+        }
+        else
+        {
+            var h0 = parallel.GatherRows(workspace.H0, StateBlocks, globalMaxB, workspace.H0.Length / data.MaxB * globalMaxB);
+            var c0 = parallel.GatherRows(workspace.C0, StateBlocks, globalMaxB, workspace.C0.Length / data.MaxB * globalMaxB);
+            if (parallel.IsRoot)
+                Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), h0, c0);
+        }
         lastCheckpointStep = step;
     }
 
@@ -197,7 +237,8 @@ public sealed class Trainer
 
         while (step < Options.MaxSteps)
         {
-            if (cancellationToken.IsCancellationRequested)
+            bool cancelled = cancellationToken.IsCancellationRequested;
+            if (parallel is not null ? parallel.Any(cancelled) : cancelled)
                 return Finish(StopReason.Cancelled, $"cancelled after step {step}.", lastLoss, Elapsed());
 
             double rate = schedule.At(step);
@@ -231,7 +272,7 @@ public sealed class Trainer
                     bestValidation = validation;
                     bestStep = step;
                     badEvaluations = 0;
-                    if (Options.BestModelPath is not null)
+                    if (Options.BestModelPath is not null && parallel is not { IsRoot: false })
                         ModelFile.Save(Model, Options.BestModelPath);
                 }
                 else
@@ -291,6 +332,8 @@ public sealed class Trainer
         data.NextTrain(batch);
         if (!batch.ContinuesState)
             workspace.ResetState();
+        if (parallel is not null)
+            return ForwardBackwardShard();
         var output = Forward(workspace, batch, batch.ContinuesState, training: true);
         var dOut = dOutput.AsSpan(0, output.Length);
         double loss = ComputeLoss(output, batch, dOut, out _);
@@ -299,6 +342,26 @@ public sealed class Trainer
             return loss;
         Model.Parameters.ZeroGrad();
         Model.Backward(workspace, dOut);
+        return loss;
+    }
+
+    /// <summary>This rank's rows (possibly none), then one allreduce: the whole batch's gradient and loss on every rank.</summary>
+    private double ForwardBackwardShard()
+    {
+        double loss = 0;
+        long count = 0;
+        long stepTokens = CountSteps(batch);
+        Model.Parameters.ZeroGrad();
+        if (batch.B > 0)
+        {
+            var output = Forward(workspace, batch, batch.ContinuesState, training: true);
+            var dOut = dOutput.AsSpan(0, output.Length);
+            loss = ComputeLoss(output, batch, dOut, out count);
+            if (double.IsFinite(loss))
+                Model.Backward(workspace, dOut);
+        }
+        loss = parallel!.ReduceStep(Model.Parameters.Grad, loss, count, ref stepTokens);
+        tokens += stepTokens;
         return loss;
     }
 
@@ -317,11 +380,19 @@ public sealed class Trainer
             data.GetValidation(i, evalBatch);
             if (!evalBatch.ContinuesState)
                 evalWorkspace.ResetState();
+            if (evalBatch.B == 0)
+                continue;
             var output = Forward(evalWorkspace, evalBatch, evalBatch.ContinuesState, training: false);
             double loss = ComputeLoss(output, evalBatch, default, out long n);
             sum += loss * n;
             count += n;
             evalWorkspace.CarryState();
+        }
+        if (parallel is not null)
+        {
+            Span<double> totals = [sum, count];
+            parallel.Sum(totals);
+            (sum, count) = (totals[0], (long)totals[1]);
         }
         return sum / count;
     }
