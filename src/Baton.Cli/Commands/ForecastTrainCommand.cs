@@ -107,9 +107,12 @@ internal static class ForecastTrainCommand
         var metadata = new Dictionary<string, string>();
         if (frame.TimeName is not null)
             metadata[ForecastPredictCommand.TimeMetadataKey] = frame.TimeName;
-        ModelFile.Save(trained.Model, modelPath, metadata);
         string plotPath = Path.Combine(settings.OutDir, "forecast.png");
-        Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, seasons[0]);
+        bool root = Baton.Distributed.DataParallel.Current is not { IsRoot: false };   // under MPI rank 0 alone writes
+        if (root)
+            ModelFile.Save(trained.Model, modelPath, metadata);
+        if (root)
+            Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, seasons[0]);
 
         PrintReport(output, report, data.Horizon);
         output.Line($"model: {modelPath}");
@@ -123,6 +126,7 @@ internal static class ForecastTrainCommand
                 ["last_value"] = Json(report.LastValue),
             },
             ["model"] = modelPath,
+            ["ranks"] = Baton.Distributed.DataParallel.Current?.Size ?? 1,
         });
         return ExitCodes.Ok;
     }
@@ -134,7 +138,8 @@ internal static class ForecastTrainCommand
             var frame = settings.Dataset == "sensor" ? TimeSeriesGenerator.Sensor() : TimeSeriesGenerator.Energy();
             Directory.CreateDirectory(settings.OutDir);
             string path = Path.Combine(settings.OutDir, "data.csv");
-            AtomicFile.Write(path, stream =>
+            if (Baton.Distributed.DataParallel.Current is not { IsRoot: false })
+                AtomicFile.Write(path, stream =>
             {
                 using var writer = new StreamWriter(stream, leaveOpen: true);
                 frame.WriteCsv(writer);

@@ -182,7 +182,7 @@ internal static class TrainCommand
         };
         using var cancel = timeLimit is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var result = trainer.Run(cancel.Token);
+        var result = trainer.Run(timeLimit is null ? CancellationToken.None : cancel.Token);
         double seconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
         if (result.Reason == StopReason.Diverged)

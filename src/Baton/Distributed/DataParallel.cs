@@ -75,7 +75,7 @@ internal sealed class DataParallel
     /// <summary>True on rank 0, the one that writes files and prints.</summary>
     public bool IsRoot => Rank == 0;
 
-    /// <summary>Wall-clock seconds spent in the per-step gradient allreduce so far.</summary>
+    /// <summary>Wall-clock seconds spent in the per-step gradient reduction so far (float64 packing, MPI_Allreduce, unpacking).</summary>
     public double ReduceSeconds => reduceClock.Elapsed.TotalSeconds;
 
     /// <summary>Number of per-step gradient allreduces so far.</summary>
@@ -110,6 +110,7 @@ internal sealed class DataParallel
     /// </summary>
     public double ReduceStep(Span<float> grad, double loss, long count, ref long tokens)
     {
+        reduceClock.Start();
         int P = grad.Length;
         if (reduceBuffer.Length != P + 3)
             reduceBuffer = new double[P + 3];
@@ -120,20 +121,23 @@ internal sealed class DataParallel
         buffer[P] = count > 0 ? loss * n : 0;
         buffer[P + 1] = n;
         buffer[P + 2] = tokens;
-        reduceClock.Start();
         Mpi.AllreduceSum(buffer);
-        reduceClock.Stop();
         ReduceCount++;
         double total = buffer[P + 1];
         tokens = (long)buffer[P + 2];
+        double mean = 0;
         if (total == 0)
         {
             grad.Clear();
-            return 0;
         }
-        for (int i = 0; i < P; i++)
-            grad[i] = (float)(buffer[i] / total);
-        return buffer[P] / total;
+        else
+        {
+            for (int i = 0; i < P; i++)
+                grad[i] = (float)(buffer[i] / total);
+            mean = buffer[P] / total;
+        }
+        reduceClock.Stop();
+        return mean;
     }
 
     /// <summary>Element-wise sum of <paramref name="values"/> over the ranks, in place.</summary>

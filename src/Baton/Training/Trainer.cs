@@ -225,7 +225,10 @@ public sealed class Trainer
     // A run bounded by time rather than steps has an astronomically large MaxSteps: cap the estimate.
     private const double MaxRemainingSeconds = 1e9;
 
-    /// <summary>Runs until <see cref="TrainerOptions.MaxSteps"/>, early stopping, divergence or cancellation.</summary>
+    /// <summary>
+    /// Runs until <see cref="TrainerOptions.MaxSteps"/>, early stopping, divergence or cancellation. Under MPI every rank
+    /// must call it with a token that is cancellable on all ranks or on none; the run stops when any rank's is cancelled.
+    /// </summary>
     public TrainingResult Run(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -237,8 +240,9 @@ public sealed class Trainer
 
         while (step < Options.MaxSteps)
         {
+            // Under MPI every rank stops at the same step: a cancellable token costs one tiny allreduce per step.
             bool cancelled = cancellationToken.IsCancellationRequested;
-            if (parallel is not null ? parallel.Any(cancelled) : cancelled)
+            if (parallel is not null && cancellationToken.CanBeCanceled ? parallel.Any(cancelled) : cancelled)
                 return Finish(StopReason.Cancelled, $"cancelled after step {step}.", lastLoss, Elapsed());
 
             double rate = schedule.At(step);

@@ -3,6 +3,7 @@ using System.Globalization;
 namespace Baton.Tests.Distributed;
 
 /// <summary>The P/Invoke binding to Open MPI, exercised by real mpirun jobs of 2 and 4 ranks on this machine.</summary>
+[Collection(MpiCollection.Name)]
 public sealed class MpiBindingTests
 {
     [Theory]

@@ -63,6 +63,8 @@ public static class MpiJobs
         }
         // Containers forbid the cross-memory attach that Open MPI's shared-memory transport tries first.
         start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
+        // More ranks than cores: a rank waiting in a collective yields its core instead of spinning.
+        start.Environment["OMPI_MCA_mpi_yield_when_idle"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
