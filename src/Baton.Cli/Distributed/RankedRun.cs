@@ -5,7 +5,7 @@ namespace Baton.Cli.Distributed;
 
 /// <summary>
 /// Runs the command line in a process that an MPI launcher started (else exactly as <see cref="BatonCli.Run"/>).
-/// Rank 0 prints as usual; the other ranks' output is dropped except their error line. A rank whose command fails
+/// Rank 0 prints as usual (without live progress redraws); the other ranks' output is dropped except their error line. A rank whose command fails
 /// prints one line naming itself and calls MPI_Abort with its exit code, which ends every rank of the job.
 /// </summary>
 internal static class RankedRun
@@ -14,6 +14,9 @@ internal static class RankedRun
     {
         if (!DataParallel.LaunchedByMpi())
             return BatonCli.Run(args);
+        // mpirun hands the ranks a pseudo-terminal: writing to the file descriptors, not through Console, keeps .NET's
+        // terminal set-up codes out of the output.
+        using var stderr = RawWriter(2);
         DataParallel job;
         try
         {
@@ -21,28 +24,34 @@ internal static class RankedRun
         }
         catch (Exception e) when (e is DllNotFoundException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"baton: error: {e.Message}");
+            stderr.WriteLine($"baton: error: {e.Message}");
             return Cli.ExitCodes.Failure;
         }
         int code;
         if (job.IsRoot)
         {
-            code = BatonCli.Run(args);
+            using var stdout = RawWriter(1);
+            code = BatonCli.Run(args, stdout, stderr);
         }
         else
         {
             var err = new LastLineWriter();
             code = BatonCli.Run(args, TextWriter.Null, err);
+            const string Prefix = "baton: ";
+            string last = err.LastLine.StartsWith(Prefix, StringComparison.Ordinal) ? err.LastLine[Prefix.Length..] : err.LastLine;
             if (code != 0)
-                Console.Error.WriteLine($"baton: rank {job.Rank} of {job.Size}: {err.LastLine}");
+                stderr.WriteLine($"baton: rank {job.Rank} of {job.Size}: {last}");
         }
         if (code != 0)
         {
-            Console.Error.Flush();
+            stderr.Flush();
             Mpi.Abort(code);
         }
         return code;
     }
+
+    private static StreamWriter RawWriter(int descriptor) =>
+        new(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, 1)) { AutoFlush = true };
 
     /// <summary>Keeps only the last complete line written (the error a failing command ends with).</summary>
     private sealed class LastLineWriter : TextWriter

@@ -369,7 +369,10 @@ public sealed class Trainer
         return loss;
     }
 
-    /// <summary>Mean validation loss over every validation batch (lm: per token; classify: per sequence; forecast: per element).</summary>
+    /// <summary>
+    /// Mean validation loss over every validation batch (lm: per token; classify: per sequence; forecast: per element).
+    /// Under MPI every rank calls it and evaluates its rows; the sums are added over the ranks.
+    /// </summary>
     public double Evaluate()
     {
         if (data.ValidationBatchCount == 0)

@@ -9,15 +9,8 @@ public static class MpiJobs
     /// <summary>What one mpirun job did.</summary>
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr)
     {
-        /// <summary>The JSON object on the last line of stdout (mpirun may put terminal codes before it).</summary>
-        public JsonNode Json
-        {
-            get
-            {
-                string last = Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
-                return JsonNode.Parse(last[last.IndexOf('{', StringComparison.Ordinal)..])!;
-            }
-        }
+        /// <summary>The JSON object on the last line of stdout (nothing else may share the line).</summary>
+        public JsonNode Json => JsonNode.Parse(Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!;
     }
 
     /// <summary>The built `baton` tool, copied beside the tests.</summary>
