@@ -117,7 +117,7 @@ internal static class ForecastTrainCommand
         PrintReport(output, report, data.Horizon);
         output.Line($"model: {modelPath}");
         output.Line($"plot:  {plotPath}");
-        output.Result(new JsonObject
+        var result = new JsonObject
         {
             ["test"] = Json(report.Model),
             ["baselines"] = new JsonObject
@@ -126,8 +126,10 @@ internal static class ForecastTrainCommand
                 ["last_value"] = Json(report.LastValue),
             },
             ["model"] = modelPath,
-            ["ranks"] = Baton.Distributed.DataParallel.Current?.Size ?? 1,
-        });
+        };
+        if (Baton.Distributed.DataParallel.Current is { } job)
+            result["ranks"] = job.Size;
+        output.Result(result);
         return ExitCodes.Ok;
     }
 
