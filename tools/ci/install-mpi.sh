@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Open MPI from Debian (mpirun and libmpi.so.40) for the data-parallel tests; quick when it is already there.
 set -euo pipefail
-if command -v mpirun >/dev/null 2>&1 && ldconfig -p | grep -q 'libmpi\.so\.40'; then
+if command -v mpirun >/dev/null 2>&1 && ldconfig -p | grep 'libmpi\.so\.40' >/dev/null; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
