@@ -1,1 +1,1 @@
-return Baton.Cli.BatonCli.Run(args);
+return Baton.Cli.Distributed.RankedRun.Run(args);

@@ -163,9 +163,12 @@ internal static class ForecastTrainCommand
             metadata[ForecastPredictCommand.TimeMetadataKey] = frame.TimeName;
         if (settings.TimeFormat is not null)
             metadata[ForecastPredictCommand.TimeFormatMetadataKey] = settings.TimeFormat;
-        ModelFile.Save(trained.Model, modelPath, metadata);
         string plotPath = Path.Combine(settings.OutDir, "forecast.png");
-        Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, primary);
+        if (Baton.Distributed.DataParallel.Current is not { IsRoot: false })   // under MPI rank 0 alone writes
+        {
+            ModelFile.Save(trained.Model, modelPath, metadata);
+            Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, primary);
+        }
 
         PrintReport(output, report, data.Horizon, primary);
         output.Line($"model: {modelPath}");
@@ -178,7 +181,7 @@ internal static class ForecastTrainCommand
         };
         foreach (var (m, scores) in report.SeasonalNaives)
             baselines[$"seasonal_naive_{m}"] = Json(scores);
-        output.Result(new JsonObject
+        var result = new JsonObject
         {
             ["test"] = Json(report.Model),
             ["baselines"] = baselines,
@@ -192,7 +195,10 @@ internal static class ForecastTrainCommand
                 ["test_from"] = frame.Times.Count > 0 ? frame.Times[split.ValidationEnd] : null,
             },
             ["scheme"] = trained.Scheme.Describe(),
-        });
+        };
+        if (Baton.Distributed.DataParallel.Current is { } job)
+            result["ranks"] = job.Size;
+        output.Result(result);
         return ExitCodes.Ok;
     }
 
@@ -211,7 +217,8 @@ internal static class ForecastTrainCommand
             };
             Directory.CreateDirectory(settings.OutDir);
             string path = Path.Combine(settings.OutDir, "data.csv");
-            AtomicFile.Write(path, stream =>
+            if (Baton.Distributed.DataParallel.Current is not { IsRoot: false })
+                AtomicFile.Write(path, stream =>
             {
                 using var writer = new StreamWriter(stream, leaveOpen: true);
                 frame.WriteCsv(writer);

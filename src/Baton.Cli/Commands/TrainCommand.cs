@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
+using Baton.Distributed;
 using Baton.IO;
 using Baton.Lab;
 using Baton.Layers;
@@ -191,9 +192,12 @@ internal static class TrainCommand
             trainer = new Trainer(new SequenceModel(config), streams, options);
         }
         var model = trainer.Model;
+        var job = DataParallel.Current;
+        bool root = job is not { IsRoot: false };
         output.Status($"baton train: {config.Cell} {config.Layers}×{config.Hidden}, embedding {config.Embedding}, {model.Parameters.Count:N0} parameters, " +
                       $"{corpus.Vocabulary.Count} {config.Tokens} tokens in the vocabulary; {trainTokens.Length:N0} training and {validationTokens.Length:N0} validation tokens from {corpus.Source}" +
-                      (resumePath is null ? "" : $"; resuming at step {trainer.Step}"));
+                      (resumePath is null ? "" : $"; resuming at step {trainer.Step}") +
+                      (job is null ? "" : $"; data-parallel over {job.Size} MPI ranks"));
 
         var progress = new ProgressLine(output, timeLimit);
         var written = new List<string>();
@@ -209,7 +213,7 @@ internal static class TrainCommand
         };
         using var cancel = timeLimit is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var result = trainer.Run(cancel.Token);
+        var result = trainer.Run(timeLimit is null ? CancellationToken.None : cancel.Token);
         double seconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
         if (result.Reason == StopReason.Diverged)
@@ -221,11 +225,12 @@ internal static class TrainCommand
             trainer.SaveCheckpoint(options.CheckpointPath);
 
         string best = Path.Combine(outDir, "best.safetensors");
-        if (!File.Exists(best))
+        if (root && !File.Exists(best))
             ModelFile.Save(model, best);
         string last = options.CheckpointPath;
         string lossPng = Path.Combine(outDir, "loss.png");
-        WriteHistory(trainer, outDir, lossPng);
+        if (root)
+            WriteHistory(trainer, outDir, lossPng);
 
         double? validation = evalEvery > 0 ? trainer.Evaluate() : null;
         long tokensSeen = (trainer.Step - (checkpoint?.State.Step ?? 0)) * (long)batch * seqLength;
@@ -242,6 +247,8 @@ internal static class TrainCommand
             ["tokens_per_second"] = Math.Round(tokensSeen / Math.Max(seconds, 1e-9)),
             ["seconds"] = Math.Round(seconds, 2),
             ["parameters"] = model.Parameters.Count,
+            ["ranks"] = job?.Size ?? 1,
+            ["allreduce_seconds"] = job is null ? null : Math.Round(job.ReduceSeconds, 4),
             ["out"] = outDir,
             ["best"] = best,
             ["last"] = last,
@@ -257,7 +264,7 @@ internal static class TrainCommand
             output.Line($"  validation       {val:F4} nats/token, {val / Math.Log(2):F3} bits/token, perplexity {Math.Exp(val):F2}");
         output.Line($"  files            {best}, {last}, {lossPng}");
 
-        if (builtIn)
+        if (builtIn && root)
             summary["completion"] = ReportCompletion(model, fillers, output);
         output.Result(summary);
         return ExitCodes.Ok;

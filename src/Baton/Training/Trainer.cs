@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Baton.Distributed;
 using Baton.IO;
 using Baton.Models;
 using Baton.Numerics;
@@ -16,7 +17,9 @@ namespace Baton.Training;
 /// run before the update and keeps the last checkpoint. One <see cref="Rng"/> seeded from <see cref="TrainerOptions.Seed"/>
 /// drives initialisation and dropout, and its state goes into checkpoints, so that a resumed run ends bit-identical to an
 /// uninterrupted one. With <see cref="TrainerOptions.RestoreBestWeights"/> the weights of the best validation loss are kept
-/// (in checkpoints too) and put back into the model when the run completes or stops early.
+/// (in checkpoints too) and put back into the model when the run completes or stops early. Under an MPI launcher (mpirun,
+/// srun) the run is data-parallel: each rank takes its rows of every batch and the gradients are summed over the ranks
+/// before the update (see docs/DISTRIBUTED.md); rank 0 alone writes files.
 /// </summary>
 internal sealed class Trainer
 {
@@ -42,6 +45,8 @@ internal sealed class Trainer
     private readonly float[] stepPrediction;    // forecast_steps: the valid rows of the output, compacted
     private readonly float[] stepTarget;        // forecast_steps: their targets
     private readonly float[] stepGradient;      // forecast_steps: the loss gradient of the compacted rows
+    private readonly DataParallel? parallel;    // under an MPI launcher
+    private readonly int globalMaxB;            // batch rows over all ranks
 
     /// <summary>Consecutive loss checks (history entries and validations) above <see cref="DivergenceLoss"/>.</summary>
     private int checksAboveUniform;
@@ -54,7 +59,7 @@ internal sealed class Trainer
     /// model starts near ln(classes); a loss above twice that, check after check, is a run that has diverged.
     /// Null for regression (forecast), whose loss has no such yardstick.
     /// </summary>
-    private double? DivergenceLoss => Model.Config.Task is "lm" or "classify" && Model.Config.OutputSize > 1
+    private double? DivergenceLoss => Model.Config.TaskKind is Models.TaskKind.Lm or Models.TaskKind.Classify or Models.TaskKind.ClassifySteps && Model.Config.OutputSize > 1
         ? 2 * Math.Log(Model.Config.OutputSize)
         : null;
 
@@ -99,6 +104,14 @@ internal sealed class Trainer
         if (options.RegressionLoss is not ("mse" or "mae" or "huber"))
             throw new ArgumentException($"Unknown regression loss '{options.RegressionLoss}' (mse, mae, huber).", nameof(options));
 
+        globalMaxB = data.MaxB;
+        parallel = DataParallel.Current;
+        if (parallel is not null)
+        {
+            if (parallel.Size > 1 && config.Dropout > 0)
+                throw new ArgumentException("Dropout is not supported in data-parallel training: its masks are drawn over the whole batch from one generator.", nameof(model));
+            data = ShardedTrainingData.Shard(data, parallel);
+        }
         Model = model;
         this.data = data;
         Options = options;
@@ -115,7 +128,16 @@ internal sealed class Trainer
         stepPrediction = stepTargets ? new float[workspace.Output.Length] : [];
         stepTarget = stepTargets ? new float[workspace.Output.Length] : [];
         stepGradient = stepTargets ? new float[workspace.Output.Length] : [];
+        if (parallel is not null)
+        {
+            parallel.CheckSameSettings($"{options} | {model.Parameters.Count} parameters | data T {data.MaxT} B {globalMaxB} I {data.InputSize} " +
+                                       $"targets {data.TargetSize} validation batches {data.ValidationBatchCount}");
+            parallel.Broadcast(model.Parameters.Data);
+            model.Parameters.MarkChanged();
+        }
     }
+
+    private int StateBlocks => Model.Config.Layers * (Model.Config.Bidirectional ? 2 : 1);
 
     /// <summary>The model trained.</summary>
     public SequenceModel Model { get; }
@@ -190,11 +212,20 @@ internal sealed class Trainer
         {
             throw new SafeTensorsFormatException(file, null, $"{Checkpoint.StateKey}: {e.Message}");
         }
-        if (checkpoint.H0.Length != workspace.H0.Length || checkpoint.C0.Length != workspace.C0.Length)
+        int h0Length = workspace.H0.Length / data.MaxB * globalMaxB, c0Length = workspace.C0.Length / data.MaxB * globalMaxB;
+        if (checkpoint.H0.Length != h0Length || checkpoint.C0.Length != c0Length)
             throw new SafeTensorsFormatException(file, Checkpoint.HiddenStateName,
-                $"holds {checkpoint.H0.Length} values, the data's batch shape needs {workspace.H0.Length} (resume with the same batch size).");
-        checkpoint.H0.CopyTo(workspace.H0, 0);
-        checkpoint.C0.CopyTo(workspace.C0, 0);
+                $"holds {checkpoint.H0.Length} values, the data's batch shape needs {h0Length} (resume with the same batch size).");
+        if (parallel is null)
+        {
+            checkpoint.H0.CopyTo(workspace.H0, 0);
+            checkpoint.C0.CopyTo(workspace.C0, 0);
+        }
+        else
+        {
+            parallel.ScatterRows(checkpoint.H0, workspace.H0, StateBlocks, globalMaxB);
+            parallel.ScatterRows(checkpoint.C0, workspace.C0, StateBlocks, globalMaxB);
+        }
         step = state.Step;
         bestValidation = state.BestValidationLoss;
         bestStep = state.BestStep;
@@ -235,20 +266,33 @@ internal sealed class Trainer
         History = [.. history],
     };
 
-    /// <summary>Writes a checkpoint of the current state atomically.</summary>
+    /// <summary>Writes a checkpoint of the current state atomically (under MPI: every rank calls it, rank 0 writes).</summary>
     public void SaveCheckpoint(string path) => SaveCheckpoint(path, elapsedBefore);
 
     private void SaveCheckpoint(string path, double elapsedSeconds)
     {
-        Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), workspace.H0, workspace.C0,
-            bestValidation is null ? default : bestWeights);
+        var best = bestValidation is null ? default : bestWeights;
+        if (parallel is null)
+        {
+            Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), workspace.H0, workspace.C0, best);
+        }
+        else
+        {
+            var h0 = parallel.GatherRows(workspace.H0, StateBlocks, globalMaxB, workspace.H0.Length / data.MaxB * globalMaxB);
+            var c0 = parallel.GatherRows(workspace.C0, StateBlocks, globalMaxB, workspace.C0.Length / data.MaxB * globalMaxB);
+            if (parallel.IsRoot)
+                Checkpoint.Save(path, Model, Optimizer.State, CaptureState(elapsedSeconds), h0, c0, best);
+        }
         lastCheckpointStep = step;
     }
 
     // A run bounded by time rather than steps has an astronomically large MaxSteps: cap the estimate.
     private const double MaxRemainingSeconds = 1e9;
 
-    /// <summary>Runs until <see cref="TrainerOptions.MaxSteps"/>, early stopping, divergence or cancellation.</summary>
+    /// <summary>
+    /// Runs until <see cref="TrainerOptions.MaxSteps"/>, early stopping, divergence or cancellation. Under MPI every rank
+    /// must call it with a token that is cancellable on all ranks or on none; the run stops when any rank's is cancelled.
+    /// </summary>
     public TrainingResult Run(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -260,7 +304,9 @@ internal sealed class Trainer
 
         while (step < Options.MaxSteps)
         {
-            if (cancellationToken.IsCancellationRequested)
+            // Under MPI every rank stops at the same step: a cancellable token costs one tiny allreduce per step.
+            bool cancelled = cancellationToken.IsCancellationRequested;
+            if (parallel is not null && cancellationToken.CanBeCanceled ? parallel.Any(cancelled) : cancelled)
                 return Finish(StopReason.Cancelled, $"cancelled after step {step}.", lastLoss, Elapsed());
 
             double rate = schedule.At(step);
@@ -297,7 +343,7 @@ internal sealed class Trainer
                     bestStep = step;
                     badEvaluations = 0;
                     Model.Parameters.Data.AsSpan(0, bestWeights.Length).CopyTo(bestWeights);
-                    if (Options.BestModelPath is not null)
+                    if (Options.BestModelPath is not null && parallel is not { IsRoot: false })
                         ModelFile.Save(Model, Options.BestModelPath);
                 }
                 else
@@ -366,6 +412,8 @@ internal sealed class Trainer
         data.NextTrain(batch);
         if (!batch.ContinuesState)
             workspace.ResetState();
+        if (parallel is not null)
+            return ForwardBackwardShard();
         var output = Forward(workspace, batch, batch.ContinuesState, training: true);
         var dOut = dOutput.AsSpan(0, output.Length);
         double loss = ComputeLoss(output, batch, dOut, out _);
@@ -377,7 +425,30 @@ internal sealed class Trainer
         return loss;
     }
 
-    /// <summary>Mean validation loss over every validation batch (lm: per token; classify: per sequence; forecast: per element).</summary>
+    /// <summary>This rank's rows (possibly none), then one allreduce: the whole batch's gradient and loss on every rank.</summary>
+    private double ForwardBackwardShard()
+    {
+        double loss = 0;
+        long count = 0;
+        long stepTokens = CountSteps(batch);
+        Model.Parameters.ZeroGrad();
+        if (batch.B > 0)
+        {
+            var output = Forward(workspace, batch, batch.ContinuesState, training: true);
+            var dOut = dOutput.AsSpan(0, output.Length);
+            loss = ComputeLoss(output, batch, dOut, out count);
+            if (double.IsFinite(loss))
+                Model.Backward(workspace, dOut);
+        }
+        loss = parallel!.ReduceStep(Model.Parameters.Grad, loss, count, ref stepTokens);
+        tokens += stepTokens;
+        return loss;
+    }
+
+    /// <summary>
+    /// Mean validation loss over every validation batch (lm: per token; classify: per sequence; forecast: per element).
+    /// Under MPI every rank calls it and evaluates its rows; the sums are added over the ranks.
+    /// </summary>
     public double Evaluate()
     {
         if (data.ValidationBatchCount == 0)
@@ -392,11 +463,19 @@ internal sealed class Trainer
             data.GetValidation(i, evalBatch);
             if (!evalBatch.ContinuesState)
                 evalWorkspace.ResetState();
+            if (evalBatch.B == 0)
+                continue;
             var output = Forward(evalWorkspace, evalBatch, evalBatch.ContinuesState, training: false);
             double loss = ComputeLoss(output, evalBatch, default, out long n);
             sum += loss * n;
             count += n;
             evalWorkspace.CarryState();
+        }
+        if (parallel is not null)
+        {
+            Span<double> totals = [sum, count];
+            parallel.Sum(totals);
+            (sum, count) = (totals[0], (long)totals[1]);
         }
         return sum / count;
     }

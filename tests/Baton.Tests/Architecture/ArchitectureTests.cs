@@ -19,6 +19,7 @@ public class ArchitectureTests
         ["Baton.Data"] = 1,
         ["Baton.Layers"] = 1,
         ["Baton.Parallel"] = 2,
+        ["Baton.Distributed"] = 2,
         ["Baton.Models"] = 2,
         ["Baton.IO"] = 3,
         ["Baton.Training"] = 4,
