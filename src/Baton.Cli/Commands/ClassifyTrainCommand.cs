@@ -1,3 +1,4 @@
+using Baton.Layers;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -26,21 +27,21 @@ internal static class ClassifyTrainCommand
         public readonly Option<string?> Csv = new("--csv") { Description = "Long-format CSV: one row per step, --id names each row's sequence; without it the built-in --dataset is generated and written to DIR/data.csv" };
         public readonly Option<string?> Audio = new("--audio") { Description = "Folder with one subfolder of WAV files per label (the folder name is the label); the model reads log-mel frames" };
         public readonly Option<string> Dataset = CliOptions.Choice("--dataset", "Built-in data used without --csv or --audio: the cat's jumps, or spoken digits (English and Mandarin)", "motion", Datasets);
-        public readonly Option<int> Sequences = CliOptions.Int("--sequences", "Built-in data: jumps generated (default 3000), or about this many recordings of the speech data (default all)", 0, min: 0);
+        public readonly Option<int> Sequences = CliOptions.Int("--sequences", "Built-in data: jumps generated (default 3000), or about this many recordings of the speech data (default all)", 0, min: 0, max: 10_000_000);
         public readonly Option<string?> Id = new("--id") { Description = "Column naming the sequence of each row (required with --csv)" };
         public readonly Option<string?> Label = new("--label") { Description = "Column with each sequence's label, the same on all its rows (required with --csv)" };
         public readonly Option<string?> Time = new("--time") { Description = "Column ordering the rows of a sequence, numbers or dates (default: file order)" };
         public readonly Option<string[]> Features = new("--features") { Description = "Feature columns A,B,... (default: every other numeric column)", AllowMultipleArgumentsPerToken = true };
-        public readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "gru", "lstm", "gru", "rnn", "mingru", "minlstm");
-        public readonly Option<int> Hidden = CliOptions.Int("--hidden", "Hidden size", 64);
-        public readonly Option<int> Layers = CliOptions.Int("--layers", "Stacked recurrent layers", 1);
+        public readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "gru", [.. CellKinds.Names]);
+        public readonly Option<int> Hidden = CliOptions.Int("--hidden", "Hidden size", 64, max: CliOptions.MaxWidth);
+        public readonly Option<int> Layers = CliOptions.Int("--layers", "Stacked recurrent layers", 1, max: CliOptions.MaxLayers);
         public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Read each sequence both ways; early predictions then re-read every prefix (default: on for the speech data, off otherwise; --bidirectional false turns it off)" };
-        public readonly Option<int> Epochs = CliOptions.Int("--epochs", "Passes over the training sequences (the best validation weights are kept)", 30);
+        public readonly Option<int> Epochs = CliOptions.Int("--epochs", "Passes over the training sequences (the best validation weights are kept)", 30, max: 1_000_000);
         public readonly Option<float> Minutes = CliOptions.Float("--minutes", "Stop training after this many minutes (0 = no limit)", 0, 0, 1e6f);
-        public readonly Option<int> Batch = CliOptions.Int("--batch", "Sequences per training step", 32);
+        public readonly Option<int> Batch = CliOptions.Int("--batch", "Sequences per training step", 32, max: 65_536);
         public readonly Option<float> Rate = CliOptions.Float("--lr", "Adam learning rate (cosine decay)", 3e-3f, 1e-6f, 1f);
         public readonly Option<string> ClassWeights = CliOptions.Choice("--class-weights", "Loss weight per class: N / (classes · n_class), or none", "balanced", "balanced", "none");
-        public readonly Option<int> Seed = CliOptions.Int("--seed", "Seed for the data, split, initialisation and batch order", 1, min: 0);
+        public readonly Option<int> Seed = CliOptions.Int("--seed", "Seed for the data, split, initialisation and batch order", 1, min: 0, max: int.MaxValue);
         public readonly Option<string> Out = new("--out") { Description = "Output folder", DefaultValueFactory = _ => "classify-out" };
 
         public void AddTo(Command command)
@@ -150,31 +151,33 @@ internal static class ClassifyTrainCommand
         double pooledAccuracy = split.Test.Count(i => pooled.Predict(data.Features[i]) == labels[i]) / (double)split.Test.Length;
         MotionReport? motion = loaded.Jumps is null ? null : MotionReport.Create(data, loaded.Jumps, split.Test, labels, predicted);
 
-        Directory.CreateDirectory(settings.OutDir);
-        if (loaded.Generated is not null)
-        {
-            string dataPath = Path.Combine(settings.OutDir, "data.csv");
-            AtomicFile.Write(dataPath, stream =>
-            {
-                using var writer = new StreamWriter(stream, leaveOpen: true);
-                CsvTable.Write(writer, loaded.Generated.Columns, loaded.Generated.Rows);
-            });
-            output.Status($"built-in {settings.Dataset} data written to {dataPath}");
-        }
+        // Under MPI every rank trains the same model; rank 0 alone writes.
+        bool root = Baton.Distributed.DataParallel.Current is not { IsRoot: false };
         string modelPath = Path.Combine(settings.OutDir, "model.safetensors");
-        var metadata = new Dictionary<string, string> { [ClassifyCommand.IdKey] = loaded.Id, [ClassifyCommand.LabelKey] = loaded.Label };
-        if (loaded.Time is not null)
-            metadata[ClassifyCommand.TimeKey] = loaded.Time;
-        ModelFile.Save(trained.Model, modelPath, metadata);
         string confusionPath = Path.Combine(settings.OutDir, "confusion.png");
-        ClassifyPlots.Confusion(confusionPath, $"test confusion matrix ({report.Count} sequences, accuracy {report.Accuracy:P1})", classes, report.Confusion);
         string curvePath = Path.Combine(settings.OutDir, "training.png");
-        ClassifyPlots.Training(curvePath, trained.History);
-        string? fractionPath = null;
-        if (motion is not null)
+        string? fractionPath = motion is null ? null : Path.Combine(settings.OutDir, "fraction.png");
+        if (root)
         {
-            fractionPath = Path.Combine(settings.OutDir, "fraction.png");
-            motion.Plot(fractionPath);
+            Directory.CreateDirectory(settings.OutDir);
+            if (loaded.Generated is not null)
+            {
+                string dataPath = Path.Combine(settings.OutDir, "data.csv");
+                AtomicFile.Write(dataPath, stream =>
+                {
+                    using var writer = new StreamWriter(stream, leaveOpen: true);
+                    CsvTable.Write(writer, loaded.Generated.Columns, loaded.Generated.Rows);
+                });
+                output.Status($"built-in {settings.Dataset} data written to {dataPath}");
+            }
+            var metadata = new Dictionary<string, string> { [ClassifyCommand.IdKey] = loaded.Id, [ClassifyCommand.LabelKey] = loaded.Label };
+            if (loaded.Time is not null)
+                metadata[ClassifyCommand.TimeKey] = loaded.Time;
+            ModelFile.Save(trained.Model, modelPath, metadata);
+            ClassifyPlots.Confusion(confusionPath, $"test confusion matrix ({report.Count} sequences, accuracy {report.Accuracy:P1})", classes, report.Confusion);
+            ClassifyPlots.Training(curvePath, trained.History);
+            if (motion is not null)
+                motion.Plot(fractionPath!);
         }
 
         var baselines = new JsonObject
@@ -223,7 +226,8 @@ internal static class ClassifyTrainCommand
         if (motion is not null)
             metrics["by_fraction"] = motion.Json();
         string metricsPath = Path.Combine(settings.OutDir, "metrics.json");
-        AtomicFile.WriteAllText(metricsPath, metrics.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        if (root)
+            AtomicFile.WriteAllText(metricsPath, metrics.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         PrintReport(output, report, classes, majorityAccuracy, pooledAccuracy, motion);
         output.Line($"model:   {modelPath}");
