@@ -139,6 +139,13 @@ public sealed record FitOptions
     /// </summary>
     public bool RestoreBestWeights { get; init; } = true;
 
+    /// <summary>
+    /// <see cref="ModelTask.Classification"/>: a loss weight w_c &gt; 0 per class, so that rare classes count as much as
+    /// common ones: loss = (1/B) Σ_r w[y_r] · (logsumexp(x_r) − x_r[y_r]) over the B sequences of a batch. Null = every
+    /// weight 1. <see cref="SequenceDataset.BalancedClassWeights"/> gives w_c = N / (C · n_c).
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights { get; init; }
+
     /// <summary>Called after every optimizer step, on the thread that runs <see cref="RecurrentModel.Fit"/> unless the <see cref="IProgress{T}"/> posts elsewhere (as <see cref="Progress{T}"/> does).</summary>
     public IProgress<FitProgress>? Progress { get; init; }
 

@@ -60,6 +60,13 @@ public sealed class RecurrentModel
     /// <see cref="ModelTask.StepRegression"/>): use <see cref="PredictSteps(float[][])"/>.</summary>
     public bool PredictsSteps => model.Config.OutputsPerStep;
 
+    /// <summary>
+    /// The name of each class of a classifier (class c is <c>ClassNames[c]</c>): taken from the first dataset with names that
+    /// <see cref="Fit"/> reads (<see cref="SequenceDataset.FromCsv"/>, <see cref="SequenceDataset.FromAudio"/>) and saved in the
+    /// model file. Empty when no names are known.
+    /// </summary>
+    public IReadOnlyList<string> ClassNames => model.Config.Classes;
+
     /// <summary>Number of trainable parameters.</summary>
     public long ParameterCount => model.Parameters.Count;
 
@@ -220,11 +227,18 @@ public sealed class RecurrentModel
             throw new ArgumentException("FitOptions.Patience needs FitOptions.Validation.", nameof(options));
         if (options.Resume && options.CheckpointPath is null)
             throw new ArgumentException("FitOptions.Resume needs FitOptions.CheckpointPath.", nameof(options));
+        if (options.ClassWeights is { } classWeights && (Task != ModelTask.Classification || classWeights.Count != model.Config.OutputSize
+                || classWeights.Any(w => !(float.IsFinite(w) && w > 0))))
+            throw new ArgumentException(
+                $"FitOptions.ClassWeights needs a classifier and {model.Config.OutputSize} positive finite weights, one per class.", nameof(options));
         bool resuming = options.Resume && File.Exists(options.CheckpointPath);
         if (resuming)
             AdoptCheckpointConfig(options.CheckpointPath!);
         else if (NeedsStatistics)
             LearnStatistics(train);
+        if (!resuming && model.Config.Classes.Length == 0 && train.ClassNames.Count == model.Config.OutputSize
+            && model.Config.TaskKind is TaskKind.Classify or TaskKind.ClassifySteps)
+            Replace(model.Config with { Classes = [.. train.ClassNames] });
 
         var validation = options.Validation;
         var examples = Examples(train, validation, options.BatchSize, options.Seed);
@@ -251,6 +265,7 @@ public sealed class RecurrentModel
             CheckpointPath = options.CheckpointPath,
             RestoreBestWeights = options.RestoreBestWeights && validation is not null,
             InitializeParameters = false,
+            ClassWeights = options.ClassWeights is { } weights ? [.. weights] : null,
         };
         var trainer = resuming
             ? Trainer.Resume(options.CheckpointPath!, model, examples, trainerOptions)
@@ -477,7 +492,8 @@ public sealed class RecurrentModel
 
     // ---------------------------------------------------------------- internals
 
-    private bool NeedsStatistics => Options.Standardize && model.Config.IsRegression && model.Config.FeatureMean.Length == 0;
+    private bool NeedsStatistics => Options.Standardize && model.Config.FeatureMean.Length == 0
+        && (model.Config.IsRegression || model.Config.TaskKind == TaskKind.Classify && !model.Config.UsesEmbedding);
 
     private void CheckData(SequenceDataset data, string parameter)
     {
@@ -712,17 +728,18 @@ public sealed class RecurrentModel
         // Files written before targets were named leave Targets empty: one target per output (per step for a horizon).
         int targets = config.Targets.Length > 0 ? config.Targets.Length
             : config.Horizon > 0 && config.TaskKind == TaskKind.Forecast ? config.OutputSize / config.Horizon : config.OutputSize;
-        if (config.Targets.Length == 0)
+        if (config.IsRegression && config.Targets.Length == 0)
             config = config with { Targets = [.. Enumerable.Range(0, targets).Select(k => $"y{k}")] };
         var features = new (double Sum, double Squares, long Count)[I];
-        var outputs = new (double Sum, double Squares, long Count)[targets];
+        var outputs = new (double Sum, double Squares, long Count)[config.IsRegression ? targets : 0];
         foreach (var e in train.Examples)
         {
             Accumulate(features, e.Features!);
-            Accumulate(outputs, e.Target ?? e.StepTargets!);
+            if (config.IsRegression)
+                Accumulate(outputs, e.Target ?? e.StepTargets!);
         }
         var (featureMean, featureStd) = Moments(features);
-        var (targetMean, targetStd) = Moments(outputs);
+        var (targetMean, targetStd) = config.IsRegression ? Moments(outputs) : ([], []);
         Replace(config with { FeatureMean = featureMean, FeatureStd = featureStd, TargetMean = targetMean, TargetStd = targetStd });
     }
 
@@ -753,12 +770,12 @@ public sealed class RecurrentModel
         return (mean, std);
     }
 
-    /// <summary>A checkpoint about to be resumed may carry statistics this model has not learnt yet: take its config.</summary>
+    /// <summary>A checkpoint about to be resumed may carry statistics and class names this model has not learnt yet: take its config.</summary>
     private void AdoptCheckpointConfig(string path)
     {
         var stored = ModelFile.ReadConfig(SafeTensorsFile.Read(path));
-        var bare = stored with { FeatureMean = [], FeatureStd = [], TargetMean = [], TargetStd = [] };
-        var mine = model.Config with { FeatureMean = [], FeatureStd = [], TargetMean = [], TargetStd = [] };
+        var bare = stored with { FeatureMean = [], FeatureStd = [], TargetMean = [], TargetStd = [], Classes = [] };
+        var mine = model.Config with { FeatureMean = [], FeatureStd = [], TargetMean = [], TargetStd = [], Classes = [] };
         if (bare.ToJson() != mine.ToJson())
             throw new ArgumentException($"The checkpoint {path} holds another model ({stored.Task}, {stored.Cell}, hidden {stored.Hidden}).", "options");
         if (stored.ToJson() != model.Config.ToJson())

@@ -75,10 +75,11 @@ public sealed record RecurrentModelOptions
     } = 32;
 
     /// <summary>
-    /// For the regression tasks: at its first <see cref="RecurrentModel.Fit"/> the model records the mean μ and standard
-    /// deviation σ (population, 1 where 0) of every input feature and every target over the training data, and from then
-    /// on reads x' = (x − μ)/σ and predicts y = y'·σ + μ, so that callers pass and receive values in their own units.
-    /// The statistics are saved in model files. Default true.
+    /// For the regression tasks and for classification of feature sequences: at its first <see cref="RecurrentModel.Fit"/>
+    /// the model records the mean μ and standard deviation σ (population, 1 where 0) of every input feature (and, for
+    /// regression, every target) over the training data, and from then on reads x' = (x − μ)/σ (and predicts
+    /// y = y'·σ + μ), so that callers pass and receive values in their own units. The statistics are saved in model files.
+    /// Default true.
     /// </summary>
     public bool Standardize { get; init; } = true;
 

@@ -36,6 +36,12 @@ public sealed class SequenceDataset
     /// <summary>Label datasets: 1 + the largest label. Regression datasets: values per sequence (or per step).</summary>
     public int OutputSize { get; }
 
+    /// <summary>
+    /// The name of each label of a classification dataset read from a file (<see cref="FromCsv"/>, <see cref="FromAudio"/>):
+    /// label c is <c>ClassNames[c]</c>, the distinct labels sorted (numerically when all are numbers). Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> ClassNames { get; private init; } = [];
+
     /// <summary>The task whose data this is (token per-step labels serve <see cref="ModelTask.LanguageModel"/> too).</summary>
     public ModelTask Task => Kind switch
     {
@@ -175,6 +181,88 @@ public sealed class SequenceDataset
     }
 
     /// <summary>
+    /// Classification sequences from a long-format CSV file (a header line, then one row per step): the rows of a sequence
+    /// share the value of <paramref name="idColumn"/> (they may be interleaved with other sequences' rows), are ordered by
+    /// <paramref name="timeColumn"/> (numbers or ISO dates; null = file order), and carry the same
+    /// <paramref name="labelColumn"/> value. The features are <paramref name="featureColumns"/>, or every other column whose
+    /// cells are all numbers. Labels become 0 .. C − 1 in the order of <see cref="ClassNames"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A missing column, a non-numeric feature, a label that changes within a sequence,
+    /// a repeated time or a single class; the message names the file, line and sequence.</exception>
+    public static SequenceDataset FromCsv(string path, string idColumn, string labelColumn, string? timeColumn = null,
+        IReadOnlyList<string>? featureColumns = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(idColumn);
+        ArgumentException.ThrowIfNullOrEmpty(labelColumn);
+        return Labelled(() =>
+        {
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{path}: no such file.", path);
+            var table = Data.CsvTable.Load(path);
+            return Data.LabeledSequences.FromTable(table, idColumn, labelColumn, timeColumn, featureColumns ?? []);
+        });
+    }
+
+    /// <summary>
+    /// Classification sequences from recordings: every <c>*.wav</c> (PCM) under <paramref name="directory"/>, labelled by its
+    /// top-level subfolder, each turned into log-mel frames by <see cref="AudioFeatures.LogMel(string)"/> (so that
+    /// prediction reads files the same way). Every file must have the sample rate of the first in path order.
+    /// </summary>
+    /// <exception cref="InvalidDataException">No WAV files, a file outside a label folder, a file that is not PCM WAV, another
+    /// sample rate, a recording shorter than one frame, or a single class.</exception>
+    public static SequenceDataset FromAudio(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return Labelled(() =>
+        {
+            var options = AudioFeatures.OptionsForDirectory(directory);
+            return Data.AudioSequences.FromDirectory(directory, options, labelled: true);
+        });
+    }
+
+    /// <summary>
+    /// w_c = N / (C · n_c) over this classification dataset's N sequences and C = <see cref="OutputSize"/> classes (n_c
+    /// sequences of class c; a class with none gets 1): the <see cref="FitOptions.ClassWeights"/> that make every class count
+    /// as much in the loss.
+    /// </summary>
+    public float[] BalancedClassWeights()
+    {
+        if (Kind != Answer.Labels)
+            throw new InvalidOperationException($"Class weights need a classification dataset; this one is for {Task}.");
+        var counts = new int[OutputSize];
+        foreach (var e in Examples)
+            counts[e.Label]++;
+        var weights = new float[OutputSize];
+        for (int c = 0; c < weights.Length; c++)
+            weights[c] = counts[c] == 0 ? 1f : (float)(Count / ((double)OutputSize * counts[c]));
+        return weights;
+    }
+
+    private static SequenceDataset Labelled(Func<Data.LabeledSequences> read)
+    {
+        Data.LabeledSequences sequences;
+        try
+        {
+            sequences = read();
+        }
+        catch (Data.SequenceDataException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+        string[] names = Data.LabeledSequences.ClassNames(sequences.Labels!);
+        if (names.Length < 2)
+            throw new InvalidDataException($"every sequence has the label '{names[0]}': a classifier needs at least two classes.");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < names.Length; c++)
+            index[names[c]] = c;
+        var examples = new SequenceExample[sequences.Count];
+        for (int i = 0; i < examples.Length; i++)
+            examples[i] = new SequenceExample(null, sequences.Features[i], index[sequences.Labels![i]]);
+        return new SequenceDataset(examples, sequences.InputSize, Answer.Labels, names.Length) { ClassNames = names };
+    }
+
+    /// <summary>
     /// The first ⌈(1 − f)·N⌉ sequences and the last ⌊f·N⌋, f = <paramref name="validationFraction"/> in (0, 1), in order (as
     /// Keras's <c>validation_split</c>: for time series, validation comes after training).
     /// </summary>
@@ -198,11 +286,11 @@ public sealed class SequenceDataset
             int j = rng.NextInt(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
-        return new SequenceDataset([.. order.Select(i => Examples[i])], InputSize, Kind, OutputSize);
+        return new SequenceDataset([.. order.Select(i => Examples[i])], InputSize, Kind, OutputSize) { ClassNames = ClassNames };
     }
 
     private SequenceDataset Slice(int start, int count) =>
-        new(Examples.AsSpan(start, count).ToArray(), InputSize, Kind, OutputSize);
+        new(Examples.AsSpan(start, count).ToArray(), InputSize, Kind, OutputSize) { ClassNames = ClassNames };
 
     internal sealed record Inputs(SequenceExample[] Examples, int[] Lengths, int Width);
 

@@ -23,19 +23,7 @@ internal static class ClassifyAudio
         if (first is null)
             throw new CliError($"--audio '{root}': no .wav files (expected one subfolder of WAV files per label).");
         int rate = ClassifyCommand.BadInputAsCliError(() => WaveReader.Read(first)).SampleRate;
-        if (rate < 4000)
-            throw new CliError($"{first}: sampled at {rate} Hz; at least 4000 Hz is needed.");
-        int frame = (int)Math.Ceiling(0.025 * rate);
-        int fft = 1;
-        while (fft < frame)
-            fft *= 2;
-        return new AudioFeatureOptions
-        {
-            SampleRate = rate,
-            FftSize = fft,
-            Mels = rate >= 16000 ? 40 : 32,
-            HighHz = Math.Min(rate / 2.0 - 200, 7600),
-        };
+        return ClassifyCommand.BadInputAsCliError(() => AudioFeatureOptions.ForSampleRate(rate, first));
     }
 
     /// <summary>The built-in spoken digits (about <paramref name="sequences"/> recordings, or all of them for 0), noise from <paramref name="seed"/>.</summary>

@@ -32,4 +32,25 @@ internal sealed record AudioFeatureOptions
 
     /// <summary>Subtract each filter's mean over the recording.</summary>
     public bool SubtractMean { get; init; } = true;
+
+    /// <summary>
+    /// The front end Baton uses for recordings at <paramref name="sampleRate"/> Hz: 25 ms frames every 10 ms, the next
+    /// power-of-two FFT, 32 mel filters from 60 Hz to min(rate/2 − 200, 7600) Hz below 16 kHz and 40 from 16 kHz up.
+    /// </summary>
+    public static AudioFeatureOptions ForSampleRate(int sampleRate, string source)
+    {
+        if (sampleRate < 4000)
+            throw new SequenceDataException($"{source}: sampled at {sampleRate} Hz; at least 4000 Hz is needed.");
+        int frame = (int)Math.Ceiling(0.025 * sampleRate);
+        int fft = 1;
+        while (fft < frame)
+            fft *= 2;
+        return new AudioFeatureOptions
+        {
+            SampleRate = sampleRate,
+            FftSize = fft,
+            Mels = sampleRate >= 16000 ? 40 : 32,
+            HighHz = Math.Min(sampleRate / 2.0 - 200, 7600),
+        };
+    }
 }
