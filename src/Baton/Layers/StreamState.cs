@@ -27,14 +27,9 @@ internal sealed class StreamState
         int width = Math.Max(stack.Options.InputSize, stack.OutputSize);
         LayerOutA = new float[batch * width];
         LayerOutB = new float[batch * width];
-        int scratch = 0;
-        Weights = new StepWeights?[L];
+        Caches = new LayerCache[L];
         for (int l = 0; l < L; l++)
-        {
-            scratch = Math.Max(scratch, stack.Layer(l).StepScratchSize(batch));
-            Weights[l] = stack.Layer(l).CreateStepWeights();
-        }
-        Scratch = new float[scratch];
+            Caches[l] = stack.Layer(l).CreateStepCache(batch);
     }
 
     internal RecurrentStack Stack { get; }
@@ -57,6 +52,5 @@ internal sealed class StreamState
 
     internal float[] LayerOutA { get; }   // [B, max width] ping-pong buffer between layers
     internal float[] LayerOutB { get; }   // [B, max width]
-    internal float[] Scratch { get; }     // the largest layer's StepScratchSize
-    internal StepWeights?[] Weights { get; }  // per layer: its weights packed for the step (packed at the first step)
+    internal LayerCache[] Caches { get; }  // per layer: its step cache (weights packed for the step, packed at the first step; the step's buffers)
 }
