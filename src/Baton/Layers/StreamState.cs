@@ -2,10 +2,11 @@ namespace Baton.Layers;
 
 /// <summary>
 /// The caller-owned state of a batch of independent streams advanced one step at a time by
-/// <see cref="RecurrentStack.Step"/>: h per layer [L, B, S], c per layer [L, B, H] (LSTM), and the scratch
-/// a step needs, so that stepping allocates nothing and several threads can step their own states on one stack.
+/// <see cref="RecurrentStack.Step"/>: h per layer [L, B, S], c per layer [L, B, H] (LSTM), and each layer's step cache
+/// (<see cref="RecurrentLayer.CreateStepCache"/>: the buffers a step needs), so that stepping allocates nothing and several
+/// threads can step their own states on one stack.
 /// <para>
-/// It also keeps the recurrent weights packed in the GEMM's panel layout (as much memory as the weights again): packed
+/// The step caches also keep the weights packed in the GEMM's panel layout (as much memory as the weights again): packed
 /// at the first step, and again at the first step after <see cref="Parameters.Version"/> moves. Baton's own writers
 /// (optimizers, initialisation, loading) move it; after writing parameter values directly, call
 /// <see cref="Parameters.MarkChanged"/>.
