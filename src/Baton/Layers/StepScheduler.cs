@@ -30,7 +30,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
     private const long RowSplitWeightBytes = 4 << 20;
 
     // The run in progress (set by Forward / Backward, read by the parts).
-    private bool backward, splitByUnits;
+    private bool backward;
     private PackedBatch? batch;
     private int truncateBefore, panelWidth;
     private float* output;            // forward: y [N, S]; backward: dy [N, S]
@@ -55,7 +55,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
             state[..(B * S)].CopyTo(next);   // rows that start late (reverse direction) read h0 from either buffer
         fixed (float* py = y, pa = state, pb = next, pc = c)
         {
-            (this.batch, this.panelWidth, backward, splitByUnits) = (batch, panelWidth, false, byUnits);
+            (this.batch, this.panelWidth, backward) = (batch, panelWidth, false);
             output = py;
             stateA = pa;
             stateB = pb;
@@ -93,7 +93,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
         bool byUnits = rowParts == 1 && unitParts > 1;
         fixed (float* pdy = dy)
         {
-            (this.batch, this.panelWidth, this.truncateBefore, backward, splitByUnits) = (batch, panelWidth, truncateBefore, true, byUnits);
+            (this.batch, this.panelWidth, this.truncateBefore, backward) = (batch, panelWidth, truncateBefore, true);
             output = pdy;
             try
             {
