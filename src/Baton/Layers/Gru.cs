@@ -8,15 +8,18 @@ namespace Baton.Layers;
 /// r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
 /// n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
 /// Tensors: weight_ih [3H, I], weight_hh [3H, H], bias_ih [3H], bias_hh [3H].
+/// The time loop is <see cref="StepScheduler"/>'s; this file is the cell: Forward (the input projection of all steps),
+/// <see cref="ForwardBlock"/> (one step), <see cref="BackwardBlock"/> (one step back), Backward (the weight gradients of
+/// all steps) and <see cref="StepInput"/> (the input half of a streaming step).
 /// </summary>
-internal sealed unsafe class Gru : RecurrentLayer
+internal sealed unsafe class Gru : RecurrentCell
 {
     private readonly int H;
     private readonly ParameterTensor weightIh, weightHh, biasIh, biasHh;
     private readonly ParameterTensor[] tensors;
 
     public Gru(Parameters parameters, string prefix, string suffix, int inputSize, int hiddenSize, bool reverse)
-        : base(parameters, inputSize, hiddenSize, 0, reverse)
+        : base(parameters, inputSize, hiddenSize, 0, 3 * hiddenSize, reverse)
     {
         H = hiddenSize;
         weightIh = parameters.Add($"{prefix}weight_ih{suffix}", 3 * H, inputSize);
@@ -28,7 +31,7 @@ internal sealed unsafe class Gru : RecurrentLayer
 
     public override IReadOnlyList<ParameterTensor> Tensors => tensors;
 
-    private sealed class Cache(int h) : LayerCache
+    private sealed class Cache(int h) : CellCache
     {
         // Backward overwrites Gates with the hidden-side pre-activation gradients [dr, dz, dn·r] and HnPre with the
         // input-side dn, so BPTT keeps 4H floats per row here besides the output h the stack keeps, which also gives
@@ -64,110 +67,73 @@ internal sealed unsafe class Gru : RecurrentLayer
         k.Ensure(N, B);
         ReadOnlySpan<float> wIh = Parameters.Value(weightIh);     // [3H, I]
         k.HhT.Pack(Parameters.Value(weightHh), H, transB: true);
-        ReadOnlySpan<float> bHh = Parameters.Value(biasHh);       // [3H]
-        Parameters.Value(biasIh).CopyTo(k.Bias);
-        TensorPrimitives.Add(k.Bias.AsSpan(0, 2 * H), bHh[..(2 * H)], k.Bias.AsSpan(0, 2 * H));
+        SetBias(k);
 
         // Input projections of all steps in one GEMM: Gates[N, 3H] = x · W_ihᵀ + bias.
         Gemm.Sgemm(false, true, N, G3, I, 1f, x, I, wIh, I, 0f, k.Gates, G3);
         RowMath.AddBias(k.Gates, N, k.Bias);
 
-        // GH[bs, 3H] = h · W_hhᵀ and the cell into y, step by step.
         h0[..(B * H)].CopyTo(k.HState);
-        ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)G3 * H);
+        Scheduler(k).Forward(batch, y, k.HState, k.HNext, default, hn, k.HhT.PanelWidth, (long)G3 * H);
     }
 
-    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1)
+    /// <summary>The bias added to x · W_ihᵀ: b_ih + b_hh for r and z, b_ih alone for n (b_hn sits inside r · (…)).</summary>
+    private void SetBias(Cache k)
+    {
+        ReadOnlySpan<float> bHh = Parameters.Value(biasHh);       // [3H]
+        Parameters.Value(biasIh).CopyTo(k.Bias);
+        TensorPrimitives.Add(k.Bias.AsSpan(0, 2 * H), bHh[..(2 * H)], k.Bias.AsSpan(0, 2 * H));
+    }
+
+    /// <summary>
+    /// GH [rows, 3H] = h_{t−1} · W_hhᵀ for the three gate slices of the block's units, then the cell
+    /// (<see cref="GruCellKernels.Forward"/>): Gates ← r, z, n, HnPre ← W_hn h + b_hn, h_t into y and the running h.
+    /// </summary>
+    public override void ForwardBlock(CellCache cache, in StepBlock step)
     {
         var k = (Cache)cache;
-        int T = batch.T, G3 = 3 * H;
-        ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H, H);
-        for (int s = 0; s < T; s++)
+        int G3 = 3 * H, rows = step.R1 - step.R0;
+        Product(step, rows, Rows(step.HIn, step.R0, rows, H), H, k.HhT, 0f, k.GH.AsSpan(step.R0 * G3), G3, step.U0, step.N, groups: 3);
+        ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H + step.U0, step.N);
+        fixed (float* pg = k.Gates, pgh = k.GH, pb = bHn, pPre = k.HnPre)
         {
-            int t = Reverse ? T - 1 - s : s;
-            int r1 = Math.Min(b1, batch.BatchSizes[t]);
-            if (r1 <= b0)
-                continue;
-            int o = batch.Offsets[t], rows = r1 - b0;
-            Gemm.Sgemm(rows, 1f, k.HState.AsSpan(b0 * H), H, k.HhT, 0f, k.GH.AsSpan(b0 * G3), G3, 0, G3);
-            for (int b = b0; b < r1; b++)
+            for (int b = step.R0; b < step.R1; b++)
             {
-                int row = o + b;
-                Span<float> h = k.HState.AsSpan(b * H, H);
-                CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), 0, H, bHn, k.HnPre.AsSpan(row * H, H), h, h);
+                long row = step.O + b;
+                GruCellKernels.Forward(SimdPaths.Best, pg + row * G3 + step.U0, pgh + (long)b * G3 + step.U0, H, pb,
+                    pPre + row * H + step.U0, step.HIn + (long)b * H + step.U0, step.Out + row * H + step.U0,
+                    step.HOut + (long)b * H + step.U0, step.N);
             }
-            k.HState.AsSpan(b0 * H, rows * H).CopyTo(new Span<float>(y + (long)(o + b0) * H, rows * H));
         }
-    }
-
-    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy)
-    {
-        var k = (Cache)cache;
-        int o = batch.Offsets[t];
-        var before = PreviousStep(batch, t);
-        for (int b = b0; b < r1; b++)
-            CellBackward(k, o + b, b, before, new ReadOnlySpan<float>(dy + (long)(o + b) * H, H), 0, H);
-    }
-
-    /// <summary>dh rows [b0, r1) += those rows of the step at <paramref name="o"/>'s dGatesH · W_hh, then rows below cut detached.</summary>
-    protected override void DeferredRows(LayerCache cache, int o, int b0, int r1, int cut)
-    {
-        var k = (Cache)cache;
-        int G3 = 3 * H;
-        Gemm.Sgemm(r1 - b0, 1f, k.Gates.AsSpan((o + b0) * G3), G3, k.Hh, 1f, k.HState.AsSpan(b0 * H), H, 0, H);
-        if (cut > b0)
-            k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
     }
 
     /// <summary>
-    /// One time step split by hidden units over threads (see Lstm.ForwardUnits). Forward: the three gate slices of
-    /// h · W_hhᵀ, then the cell, whose new h goes to y. Backward: dh += the previous step's dGatesH · W_hh for these units (deferred
-    /// there), its truncation cut, then dy and the cell backward.
+    /// dh += the previous step's dGatesH · W_hh for the block's units (dh holds dh·z there, the direct path), its truncation
+    /// cut, then the cell backward in place (<see cref="GruCellKernels.Backward"/>): dh += dy, Gates ← [dr, dz, dn·r],
+    /// HnPre ← dn (input side), dh ← dh·z.
     /// </summary>
-    protected override void ForwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
+    public override void BackwardBlock(CellCache cache, in StepBlock step)
     {
         var k = (Cache)cache;
         int G3 = 3 * H;
-        var h = new ReadOnlySpan<float>(step.HIn, step.Bs * H);
-        Gemm.Sgemm(step.Bs, 1f, h, H, k.HhT, 0f, k.GH, G3, j0, n, groups: 3, groupStride: H);
-        ReadOnlySpan<float> bHn = Parameters.Value(biasHh).Slice(2 * H + j0, n);
-        for (int b = 0; b < step.Bs; b++)
+        int prevRows = step.PrevR1 - step.R0;
+        if (prevRows > 0)
         {
-            int row = step.O + b;
-            var hNew = new Span<float>(step.Out + (long)row * H + j0, n);
-            CellForward(k.Gates.AsSpan(row * G3, G3), k.GH.AsSpan(b * G3, G3), j0, n, bHn, k.HnPre.AsSpan(row * H + j0, n),
-                h.Slice(b * H + j0, n), hNew, new Span<float>(step.HOut + (long)b * H + j0, n));
+            Product(step, prevRows, k.Gates.AsSpan((step.PrevO + step.R0) * G3), G3, k.Hh, 1f, k.HState.AsSpan(step.R0 * H), H,
+                step.U0, step.N);
+            for (int r = step.R0; r < step.PrevCut; r++)
+                k.HState.AsSpan(r * H + step.U0, step.N).Clear();
         }
-    }
-
-    protected override void BackwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
-    {
-        var k = (Cache)cache;
-        int G3 = 3 * H;
-        Span<float> dh = k.HState;
-        if (step.PrevBs > 0)
+        fixed (float* pg = k.Gates, pPre = k.HnPre, pdh = k.HState)
         {
-            // dh_prev = dh * z (left there by the previous step) + dGatesH · W_hh.
-            Gemm.Sgemm(step.PrevBs, 1f, k.Gates.AsSpan(step.PrevO * G3), G3, k.Hh, 1f, dh, H, j0, n);
-            for (int r = 0; r < step.PrevCut; r++)
-                dh.Slice(r * H + j0, n).Clear();
+            for (int b = step.R0; b < step.R1; b++)
+            {
+                long row = step.O + b;
+                float* hPrev = b < step.Before.Rows ? k.Y + (long)(step.Before.Offset + b) * H : k.H0 + (long)b * H;
+                GruCellKernels.Backward(SimdPaths.Best, pg + row * G3 + step.U0, H, pPre + row * H + step.U0, hPrev + step.U0,
+                    pdh + (long)b * H + step.U0, step.Out + row * H + step.U0, step.N);
+            }
         }
-        for (int b = 0; b < step.Bs; b++)
-            CellBackward(k, step.O + b, b, step.Before, new ReadOnlySpan<float>(step.Out + (long)(step.O + b) * H + j0, n), j0, n);
-    }
-
-    /// <summary>
-    /// Units [j0, j0 + n) of packed row <paramref name="row"/> (running row b) of the cell's backward, in place
-    /// (<see cref="GruCellKernels.Backward"/>): dh += dy, Gates ← [dr, dz, dn·r], HnPre ← dn (input side), dh ← dh·z (the
-    /// direct path). <paramref name="before"/>: where the step's rows find h_{t−1} (<see cref="RecurrentLayer.PreviousStep"/>;
-    /// y and h0 from the cache's pointers).
-    /// </summary>
-    private void CellBackward(Cache k, int row, int b, (int Offset, int Rows) before, ReadOnlySpan<float> dy, int j0, int n)
-    {
-        float* hPrev = b < before.Rows ? k.Y + (long)(before.Offset + b) * H + j0 : k.H0 + (long)b * H + j0;
-        fixed (float* pg = k.Gates, pPre = k.HnPre, pdh = k.HState, pdy = dy)
-            GruCellKernels.Backward(SimdPaths.Best, pg + (long)row * 3 * H + j0, H, pPre + (long)row * H + j0, hPrev,
-                pdh + (long)b * H + j0, pdy, n);
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
@@ -183,7 +149,7 @@ internal sealed unsafe class Gru : RecurrentLayer
         {
             k.Y = py;
             k.H0 = ph0;
-            BackwardRecurrence(k, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
+            Scheduler(k).Backward(batch, dy, truncateBefore, k.Hh.PanelWidth, (long)G3 * H);
             k.Y = null;
             k.H0 = null;
         }
@@ -212,41 +178,13 @@ internal sealed unsafe class Gru : RecurrentLayer
         }
     }
 
-    /// <summary>
-    /// Units [j0, j0 + n) of one row of the cell (<see cref="GruCellKernels.Forward"/>): g [3H] input-side pre-activations
-    /// (with bias) in, r, z, n out; gh [3H] hidden-side products W_hh h (no bias); the n-wide slices hnPre out = W_hn h + b_hn,
-    /// h the state before the step, hOut the state after it (may be h), also written to hOut2 unless it is empty.
-    /// </summary>
-    private void CellForward(Span<float> g, ReadOnlySpan<float> gh, int j0, int n, ReadOnlySpan<float> bHn, Span<float> hnPre,
-        ReadOnlySpan<float> h, Span<float> hOut, Span<float> hOut2 = default)
+    /// <summary>Gates [B, 3H] = x · W_ihᵀ + bias on the stream's packed weights (packed again, with the bias, when the
+    /// parameters moved).</summary>
+    public override void StepInput(CellCache cache, ReadOnlySpan<float> x, int batch, Span<float> y)
     {
-        fixed (float* pg = g, pgh = gh, pb = bHn, pPre = hnPre, ph = h, pOut = hOut, pOut2 = hOut2)
-            GruCellKernels.Forward(SimdPaths.Best, pg + j0, pgh + j0, H, pb, pPre, ph, pOut, pOut2, n);
-    }
-
-    public override int StepScratchSize(int batch) => 2 * batch * 3 * H + H;
-
-    public override StepWeights CreateStepWeights() => new(InputSize, H, 3 * H, H, 0);
-
-    /// <summary>One step as Forward computes it: gx = x·W_ihᵀ + bias (b_ih, plus b_hh for r and z), gh = h·W_hhᵀ, the cell.</summary>
-    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
-        Span<float> scratch)
-    {
-        ReadOnlySpan<float> bHh = Parameters.Value(biasHh);
-        if (RepackStepWeights(weights, weightIh, weightHh))
-        {
-            Parameters.Value(biasIh).CopyTo(weights!.Bias);
-            TensorPrimitives.Add(weights.Bias.AsSpan(0, 2 * H), bHh[..(2 * H)], weights.Bias.AsSpan(0, 2 * H));
-        }
-        var w = weights!;
-        int B = batch, G3 = 3 * H;
-        Span<float> gx = scratch[..(B * G3)];                     // [B, 3H]
-        Span<float> gh = scratch.Slice(B * G3, B * G3);           // [B, 3H]
-        Span<float> hnPre = scratch.Slice(2 * B * G3, H);         // [H]
-        StepInputProduct(w, x, B, gx);
-        Gemm.Sgemm(B, 1f, h, H, w.Hh, 0f, gh, G3);
-        for (int b = 0; b < B; b++)
-            CellForward(gx.Slice(b * G3, G3), gh.Slice(b * G3, G3), 0, H, bHh.Slice(2 * H, H), hnPre, h.Slice(b * H, H), h.Slice(b * H, H));
-        h[..(B * H)].CopyTo(y);
+        var k = (Cache)cache;
+        if (RepackForStep(k, weightIh, weightHh, k.HhT))
+            SetBias(k);
+        StepInputProduct(k, x, batch, k.Bias, k.Gates.AsSpan(0, batch * 3 * H));
     }
 }

@@ -123,13 +123,22 @@ internal sealed class MinRecurrentLayer : RecurrentLayer
             Scatter(batch, dxPadded, I, dx, Reverse, accumulate: true);
     }
 
-    public override int StepScratchSize(int batch) => cell.StepScratchSize(batch);
+    /// <summary>A stream's scratch for <see cref="MinRecurrence.Step"/>.</summary>
+    private sealed class StepCache(int size) : LayerCache
+    {
+        public readonly float[] Scratch = new float[size];
 
-    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
-        Span<float> scratch)
+        protected override void Allocate(int rows, int batch)
+        {
+        }
+    }
+
+    public override LayerCache CreateStepCache(int batch) => new StepCache(cell.StepScratchSize(batch));
+
+    public override void Step(LayerCache cache, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y)
     {
         int H = StateSize;
-        cell.Step(x, h[..(batch * H)], scratch, batch);
+        cell.Step(x, h[..(batch * H)], ((StepCache)cache).Scratch, batch);
         h[..(batch * H)].CopyTo(y);
     }
 

@@ -302,7 +302,7 @@ internal sealed class RecurrentStack
         for (int l = 0; l < L; l++)
         {
             Span<float> output = l == L - 1 ? y : (l % 2 == 0 ? state.LayerOutA : state.LayerOutB).AsSpan(0, B * S);
-            layers[l].Step(state.Weights[l], input, B, state.H.Slice(l * B * S, B * S), state.C.Slice(l * B * Hc, B * Hc), output, state.Scratch);
+            layers[l].Step(state.Caches[l], input, B, state.H.Slice(l * B * S, B * S), state.C.Slice(l * B * Hc, B * Hc), output);
             input = output;
         }
     }

@@ -6,8 +6,11 @@ namespace Baton.Layers;
 /// <summary>
 /// One Elman RNN layer-direction: h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu.
 /// Tensors: weight_ih [H, I], weight_hh [H, H], bias_ih [H], bias_hh [H].
+/// The time loop is <see cref="StepScheduler"/>'s; this file is the cell: Forward (the input projection of all steps),
+/// <see cref="ForwardBlock"/> (one step), <see cref="BackwardBlock"/> (one step back), Backward (the weight gradients of
+/// all steps) and <see cref="StepInput"/> (the input half of a streaming step).
 /// </summary>
-internal sealed unsafe class Rnn : RecurrentLayer
+internal sealed unsafe class Rnn : RecurrentCell
 {
     private readonly int H;
     private readonly bool relu;
@@ -15,7 +18,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
     private readonly ParameterTensor[] tensors;
 
     public Rnn(Parameters parameters, string prefix, string suffix, int inputSize, int hiddenSize, Nonlinearity nonlinearity, bool reverse)
-        : base(parameters, inputSize, hiddenSize, 0, reverse)
+        : base(parameters, inputSize, hiddenSize, 0, hiddenSize, reverse)
     {
         H = hiddenSize;
         relu = nonlinearity == Nonlinearity.Relu;
@@ -28,7 +31,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
 
     public override IReadOnlyList<ParameterTensor> Tensors => tensors;
 
-    private sealed class Cache(int h) : LayerCache
+    private sealed class Cache(int h) : CellCache
     {
         public float[] DPre = [];    // [N, H] gradient of the pre-activation (backward)
         public float[] HState = [];  // [B, H] running h (dh in backward)
@@ -49,14 +52,6 @@ internal sealed unsafe class Rnn : RecurrentLayer
 
     public override LayerCache CreateCache() => new Cache(H);
 
-    private void Activate(Span<float> v)
-    {
-        if (relu)
-            TensorPrimitives.Max(v, 0f, v);
-        else
-            Activations.Tanh(v, v);
-    }
-
     public override void Forward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn)
     {
@@ -70,59 +65,56 @@ internal sealed unsafe class Rnn : RecurrentLayer
         Gemm.Sgemm(false, true, N, H, I, 1f, x, I, Parameters.Value(weightIh), I, 0f, y, H);
         RowMath.AddBias(y, N, k.Bias);
 
-        // y[o.., :] = act(y + h · W_hhᵀ), step by step.
         h0[..(B * H)].CopyTo(k.HState);
-        ForwardRecurrence(k, batch, y, k.HState, k.HNext, hn, k.HhT.PanelWidth, (long)H * H);
+        Scheduler(k).Forward(batch, y, k.HState, k.HNext, default, hn, k.HhT.PanelWidth, (long)H * H);
     }
 
-    protected override void ForwardRows(LayerCache cache, PackedBatch batch, float* y, int b0, int b1)
+    /// <summary>y rows += h_{t−1} · W_hhᵀ for the block's units, then act, row by row (the tail of a row is its own,
+    /// whatever the split), into y and the running h.</summary>
+    public override void ForwardBlock(CellCache cache, in StepBlock step)
     {
         var k = (Cache)cache;
-        for (int s = 0; s < batch.T; s++)
+        int rows = step.R1 - step.R0;
+        var y = Rows(step.Out, step.O + step.R0, rows, H);
+        Product(step, rows, Rows(step.HIn, step.R0, rows, H), H, k.HhT, 1f, y, H, step.U0, step.N);
+        for (int b = 0; b < rows; b++)
         {
-            int t = Reverse ? batch.T - 1 - s : s;
-            int r1 = Math.Min(b1, batch.BatchSizes[t]);
-            if (r1 <= b0)
-                continue;
-            int o = batch.Offsets[t], rows = r1 - b0;
-            var yRows = new Span<float>(y + (long)(o + b0) * H, rows * H);
-            Gemm.Sgemm(rows, 1f, k.HState.AsSpan(b0 * H), H, k.HhT, 1f, yRows, H, 0, H);
-            for (int b = 0; b < rows; b++)
-                Activate(yRows.Slice(b * H, H));   // row by row, as the unit split does: the tail of a row is its own
-            yRows.CopyTo(k.HState.AsSpan(b0 * H));
+            var hNew = y.Slice(b * H + step.U0, step.N);
+            Activate(hNew);
+            hNew.CopyTo(Rows(step.HOut, step.R0 + b, 1, H).Slice(step.U0, step.N));
         }
     }
 
-    protected override void BackwardStepRows(LayerCache cache, PackedBatch batch, int t, int b0, int r1, float* dy)
+    private void Activate(Span<float> v)
     {
-        var k = (Cache)cache;
-        PreGradient(k, batch.Offsets[t], b0, r1 - b0, k.HState.AsSpan(b0 * H), dy, k.Y, 0, H);
+        if (relu)
+            TensorPrimitives.Max(v, 0f, v);
+        else
+            Activations.Tanh(v, v);
     }
 
-    /// <summary>dh rows [b0, r1) = those rows of the step at <paramref name="o"/>'s dPre · W_hh, then rows below cut detached.</summary>
-    protected override void DeferredRows(LayerCache cache, int o, int b0, int r1, int cut)
+    /// <summary>dh = the previous step's dPre · W_hh for the block's units, its truncation cut, then
+    /// dPre = (dh + dy) · act'(y).</summary>
+    public override void BackwardBlock(CellCache cache, in StepBlock step)
     {
         var k = (Cache)cache;
-        Gemm.Sgemm(r1 - b0, 1f, k.DPre.AsSpan((o + b0) * H), H, k.Hh, 0f, k.HState.AsSpan(b0 * H), H, 0, H);
-        if (cut > b0)
-            k.HState.AsSpan(b0 * H, (cut - b0) * H).Clear();
-    }
-
-    /// <summary>
-    /// Units [j0, j0 + n) of running rows b0 .. b0 + rows − 1 of the step at packed offset o: dPre = (dh + dy) · act'(y).
-    /// dh starts at row b0.
-    /// </summary>
-    private void PreGradient(Cache k, int o, int b0, int rows, ReadOnlySpan<float> dh, float* dy, float* y, int j0, int n)
-    {
-        for (int b = 0; b < rows; b++)
+        int prevRows = step.PrevR1 - step.R0;
+        if (prevRows > 0)
         {
-            long row = o + b0 + b;
-            var yRow = new ReadOnlySpan<float>(y + row * H + j0, n);
-            Span<float> dPre = k.DPre.AsSpan((int)row * H + j0, n);
-            TensorPrimitives.Add(dh.Slice(b * H + j0, n), new ReadOnlySpan<float>(dy + row * H + j0, n), dPre);
+            Product(step, prevRows, k.DPre.AsSpan((step.PrevO + step.R0) * H), H, k.Hh, 0f, k.HState.AsSpan(step.R0 * H), H,
+                step.U0, step.N);
+            for (int r = step.R0; r < step.PrevCut; r++)
+                k.HState.AsSpan(r * H + step.U0, step.N).Clear();
+        }
+        for (int b = step.R0; b < step.R1; b++)
+        {
+            int row = step.O + b;
+            var yRow = new ReadOnlySpan<float>(k.Y + (long)row * H + step.U0, step.N);
+            Span<float> dPre = k.DPre.AsSpan(row * H + step.U0, step.N);
+            TensorPrimitives.Add(k.HState.AsSpan(b * H + step.U0, step.N), Rows(step.Out, row, 1, H).Slice(step.U0, step.N), dPre);
             if (relu)
             {
-                for (int e = 0; e < n; e++)
+                for (int e = 0; e < dPre.Length; e++)
                     dPre[e] = yRow[e] > 0f ? dPre[e] : 0f;
             }
             else
@@ -130,37 +122,6 @@ internal sealed unsafe class Rnn : RecurrentLayer
                 Activations.TanhBackward(yRow, dPre, dPre);
             }
         }
-    }
-
-    /// <summary>
-    /// One time step split by hidden units over threads (see Lstm.ForwardUnits). Forward: these units of
-    /// h · W_hhᵀ added to y and activated. Backward: dh = the previous step's dPre · W_hh for these units
-    /// (deferred there), its truncation cut, then dPre = (dh + dy) · act'.
-    /// </summary>
-    protected override void ForwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
-    {
-        var k = (Cache)cache;
-        var y = new Span<float>(step.Out + (long)step.O * H, step.Bs * H);
-        Gemm.Sgemm(step.Bs, 1f, new ReadOnlySpan<float>(step.HIn, step.Bs * H), H, k.HhT, 1f, y, H, j0, n);
-        for (int b = 0; b < step.Bs; b++)
-        {
-            var hNew = y.Slice(b * H + j0, n);
-            Activate(hNew);
-            hNew.CopyTo(new Span<float>(step.HOut + (long)b * H + j0, n));
-        }
-    }
-
-    protected override void BackwardUnits(LayerCache cache, in UnitStep step, int j0, int n)
-    {
-        var k = (Cache)cache;
-        Span<float> dh = k.HState;
-        if (step.PrevBs > 0)
-        {
-            Gemm.Sgemm(step.PrevBs, 1f, k.DPre.AsSpan(step.PrevO * H), H, k.Hh, 0f, dh, H, j0, n);
-            for (int r = 0; r < step.PrevCut; r++)
-                dh.Slice(r * H + j0, n).Clear();
-        }
-        PreGradient(k, step.O, 0, step.Bs, dh, step.Out, k.Y, j0, n);
     }
 
     public override void Backward(LayerCache cache, PackedBatch batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
@@ -175,7 +136,7 @@ internal sealed unsafe class Rnn : RecurrentLayer
         fixed (float* py = y)
         {
             k.Y = py;
-            BackwardRecurrence(k, batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
+            Scheduler(k).Backward(batch, dy, truncateBefore, k.Hh.PanelWidth, (long)H * H);
             k.Y = null;
         }
         dh.CopyTo(dh0);
@@ -184,23 +145,13 @@ internal sealed unsafe class Rnn : RecurrentLayer
         AccumulateWeightGradients(weightIh, weightHh, biasIh, biasHh, batch, k.DPre, k.DPre, x, y, h0, k.HState, dx);
     }
 
-    public override int StepScratchSize(int batch) => batch * H;
-
-    public override StepWeights CreateStepWeights() => new(InputSize, H, H, H, 0);
-
-    /// <summary>One step as Forward computes it: pre = x·W_ihᵀ + (b_ih + b_hh), then += h·W_hhᵀ, then the activation.</summary>
-    public override void Step(StepWeights? weights, ReadOnlySpan<float> x, int batch, Span<float> h, Span<float> c, Span<float> y,
-        Span<float> scratch)
+    /// <summary>y [B, H] = x · W_ihᵀ + (b_ih + b_hh) on the stream's packed weights (packed again, with the bias, when the
+    /// parameters moved); <see cref="ForwardBlock"/> adds h · W_hhᵀ there.</summary>
+    public override void StepInput(CellCache cache, ReadOnlySpan<float> x, int batch, Span<float> y)
     {
-        if (RepackStepWeights(weights, weightIh, weightHh))
-            TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), weights!.Bias);
-        var w = weights!;
-        int B = batch;
-        Span<float> pre = scratch[..(B * H)];                     // [B, H]
-        StepInputProduct(w, x, B, pre);
-        Gemm.Sgemm(B, 1f, h, H, w.Hh, 1f, pre, H);
-        Activate(pre);
-        pre.CopyTo(h);
-        pre.CopyTo(y);
+        var k = (Cache)cache;
+        if (RepackForStep(k, weightIh, weightHh, k.HhT))
+            TensorPrimitives.Add(Parameters.Value(biasIh), Parameters.Value(biasHh), k.Bias);
+        StepInputProduct(k, x, batch, k.Bias, y[..(batch * H)]);
     }
 }

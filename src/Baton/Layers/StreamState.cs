@@ -2,10 +2,11 @@ namespace Baton.Layers;
 
 /// <summary>
 /// The caller-owned state of a batch of independent streams advanced one step at a time by
-/// <see cref="RecurrentStack.Step"/>: h per layer [L, B, S], c per layer [L, B, H] (LSTM), and the scratch
-/// a step needs, so that stepping allocates nothing and several threads can step their own states on one stack.
+/// <see cref="RecurrentStack.Step"/>: h per layer [L, B, S], c per layer [L, B, H] (LSTM), and each layer's step cache
+/// (<see cref="RecurrentLayer.CreateStepCache"/>: the buffers a step needs), so that stepping allocates nothing and several
+/// threads can step their own states on one stack.
 /// <para>
-/// It also keeps the recurrent weights packed in the GEMM's panel layout (as much memory as the weights again): packed
+/// The step caches also keep the weights packed in the GEMM's panel layout (as much memory as the weights again): packed
 /// at the first step, and again at the first step after <see cref="Parameters.Version"/> moves. Baton's own writers
 /// (optimizers, initialisation, loading) move it; after writing parameter values directly, call
 /// <see cref="Parameters.MarkChanged"/>.
@@ -27,14 +28,9 @@ internal sealed class StreamState
         int width = Math.Max(stack.Options.InputSize, stack.OutputSize);
         LayerOutA = new float[batch * width];
         LayerOutB = new float[batch * width];
-        int scratch = 0;
-        Weights = new StepWeights?[L];
+        Caches = new LayerCache[L];
         for (int l = 0; l < L; l++)
-        {
-            scratch = Math.Max(scratch, stack.Layer(l).StepScratchSize(batch));
-            Weights[l] = stack.Layer(l).CreateStepWeights();
-        }
-        Scratch = new float[scratch];
+            Caches[l] = stack.Layer(l).CreateStepCache(batch);
     }
 
     internal RecurrentStack Stack { get; }
@@ -57,6 +53,5 @@ internal sealed class StreamState
 
     internal float[] LayerOutA { get; }   // [B, max width] ping-pong buffer between layers
     internal float[] LayerOutB { get; }   // [B, max width]
-    internal float[] Scratch { get; }     // the largest layer's StepScratchSize
-    internal StepWeights?[] Weights { get; }  // per layer: its weights packed for the step (packed at the first step)
+    internal LayerCache[] Caches { get; }  // per layer: its step cache (weights packed for the step, packed at the first step; the step's buffers)
 }
