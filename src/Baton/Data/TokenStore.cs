@@ -15,6 +15,8 @@ internal sealed class TokenStore
     /// <summary>Ids per segment, 2^24.</summary>
     private const int SegmentIds = 1 << SegmentShift;
 
+    /// <summary>Ids the first segment starts with; it doubles up to 2^24, and every later segment is allocated whole,
+    /// so growing leaves behind at most one segment's worth of garbage, not one per segment.</summary>
     private const int FirstCapacity = 4096;
 
     // segments[s] holds ids [s·2^24, (s+1)·2^24) at W bytes each, little-endian; only the last may be partly filled or shorter.
@@ -69,7 +71,7 @@ internal sealed class TokenStore
         {
             int at = (int)(Count & (SegmentIds - 1));
             if (at == 0 && Count >> SegmentShift == segments.Count)
-                segments.Add(new byte[Math.Min(FirstCapacity, SegmentIds) * Width]);
+                segments.Add(new byte[(segments.Count == 0 ? FirstCapacity : SegmentIds) * Width]);
             byte[] segment = segments[^1];
             int room = SegmentIds - at;
             int take = Math.Min(room, ids.Length);

@@ -54,4 +54,13 @@ public class FuzzRegressionTests
         Assert.DoesNotContain('\n', error.Message);
         Assert.Contains("'2 2'", error.Message);
     }
+
+    [Fact]
+    public void A_shape_written_over_several_lines_is_quoted_on_one_line()
+    {
+        byte[] image = SafeTensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[\n3,\n2\n],\"data_offsets\":[0,16]}}", 16);
+        var error = Assert.Throws<SafeTensorsFormatException>(() => SafeTensorsFile.Parse("m.safetensors", image));
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains("hold 16 bytes but F32", error.Message);
+    }
 }

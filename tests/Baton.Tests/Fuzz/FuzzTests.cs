@@ -15,7 +15,7 @@ public class FuzzTests(ITestOutputHelper output)
     [Fact]
     public void Mutated_model_files_and_checkpoints_load_or_are_refused_as_bad_input()
     {
-        Fuzzer.Run(output, "model", Fuzzer.Seeds("model"), cases: 3000, seed: 1,
+        Fuzzer.Run(output, "model", Fuzzer.Seeds("model"), cases: 12_000, seed: 1,
             (m, seed) => m.MutateSafeTensors(seed),
             input =>
             {
@@ -39,7 +39,7 @@ public class FuzzTests(ITestOutputHelper output)
             new TorchImportOptions { Cell = "gru", Task = "lm", Vocab = vocab },   // lm_gru_1l
         };
         int index = 0;
-        Fuzzer.Run(output, "torch", seeds, cases: 1500, seed: 2,
+        Fuzzer.Run(output, "torch", seeds, cases: 6_000, seed: 2,
             (m, seed) => m.MutateSafeTensors(seed),
             input =>
             {
@@ -54,7 +54,7 @@ public class FuzzTests(ITestOutputHelper output)
     [Fact]
     public void Mutated_vocabulary_files_parse_or_are_refused_as_bad_input()
     {
-        Fuzzer.Run(output, "vocab", Fuzzer.Seeds("vocab"), cases: 3000, seed: 3,
+        Fuzzer.Run(output, "vocab", Fuzzer.Seeds("vocab"), cases: 10_000, seed: 3,
             (m, seed) => m.Mutate(seed, text: true),
             input => TorchImport.ParseVocab(Fuzzer.Reader(input).ReadToEnd(), "vocab.json"),
             [typeof(InvalidDataException)]);
@@ -65,7 +65,7 @@ public class FuzzTests(ITestOutputHelper output)
     {
         var vocabulary = new Vocabulary(TokenKind.Chars, [.. "abcdehlo 我饿了\n".EnumerateRunes().Select(r => r.ToString())]);
         int index = 0;
-        Fuzzer.Run(output, "text", Fuzzer.Seeds("text"), cases: 4000, seed: 4,
+        Fuzzer.Run(output, "text", Fuzzer.Seeds("text"), cases: 12_000, seed: 4,
             (m, seed) => m.Mutate(seed, text: true),
             input =>
             {
@@ -81,7 +81,7 @@ public class FuzzTests(ITestOutputHelper output)
     public void Mutated_forecast_csv_files_read_or_are_refused_as_bad_input()
     {
         int index = 0;
-        Fuzzer.Run(output, "forecast-csv", Fuzzer.Seeds("forecast-csv"), cases: 2500, seed: 5,
+        Fuzzer.Run(output, "forecast-csv", Fuzzer.Seeds("forecast-csv"), cases: 8_000, seed: 5,
             (m, seed) => m.Mutate(seed, text: true),
             input =>
             {
@@ -97,7 +97,7 @@ public class FuzzTests(ITestOutputHelper output)
     [Fact]
     public void Mutated_classification_csv_files_read_or_are_refused_as_bad_input()
     {
-        Fuzzer.Run(output, "classify-csv", Fuzzer.Seeds("classify-csv"), cases: 2500, seed: 6,
+        Fuzzer.Run(output, "classify-csv", Fuzzer.Seeds("classify-csv"), cases: 10_000, seed: 6,
             (m, seed) => m.Mutate(seed, text: true),
             input =>
             {
@@ -112,7 +112,7 @@ public class FuzzTests(ITestOutputHelper output)
     [Fact]
     public void Mutated_wav_files_decode_or_are_refused_as_bad_input()
     {
-        Fuzzer.Run(output, "wav", Fuzzer.Seeds("wav"), cases: 4000, seed: 7,
+        Fuzzer.Run(output, "wav", Fuzzer.Seeds("wav"), cases: 40_000, seed: 7,
             (m, seed) => m.Mutate(seed, text: false),
             input =>
             {
