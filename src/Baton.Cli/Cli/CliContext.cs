@@ -20,6 +20,14 @@ public static class CliContext
     /// <summary>Standard input of this invocation.</summary>
     public static TextReader In => stdin.Value ?? Console.In;
 
+    /// <summary>
+    /// Opens a text input by path for one forward pass: "-" is standard input as bytes (in tests, the given reader's
+    /// text as UTF-8); anything else is opened as a file, FIFO or device.
+    /// </summary>
+    internal static Stream OpenInput(string path) => path != "-" ? Baton.Data.Utf8Text.OpenRead(path)
+        : stdin.Value is { } reader ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(reader.ReadToEnd()), writable: false)
+        : Console.OpenStandardInput();
+
     /// <summary>True when stderr is a terminal (live progress bars); false in tests and pipes.</summary>
     public static bool IsInteractive => interactive.Value ?? !Console.IsErrorRedirected;
 

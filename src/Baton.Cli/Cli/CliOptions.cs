@@ -102,6 +102,21 @@ public static class CliOptions
         return path;
     }
 
+    /// <summary>
+    /// A text input read in one pass: "-" (standard input), or a path that exists and is not a folder (a regular file,
+    /// a FIFO or a device). Emptiness is found by reading, since a pipe has no length beforehand.
+    /// </summary>
+    public static string ExistingInput(string path, string what)
+    {
+        if (path == "-")
+            return path;
+        if (Directory.Exists(path))
+            throw new CliError($"{what} '{path}' is a directory, not a file.");
+        if (!File.Exists(path))
+            throw new CliError($"{what} '{path}' does not exist.");
+        return path;
+    }
+
     /// <summary>The memory baton may plan to use: what the GC reports as available to this process.</summary>
     public static long AvailableBytes => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 

@@ -13,7 +13,7 @@ internal static class ScoreCommand
     private const int Chunk = 256;
 
     private static readonly Option<string> Model = new("--model") { Description = "Model or checkpoint file (.safetensors)", Required = true };
-    private static readonly Option<string> Text = new("--text") { Description = "UTF-8 text file to score", Required = true };
+    private static readonly Option<string> Text = new("--text") { Description = "UTF-8 text file to score (\"-\": standard input; a pipe works)", Required = true };
 
     public static Command Create()
     {
@@ -37,51 +37,84 @@ internal static class ScoreCommand
         var model = ModelLoader.LoadLanguageModel(parse.GetValue(Model)!);
         if (model.Config.Bidirectional)
             throw new CliError("a bidirectional model sees the future; it cannot score a text token by token.");
-        string path = CliOptions.ExistingFile(parse.GetValue(Text)!, "--text file");
-        var vocabulary = new Vocabulary(model.Config.Tokens == "bytes" ? TokenKind.Bytes : TokenKind.Chars, model.Config.Vocab);
-        var runes = Utf8Text.ReadFile(path);
-        int[] all = vocabulary.Encode(runes, out int unknown);
-        int[] ids = all.Where(id => id >= 0).ToArray();
-        if (unknown > 0)
-            output.Status($"baton score: {unknown} of {all.Length} tokens are not in the model's vocabulary and were skipped.");
-        if (ids.Length < 2)
-            throw new CliError($"{path}: fewer than two tokens in the model's vocabulary; nothing to score.");
+        string path = CliOptions.ExistingInput(parse.GetValue(Text)!, "--text file");
+        string name = path == "-" ? "standard input" : path;
+        var kind = model.Config.Tokens == "bytes" ? TokenKind.Bytes : TokenKind.Chars;
+        var vocabulary = new Vocabulary(kind, model.Config.Vocab);
+        TokenReader reader;
+        double total;
+        long predicted;
+        using (var stream = CliContext.OpenInput(path))
+        {
+            reader = new TokenReader(stream, name, kind, vocabulary.IdOf);
+            (total, predicted) = ScoreTokens(model, reader);
+        }
+        if (reader.BytesRead == 0)
+            throw new CliError($"{name}: the file is empty.");
+        if (reader.Unknown > 0)
+            output.Status($"baton score: {reader.Unknown} of {reader.Characters} tokens are not in the model's vocabulary and were skipped.");
+        if (predicted < 1)
+            throw new CliError($"{name}: fewer than two tokens in the model's vocabulary; nothing to score.");
 
-        double total = ScoreTokens(model, ids);
-        long predicted = ids.Length - 1;
         double ce = total / predicted;
-        output.Line($"{path}: {predicted} tokens predicted, cross-entropy {ce:F4} nats/token, {ce / Math.Log(2):F4} bits/token, perplexity {Math.Exp(ce):F3}");
+        output.Line($"{name}: {predicted} tokens predicted, cross-entropy {ce:F4} nats/token, {ce / Math.Log(2):F4} bits/token, perplexity {Math.Exp(ce):F3}");
         output.Result(new JsonObject
         {
             ["cross_entropy"] = ce,
             ["bits_per_token"] = ce / Math.Log(2),
             ["perplexity"] = Math.Exp(ce),
             ["tokens"] = predicted,
-            ["skipped"] = unknown,
+            ["skipped"] = reader.Unknown,
         });
         return ExitCodes.Ok;
     }
 
-    /// <summary>Sum of −log p(token_{t+1} | tokens_≤t) over the stream, in chunks with the state carried.</summary>
-    internal static double ScoreTokens(SequenceModel model, int[] ids)
+    /// <summary>
+    /// Sum of −log p(token_{t+1} | tokens_≤t) over the stream, and the number of tokens predicted. Ids of −1 (outside the
+    /// vocabulary) are skipped. The text is read and run through the model <see cref="Chunk"/> tokens at a time with the
+    /// state carried, so memory does not grow with the text.
+    /// </summary>
+    internal static (double Total, long Predicted) ScoreTokens(SequenceModel model, TokenReader reader)
     {
         int V = model.Config.OutputSize;
         var ws = model.CreateWorkspace(Chunk, 1);
         var logProbs = new float[V];
+        var window = new int[Chunk + 1];   // [Chunk + 1]: inputs window[0..T), targets window[1..T]
+        var read = new int[4096];
+        int filled = 0;
         double total = 0;
+        long predicted = 0;
         bool carry = false;
-        for (int start = 0; start < ids.Length - 1; start += Chunk)
+        int n;
+        while ((n = reader.Read(read)) > 0)
         {
-            int T = Math.Min(Chunk, ids.Length - 1 - start);
-            var logits = model.ForwardTokens(ws, ids.AsSpan(start, T), T, 1, useState: carry);
+            foreach (int id in read.AsSpan(0, n))
+            {
+                if (id < 0)
+                    continue;
+                window[filled++] = id;
+                if (filled == window.Length)
+                    ScoreWindow(Chunk);
+            }
+        }
+        if (filled >= 2)
+            ScoreWindow(filled - 1);
+        return (total, predicted);
+
+        // Scores window[1..T] from window[0..T) and keeps the last token as the next window's first input.
+        void ScoreWindow(int T)
+        {
+            var logits = model.ForwardTokens(ws, window.AsSpan(0, T), T, 1, useState: carry);
             for (int t = 0; t < T; t++)
             {
                 Activations.LogSoftmax(logits.Slice(t * V, V), V, logProbs);
-                total -= logProbs[ids[start + t + 1]];
+                total -= logProbs[window[t + 1]];
             }
             ws.CarryState();
             carry = true;
+            predicted += T;
+            window[0] = window[T];
+            filled = 1;
         }
-        return total;
     }
 }

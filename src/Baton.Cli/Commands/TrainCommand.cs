@@ -25,7 +25,7 @@ internal static class TrainCommand
 
     private static readonly Option<string[]> Data = new("--data")
     {
-        Description = "UTF-8 text files to train on, joined in order (default: the built-in cause → completion corpus).",
+        Description = "UTF-8 text files to train on, joined in order; \"-\" reads standard input (default: the built-in cause → completion corpus).",
         AllowMultipleArgumentsPerToken = true,
     };
     private static readonly Option<string> Cell = CliOptions.Choice("--cell", "Recurrent cell", "lstm", [.. CellKinds.Names]);
@@ -131,10 +131,12 @@ internal static class TrainCommand
         int fillers = parse.GetValue(Fillers);
         bool builtIn = files.Length == 0;
         foreach (string file in files)
-            CliOptions.ExistingFile(file, "--data file");
+            CliOptions.ExistingInput(file, "--data file");
+        if (files.Count(f => f == "-") > 1)
+            throw new CliError("--data names standard input ('-') more than once.");
         var corpus = builtIn
             ? TextCorpus.FromText(new MemoryCorpus(fillers).Generate(BuiltInSentences, seed: 20_241_127), "built-in corpus", kind, vocabulary)
-            : TextCorpus.FromFiles(files, kind, vocabulary);
+            : TextCorpus.FromFiles(files, kind, vocabulary, CliContext.OpenInput);
         var (trainTokens, validationTokens) = corpus.Split(parse.GetValue(ValFraction));
         int batch = parse.GetValue(Batch), seqLength = parse.GetValue(SeqLength);
         TokenStreams streams;

@@ -6,6 +6,6 @@ namespace Baton.Data;
 /// </summary>
 internal sealed class SequenceDataException : Exception
 {
-    /// <summary>Creates the exception with its one-line message.</summary>
-    public SequenceDataException(string message) : base(message) { }
+    /// <summary>Creates the exception with its message on one line (a line break quoted from a cell becomes a space).</summary>
+    public SequenceDataException(string message) : base(message.ReplaceLineEndings(" ")) { }
 }

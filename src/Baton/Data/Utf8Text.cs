@@ -31,19 +31,20 @@ internal static class Utf8Text
         return runes;
     }
 
-    /// <summary>Reads and strictly decodes a text file (see <see cref="DecodeStrict"/>).</summary>
-    public static Rune[] ReadFile(string path)
+    /// <summary>
+    /// Opens a text input for one forward pass: "-" is standard input; any other path is opened for reading (a regular
+    /// file, a FIFO or a device). A directory gives <see cref="InvalidDataException"/>, a missing path
+    /// <see cref="FileNotFoundException"/>.
+    /// </summary>
+    public static Stream OpenRead(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path == "-")
+            return Console.OpenStandardInput();
         if (Directory.Exists(path))
             throw new InvalidDataException($"{path}: is a directory, not a text file.");
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such file.", path);
-        long length = new FileInfo(path).Length;
-        if (length > Array.MaxLength)
-            throw new InvalidDataException($"{path}: {length} bytes, more than Baton reads from one text file ({Array.MaxLength}); split it into several files.");
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length == 0)
-            throw new InvalidDataException($"{path}: the file is empty.");
-        return DecodeStrict(bytes, path);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
     }
 }

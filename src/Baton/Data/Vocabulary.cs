@@ -55,6 +55,9 @@ internal sealed class Vocabulary
     /// <summary>The id of <paramref name="token"/>, or -1 when it is not in the vocabulary.</summary>
     public int IdOf(string token) => ids.TryGetValue(token, out int id) ? id : -1;
 
+    /// <summary>The id of the one-character token <paramref name="character"/>, or -1 when it is not in the vocabulary.</summary>
+    public int IdOf(Rune character) => runeIds.TryGetValue(character.Value, out int id) ? id : -1;
+
     /// <summary>
     /// Tokenises <paramref name="text"/>. Tokens not in the vocabulary get id -1 and are counted in
     /// <paramref name="unknown"/>.

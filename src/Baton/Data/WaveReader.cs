@@ -32,15 +32,15 @@ internal static class WaveReader
     {
         if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes.Slice(8, 4).SequenceEqual("WAVE"u8))
             throw new SequenceDataException($"{name}: not a WAV file (no RIFF/WAVE header).");
-        int position = 12;
+        long position = 12;   // long: a chunk size near 4 GiB must not wrap the position around
         int format = -1, channels = 0, rate = 0, bits = 0;
         ReadOnlySpan<byte> data = default;
         bool haveData = false;
         while (position + 8 <= bytes.Length)
         {
-            var id = bytes.Slice(position, 4);
-            long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(position + 4, 4));
-            int body = position + 8;
+            var id = bytes.Slice((int)position, 4);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice((int)position + 4, 4));
+            int body = (int)position + 8;
             long available = Math.Min(size, bytes.Length - body);
             if (id.SequenceEqual("fmt "u8))
             {
@@ -60,7 +60,7 @@ internal static class WaveReader
                 haveData = true;
                 break;
             }
-            position = body + (int)Math.Min(size + (size & 1), int.MaxValue - body);
+            position = body + size + (size & 1);
         }
         if (format < 0)
             throw new SequenceDataException($"{name}: the WAV file has no format chunk.");

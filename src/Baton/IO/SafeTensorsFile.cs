@@ -144,6 +144,7 @@ internal sealed class SafeTensorsFile
             shape.Add(dim);
         }
         if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
+            || offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
             || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end))
             throw new SafeTensorsFormatException(file, tensor, "corrupted header: 'data_offsets' must be [begin, end].");
         if (begin < 0 || end < begin)

@@ -7,7 +7,8 @@ namespace Baton.IO;
 /// </summary>
 internal sealed class SafeTensorsFormatException : IOException
 {
-    /// <summary>Creates the exception; the message is prefixed with the file path.</summary>
+    /// <summary>Creates the exception; the message is prefixed with the file path and kept on one line (JSON quoted from
+    /// the header may hold line breaks).</summary>
     public SafeTensorsFormatException(string filePath, string? tensorName, string message)
         : base(Format(filePath, tensorName, message))
     {
@@ -22,5 +23,5 @@ internal sealed class SafeTensorsFormatException : IOException
     public string? TensorName { get; }
 
     private static string Format(string filePath, string? tensorName, string message) =>
-        tensorName is null ? $"{filePath}: {message}" : $"{filePath}: tensor '{tensorName}': {message}";
+        (tensorName is null ? $"{filePath}: {message}" : $"{filePath}: tensor '{tensorName}': {message}").ReplaceLineEndings(" ");
 }

@@ -187,10 +187,18 @@ internal static class TorchImport
     public static string[] ReadVocab(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        return ParseVocab(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses a vocabulary (see <see cref="ReadVocab"/>) from <paramref name="json"/>; <paramref name="path"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">The text is not such an array.</exception>
+    public static string[] ParseVocab(string json, string path)
+    {
+        ArgumentNullException.ThrowIfNull(json);
         string[]? vocab;
         try
         {
-            vocab = JsonSerializer.Deserialize<string[]>(File.ReadAllText(path));
+            vocab = JsonSerializer.Deserialize<string[]>(json);
         }
         catch (JsonException e)
         {

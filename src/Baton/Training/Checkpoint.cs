@@ -53,9 +53,12 @@ internal static class Checkpoint
     }
 
     /// <summary>Reads a checkpoint; every problem names the file and the tensor or field.</summary>
-    public static CheckpointData Load(string path)
+    public static CheckpointData Load(string path) => Load(SafeTensorsFile.Read(path));
+
+    /// <summary>Reads a checkpoint from a parsed file; every problem is a <see cref="SafeTensorsFormatException"/> or <see cref="ModelConfigException"/>.</summary>
+    public static CheckpointData Load(SafeTensorsFile file)
     {
-        var file = SafeTensorsFile.Read(path);
+        ArgumentNullException.ThrowIfNull(file);
         var model = ModelFile.Load(file);
         if (!file.Metadata.TryGetValue(StateKey, out var json))
             throw new SafeTensorsFormatException(file.FilePath, null, $"not a training checkpoint: the metadata has no '{StateKey}' entry.");

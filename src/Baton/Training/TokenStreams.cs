@@ -1,3 +1,5 @@
+using Baton.Data;
+
 namespace Baton.Training;
 
 /// <summary>
@@ -9,30 +11,39 @@ namespace Baton.Training;
 /// </summary>
 internal sealed class TokenStreams : ITrainingData
 {
-    private readonly int[] train;
-    private readonly int[] validation;
-    private readonly int streamLength;
-    private readonly int validationStreamLength;
+    private readonly TokenRange train;
+    private readonly TokenRange validation;
+    private readonly long streamLength;
+    private readonly long validationStreamLength;
     private long epoch;
     private long chunk;
 
     /// <summary>Cuts <paramref name="train"/> (and optional <paramref name="validation"/>) into <paramref name="batchSize"/> streams read <paramref name="seqLength"/> tokens at a time.</summary>
     public TokenStreams(int[] train, int[]? validation, int batchSize, int seqLength)
+        : this(TokenRange.Of(train ?? throw new ArgumentNullException(nameof(train))), validation is null ? null : TokenRange.Of(validation), batchSize, seqLength)
     {
-        ArgumentNullException.ThrowIfNull(train);
+    }
+
+    /// <summary>Cuts <paramref name="train"/> (and optional <paramref name="validation"/>), read in place, into <paramref name="batchSize"/> streams read <paramref name="seqLength"/> tokens at a time.</summary>
+    public TokenStreams(TokenRange train, TokenRange? validation, int batchSize, int seqLength)
+    {
+        ArgumentNullException.ThrowIfNull(train.Store, nameof(train));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1, nameof(batchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(seqLength, 1, nameof(seqLength));
         this.train = train;
-        this.validation = validation ?? [];
+        this.validation = validation ?? new TokenRange(train.Store, 0, 0);
         MaxB = batchSize;
         MaxT = seqLength;
         streamLength = (train.Length - 1) / batchSize;
         if (streamLength < seqLength)
             throw new ArgumentException(
                 $"The training text has {train.Length} tokens: too short for {batchSize} streams of at least {seqLength} + 1 tokens.", nameof(train));
-        BatchesPerEpoch = streamLength / seqLength;
+        if (streamLength / seqLength > int.MaxValue)
+            throw new ArgumentException(
+                $"The training text has {train.Length} tokens: more than {int.MaxValue} batches of {batchSize}×{seqLength} per epoch.", nameof(train));
+        BatchesPerEpoch = (int)(streamLength / seqLength);
         validationStreamLength = this.validation.Length > 0 ? (this.validation.Length - 1) / batchSize : 0;
-        ValidationBatchCount = validationStreamLength / seqLength;
+        ValidationBatchCount = (int)Math.Min(validationStreamLength / seqLength, int.MaxValue);
         if (this.validation.Length > 0 && ValidationBatchCount == 0)
             throw new ArgumentException(
                 $"The validation text has {this.validation.Length} tokens: too short for {batchSize} streams of {seqLength} + 1 tokens.", nameof(validation));
@@ -93,7 +104,7 @@ internal sealed class TokenStreams : ITrainingData
         batch.ContinuesState = index > 0;
     }
 
-    private void Fill(TrainingBatch batch, int[] corpus, int length, int c)
+    private void Fill(TrainingBatch batch, TokenRange corpus, long length, int c)
     {
         ArgumentNullException.ThrowIfNull(batch);
         int T = MaxT, B = MaxB;
@@ -106,7 +117,7 @@ internal sealed class TokenStreams : ITrainingData
         {
             for (int b = 0; b < B; b++)
             {
-                int at = b * length + c * T + t;
+                long at = b * length + (long)c * T + t;
                 batch.Tokens[t * B + b] = corpus[at];
                 batch.TokenTargets[t * B + b] = corpus[at + 1];
             }
