@@ -42,7 +42,7 @@ internal static class ForecastTrainCommand
         var allowOutliers = new Option<bool>("--allow-outliers") { Description = "Keep isolated spikes (a jump of more than 10 robust deviations and back; else refused, or replaced with --fill)" };
         var normalise = CliOptions.Choice("--normalise", "Target scaling: window = relative to each window's last season (restored at the output), global = training mean and std", "window", "window", "global");
         var lags = CliOptions.Choice("--lags", "Seasonal-lag inputs (the values one and two seasons before each forecast step)", "seasons", "seasons", "none");
-        var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects: ets = Holt-Winters fitted on the training part, with the correction's weight chosen on validation", "ets", "ets", "none");
+        var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects (the correction's weight is chosen on validation): auto = the best on rolling-origin validation of ets, naive and combined; ets = Holt-Winters fitted on the training part; naive = seasonal naive of the primary season; combined = the mean of the two", "auto", "auto", "ets", "naive", "combined", "none");
         var outDir = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "forecast-out" };
 
         var command = new Command("train", "Train a forecaster on a CSV time series (or the built-in data) and score the test part beside baselines. Runs on 1 thread unless --threads is given.")
@@ -58,7 +58,7 @@ internal static class ForecastTrainCommand
                 Seasons(parse.GetValue(season)), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(outDir)!, parse.GetValue(test),
                 parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
                 parse.GetValue(normalise) == "window" ? ForecastNormalisation.Window : ForecastNormalisation.Global,
-                parse.GetValue(lags) == "seasons", parse.GetValue(baseOption) == "ets" ? ForecastBase.Ets : ForecastBase.None);
+                parse.GetValue(lags) == "seasons", BaseKind(parse.GetValue(baseOption)!));
             var options = new ForecastOptions
             {
                 Cell = parse.GetValue(cell)!,
@@ -76,7 +76,17 @@ internal static class ForecastTrainCommand
 
     private sealed record Settings(string? Csv, string Dataset, string[] Targets, string[] Features, string? Time,
         int Window, int Horizon, int[] Season, TimeSeriesFill Fill, string OutDir, int Test, string? TimeFormat, bool AllowOutliers,
-        ForecastNormalisation Normalisation, bool Lags, ForecastBase Base);
+        ForecastNormalisation Normalisation, bool Lags, ForecastBase? Base);
+
+    /// <summary>The base named by --base; null for auto (chosen on validation).</summary>
+    private static ForecastBase? BaseKind(string name) => name switch
+    {
+        "ets" => ForecastBase.Ets,
+        "naive" => ForecastBase.SeasonalNaive,
+        "combined" => ForecastBase.Combined,
+        "none" => ForecastBase.None,
+        _ => null,
+    };
 
     private static int[] Seasons(string[]? values)
     {
@@ -118,14 +128,21 @@ internal static class ForecastTrainCommand
         int[] scaleSeasons = [.. targets.Select(_ => seasons[0])];
         var ets = ForecastCommand.BadInputAsCliError(() =>
             targetValues.Select(y => TimeSeriesHoltWinters.Fit(y.AsSpan(0, split.TrainEnd), primary).Model).ToArray());
-        int[] lagSeasons = settings.Lags ? [.. seasons.Where(m => m > 1).OrderBy(m => m == primary ? 0 : 1).Take(2)] : [];
+        int[] mainSeasons = [.. seasons.Where(m => m > 1).OrderBy(m => m == primary ? 0 : 1).Take(2)];
+        int[] lagSeasons = settings.Lags ? mainSeasons : [];
+        int[] naiveSeasons = mainSeasons.Length > 0 ? mainSeasons : [1];
+        var choice = settings.Base is null
+            ? ForecastCommand.BadInputAsCliError(() => ForecastBaseChoice.Choose(targetValues, split, settings.Horizon, primary, naiveSeasons, ets, seasons[0]))
+            : null;
+        var baseKind = choice?.Base ?? settings.Base!.Value;
         var scheme = new ForecastScheme
         {
             Normalisation = settings.Normalisation,
             LagSeasons = lagSeasons,
             LevelRows = Math.Clamp(primary, 1, settings.Window),
-            Base = settings.Base,
-            Ets = settings.Base == ForecastBase.Ets ? ets : [],
+            Base = baseKind,
+            Ets = baseKind is ForecastBase.Ets or ForecastBase.Combined ? ets : [],
+            BaseSeason = baseKind is ForecastBase.SeasonalNaive or ForecastBase.Combined ? choice?.Season ?? naiveSeasons[0] : 0,
         };
         var data = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
             scheme, settings.Test));
@@ -135,6 +152,8 @@ internal static class ForecastTrainCommand
         output.Status($"inputs {string.Join(", ", data.Columns)}; targets {string.Join(", ", targets)}; window {data.Window}, horizon {data.Horizon}; " +
             $"season{(seasons.Length > 1 ? "s" : "")} {string.Join(", ", seasons)}{(settings.Season.Length > 0 ? "" : " (detected)")}, primary {primary}; " +
             $"smoothing {string.Join(", ", ets.Select(p => p.ToString()))}");
+        if (choice is not null)
+            output.Status($"base chosen on validation: {scheme.DescribeBase()}; {choice.Describe()}");
         output.Status($"scheme: {scheme.Describe()}");
         output.Status($"training {options.Cell} hidden {options.Hidden} x {options.Layers} layer(s), {options.Steps} steps, batch {options.BatchSize}");
 
@@ -147,7 +166,7 @@ internal static class ForecastTrainCommand
         if (trained.Training.Reason == StopReason.Diverged || !double.IsFinite(trained.ValidationLoss))
             throw new CliError($"training failed: {trained.Training.Message}", ExitCodes.Failure);
         output.Status($"kept the weights of step {trained.BestStep} (validation MSE {trained.ValidationLoss:F4} in standardised units)" +
-            (scheme.Base == ForecastBase.None ? "" : $"; network weight {trained.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the smoothing (chosen on validation)"));
+            (scheme.Base == ForecastBase.None ? "" : $"; network weight {trained.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the base (chosen on validation)"));
 
         var (start, end) = split.TestOrigins(data.Horizon);
         var predictor = new ForecastPredictor(trained.Model, trained.Scheme);
@@ -155,6 +174,12 @@ internal static class ForecastTrainCommand
         double[] etsForecasts = ForecastEvaluation.EtsForecasts(targetValues, ets, start, end, data.Horizon);
         var report = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, predictions, scaleSeasons,
             etsForecasts, [.. seasons.Where(m => m > 1)]);
+        ForecastScores? baseScores = null;
+        if (scheme.Base != ForecastBase.None)
+        {
+            double[] baseForecasts = new ForecastPredictor(trained.Model, trained.Scheme with { Blend = 0 }).Predict(data.Rows, start, end);
+            baseScores = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, baseForecasts, scaleSeasons).Model;
+        }
 
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, "model.safetensors");
@@ -170,7 +195,7 @@ internal static class ForecastTrainCommand
             Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, primary);
         }
 
-        PrintReport(output, report, data.Horizon, primary);
+        PrintReport(output, report, data.Horizon, primary, baseScores is ForecastScores b ? ($"base ({BaseName(scheme.Base)})", b) : null);
         output.Line($"model: {modelPath}");
         output.Line($"plot:  {plotPath}");
         var baselines = new JsonObject
@@ -179,6 +204,8 @@ internal static class ForecastTrainCommand
             ["last_value"] = Json(report.LastValue),
             ["ets"] = Json(report.Ets!.Value),
         };
+        if (baseScores is ForecastScores chosen)
+            baselines["base"] = Json(chosen);
         foreach (var (m, scores) in report.SeasonalNaives)
             baselines[$"seasonal_naive_{m}"] = Json(scores);
         var result = new JsonObject
@@ -196,6 +223,19 @@ internal static class ForecastTrainCommand
             },
             ["scheme"] = trained.Scheme.Describe(),
         };
+        if (choice is not null)
+        {
+            var candidates = new JsonObject();
+            foreach (var candidate in choice.Candidates)
+                candidates[candidate.Name] = candidate.Score;
+            result["base_choice"] = new JsonObject
+            {
+                ["base"] = scheme.DescribeBase(),
+                ["origins"] = choice.Origins,
+                ["first_origin"] = choice.FirstOrigin,
+                ["scores"] = candidates,
+            };
+        }
         if (Baton.Distributed.DataParallel.Current is { } job)
             result["ranks"] = job.Size;
         output.Result(result);
@@ -259,11 +299,20 @@ internal static class ForecastTrainCommand
         return rows;
     }
 
-    private static void PrintReport(Output output, ForecastReport report, int horizon, int primary)
+    private static string BaseName(ForecastBase kind) => kind switch
+    {
+        ForecastBase.Ets => "ETS",
+        ForecastBase.SeasonalNaive => "naive",
+        _ => "combined",
+    };
+
+    private static void PrintReport(Output output, ForecastReport report, int horizon, int primary, (string Name, ForecastScores Scores)? baseRow)
     {
         output.Line($"test part: {report.Origins} forecast origins x {horizon} steps (MASE scaled by the in-sample seasonal naive of season {report.Seasons[0]})");
         output.Line($"{"",-24}{"MAE",12}{"RMSE",12}{"sMAPE %",12}{"MASE",10}");
         Row(output, "model", report.Model);
+        if (baseRow is var (baseName, baseScores))
+            Row(output, baseName, baseScores);
         if (report.Ets is ForecastScores ets)
             Row(output, $"ETS (season {primary})", ets);
         foreach (var (m, scores) in report.SeasonalNaives)
