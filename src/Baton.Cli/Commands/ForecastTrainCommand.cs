@@ -168,22 +168,28 @@ internal static class ForecastTrainCommand
         output.Status($"kept the weights of step {trained.BestStep} (validation MSE {trained.ValidationLoss:F4} in standardised units)" +
             (scheme.Base == ForecastBase.None ? "" : $"; network weight {trained.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the base (chosen on validation)"));
 
+        // The choices are made: the smoothing is refitted on the training and validation rows for the test and later forecasts.
+        var refitted = ForecastCommand.BadInputAsCliError(() =>
+            targetValues.Select(y => TimeSeriesHoltWinters.Fit(y.AsSpan(0, split.ValidationEnd), primary).Model).ToArray());
+        var final = ForecastTrainer.WithSmoothing(trained.Scheme, refitted);
+        if (final.UsesSmoothing)
+            output.Status($"smoothing refitted on the training and validation rows: {string.Join(", ", refitted.Select(p => p.ToString()))}");
         var (start, end) = split.TestOrigins(data.Horizon);
-        var predictor = new ForecastPredictor(trained.Model, trained.Scheme);
+        var predictor = new ForecastPredictor(trained.Model, final);
         double[] predictions = predictor.Predict(data.Rows, start, end);
-        double[] etsForecasts = ForecastEvaluation.EtsForecasts(targetValues, ets, start, end, data.Horizon);
+        double[] etsForecasts = ForecastEvaluation.EtsForecasts(targetValues, refitted, start, end, data.Horizon);
         var report = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, predictions, scaleSeasons,
             etsForecasts, [.. seasons.Where(m => m > 1)]);
         ForecastScores? baseScores = null;
         if (scheme.Base != ForecastBase.None)
         {
-            double[] baseForecasts = new ForecastPredictor(trained.Model, trained.Scheme with { Blend = 0 }).Predict(data.Rows, start, end);
+            double[] baseForecasts = new ForecastPredictor(trained.Model, final with { Blend = 0 }).Predict(data.Rows, start, end);
             baseScores = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, baseForecasts, scaleSeasons).Model;
         }
 
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, "model.safetensors");
-        var metadata = new Dictionary<string, string> { [ForecastScheme.MetadataKey] = trained.Scheme.ToJson() };
+        var metadata = new Dictionary<string, string> { [ForecastScheme.MetadataKey] = final.ToJson() };
         if (frame.TimeName is not null)
             metadata[ForecastPredictCommand.TimeMetadataKey] = frame.TimeName;
         if (settings.TimeFormat is not null)
@@ -221,7 +227,7 @@ internal static class ForecastTrainCommand
                 ["test"] = split.Length - split.ValidationEnd,
                 ["test_from"] = frame.Times.Count > 0 ? frame.Times[split.ValidationEnd] : null,
             },
-            ["scheme"] = trained.Scheme.Describe(),
+            ["scheme"] = final.Describe(),
         };
         if (choice is not null)
         {

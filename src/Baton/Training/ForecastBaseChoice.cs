@@ -37,6 +37,9 @@ internal static class ForecastBaseChoice
     /// <summary>The chosen base, its season (0 for ETS), the origins scored and every candidate's score.</summary>
     public sealed record Result(ForecastBase Base, int Season, int FirstOrigin, int Origins, IReadOnlyList<Candidate> Candidates)
     {
+        /// <summary>The score of candidate <paramref name="kind"/> with season <paramref name="season"/> (0 for ETS).</summary>
+        public double Score(ForecastBase kind, int season) => Candidates.Single(c => c.Base == kind && c.Season == season).Score;
+
         /// <summary>Words for a report line.</summary>
         public string Describe() =>
             $"{string.Join(", ", Candidates.Select(c => $"{c.Name} {c.Score.ToString("F4", CultureInfo.InvariantCulture)}"))} " +

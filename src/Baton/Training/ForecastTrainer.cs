@@ -1,3 +1,4 @@
+using Baton.Data;
 using Baton.Models;
 
 namespace Baton.Training;
@@ -66,6 +67,23 @@ internal static class ForecastTrainer
             model.Parameters.MarkChanged();
         }
         return new Result(model, result, bestLoss, bestStep, ChooseBlend(data, model));
+    }
+
+    /// <summary>
+    /// The scheme with its smoothing replaced by <paramref name="smoothing"/> (one model per target): once the network and
+    /// its weight are chosen, the caller refits the smoothing on the training and validation rows, so that the test part
+    /// and later forecasts start from every row the choices were made on (as classical methods are refitted before
+    /// forecasting). The network's weights are kept. Unchanged when the base does not use the smoothing.
+    /// </summary>
+    public static ForecastScheme WithSmoothing(ForecastScheme scheme, TimeSeriesHoltWinters.Parameters[] smoothing)
+    {
+        ArgumentNullException.ThrowIfNull(scheme);
+        ArgumentNullException.ThrowIfNull(smoothing);
+        if (!scheme.UsesSmoothing)
+            return scheme;
+        if (smoothing.Length != scheme.Ets.Length)
+            throw new ArgumentException($"{smoothing.Length} smoothing models for {scheme.Ets.Length} targets.", nameof(smoothing));
+        return scheme with { Ets = smoothing };
     }
 
     /// <summary>
