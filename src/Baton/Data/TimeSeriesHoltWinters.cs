@@ -70,9 +70,12 @@ internal sealed class TimeSeriesHoltWinters
     private double Phi => Model.Trend == TimeSeriesTrend.Damped ? Model.Phi : 0;
 
     /// <summary>
-    /// The heuristic initial state of <paramref name="parameters"/>'s structure from the first values of
-    /// <paramref name="y"/>: ℓ = mean of the first season, b = (mean of the second season − mean of the first) / m,
-    /// s_i = y_i − ℓ (additive) or y_i / ℓ (multiplicative); without season ℓ = y₀ and b = y₁ − y₀.
+    /// The heuristic initial state of <paramref name="parameters"/>'s structure from the first 2m values of
+    /// <paramref name="y"/>. With μ₁, μ₂ the means of the first and second season, the trend line is
+    /// L(i) = μ₁ + b·(i − (m − 1)/2), b = (μ₂ − μ₁)/m; the season factor of phase i is the mean of the two detrended
+    /// values, s_i = ((y_i − L(i)) + (y_{i+m} − L(i+m)))/2 (additive) or (y_i/L(i) + y_{i+m}/L(i+m))/2
+    /// (multiplicative), then centred to sum 0 (mean 1). The state is the one before y₀: with a trend
+    /// ℓ = L(−1) = μ₁ − b·(m + 1)/2 and trend b, without one ℓ = μ₁. Without season ℓ = y₀ and b = y₁ − y₀.
     /// Needs 2m values with a season, 2 without.
     /// </summary>
     public static TimeSeriesHoltWinters Initial(Parameters parameters, ReadOnlySpan<double> y)
@@ -89,11 +92,27 @@ internal sealed class TimeSeriesHoltWinters
             throw new ArgumentException($"{2 * m} values are needed to start a model with season {m}.", nameof(y));
         double first = Mean(y[..m]);
         double second = Mean(y.Slice(m, m));
+        double slope = (second - first) / m;
+        bool multiplicative = parameters.Seasonality == TimeSeriesSeasonality.Multiplicative;
         var factors = new double[m];
+        double total = 0;
         for (int i = 0; i < m; i++)
-            factors[i] = parameters.Seasonality == TimeSeriesSeasonality.Multiplicative ? y[i] / first : y[i] - first;
+        {
+            double sum = 0;
+            for (int k = i; k < 2 * m; k += m)
+            {
+                double line = first + slope * (k - (m - 1) / 2.0);
+                sum += multiplicative ? y[k] / (line > 0 ? line : first) : y[k] - line;
+            }
+            factors[i] = sum / 2;
+            total += factors[i];
+        }
+        for (int i = 0; i < m; i++)
+            factors[i] = multiplicative ? factors[i] * m / total : factors[i] - total / m;
+        bool trended = parameters.Trend == TimeSeriesTrend.Damped;
+        double level = trended ? first - slope * (m + 1) / 2.0 : first;
         // The state is "before y0": the first season's factors are those of the m values before it.
-        return new TimeSeriesHoltWinters(parameters, first, (second - first) / m, factors);
+        return new TimeSeriesHoltWinters(parameters, level, slope, factors);
     }
 
     /// <summary>The forecast of the value <paramref name="step"/> steps ahead (1-based) from the current state.</summary>
