@@ -134,39 +134,59 @@ internal static class ForecastTrainCommand
         var choice = settings.Base is null
             ? ForecastCommand.BadInputAsCliError(() => ForecastBaseChoice.Choose(targetValues, split, settings.Horizon, primary, naiveSeasons, ets, seasons[0]))
             : null;
-        var baseKind = choice?.Base ?? settings.Base!.Value;
-        var scheme = new ForecastScheme
+        ForecastScheme Scheme(ForecastBase kind, int naiveSeason) => new()
         {
             Normalisation = settings.Normalisation,
             LagSeasons = lagSeasons,
             LevelRows = Math.Clamp(primary, 1, settings.Window),
-            Base = baseKind,
-            Ets = baseKind is ForecastBase.Ets or ForecastBase.Combined ? ets : [],
-            BaseSeason = baseKind is ForecastBase.SeasonalNaive or ForecastBase.Combined ? choice?.Season ?? naiveSeasons[0] : 0,
+            Base = kind,
+            Ets = kind is ForecastBase.Ets or ForecastBase.Combined ? ets : [],
+            BaseSeason = kind is ForecastBase.SeasonalNaive or ForecastBase.Combined ? naiveSeason : 0,
         };
-        var data = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
-            scheme, settings.Test));
+        // --base auto: the network is trained on the smoothing and, when the validation prefers another base, on that
+        // one too; the forecaster (base + weighted correction) with the lower validation error is kept.
+        var schemes = choice is null ? [Scheme(settings.Base!.Value, naiveSeasons[0])]
+            : choice.Base == ForecastBase.Ets ? [Scheme(ForecastBase.Ets, 0)]
+            : new[] { Scheme(ForecastBase.Ets, 0), Scheme(choice.Base, choice.Season) };
 
         output.Status($"{frame.Length} rows{(frame.Step is TimeSeriesStep step ? $", {step} apart" : "")}: " +
             $"train {Part(frame, 0, split.TrainEnd)}, validation {Part(frame, split.TrainEnd, split.ValidationEnd)}, test {Part(frame, split.ValidationEnd, split.Length)}");
-        output.Status($"inputs {string.Join(", ", data.Columns)}; targets {string.Join(", ", targets)}; window {data.Window}, horizon {data.Horizon}; " +
+        output.Status($"inputs {string.Join(", ", plain.Columns)}; targets {string.Join(", ", targets)}; window {plain.Window}, horizon {plain.Horizon}; " +
             $"season{(seasons.Length > 1 ? "s" : "")} {string.Join(", ", seasons)}{(settings.Season.Length > 0 ? "" : " (detected)")}, primary {primary}; " +
             $"smoothing {string.Join(", ", ets.Select(p => p.ToString()))}");
         if (choice is not null)
-            output.Status($"base chosen on validation: {scheme.DescribeBase()}; {choice.Describe()}");
-        output.Status($"scheme: {scheme.Describe()}");
-        output.Status($"training {options.Cell} hidden {options.Hidden} x {options.Layers} layer(s), {options.Steps} steps, batch {options.BatchSize}");
+            output.Status($"bases on validation: {choice.Describe()}");
 
-        long every = Math.Max(1, options.Steps / 8);
-        var trained = ForecastTrainer.Train(data, options, p =>
+        ForecastData? data = null;
+        ForecastTrainer.Result? trained = null;
+        var networks = new JsonObject();
+        foreach (var scheme in schemes)
         {
-            if (p.Step % every == 0 || p.Step == p.MaxSteps)
-                output.Status($"  step {p.Step}/{p.MaxSteps}  loss {p.Loss:F4}{(p.ValidationLoss is double v ? $"  validation {v:F4}" : "")}  {p.Elapsed.TotalSeconds:F1}s");
-        });
-        if (trained.Training.Reason == StopReason.Diverged || !double.IsFinite(trained.ValidationLoss))
-            throw new CliError($"training failed: {trained.Training.Message}", ExitCodes.Failure);
-        output.Status($"kept the weights of step {trained.BestStep} (validation MSE {trained.ValidationLoss:F4} in standardised units)" +
-            (scheme.Base == ForecastBase.None ? "" : $"; network weight {trained.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the base (chosen on validation)"));
+            var candidate = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
+                scheme, settings.Test));
+            output.Status($"scheme: {scheme.Describe()}");
+            output.Status($"training {options.Cell} hidden {options.Hidden} x {options.Layers} layer(s), {options.Steps} steps, batch {options.BatchSize}");
+            long every = Math.Max(1, options.Steps / 8);
+            var run = ForecastTrainer.Train(candidate, options, p =>
+            {
+                if (p.Step % every == 0 || p.Step == p.MaxSteps)
+                    output.Status($"  step {p.Step}/{p.MaxSteps}  loss {p.Loss:F4}{(p.ValidationLoss is double v ? $"  validation {v:F4}" : "")}  {p.Elapsed.TotalSeconds:F1}s");
+            });
+            if (run.Training.Reason == StopReason.Diverged || !double.IsFinite(run.ValidationLoss))
+                throw new CliError($"training failed: {run.Training.Message}", ExitCodes.Failure);
+            output.Status($"kept the weights of step {run.BestStep} (validation MSE {run.ValidationLoss:F4} in standardised units)" +
+                (scheme.Base == ForecastBase.None ? "" : $"; network weight {run.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the base (chosen on validation)") +
+                $"; validation error {run.ValidationError.ToString("F4", CultureInfo.InvariantCulture)}");
+            networks[scheme.DescribeBase()] = run.ValidationError;
+            if (trained is null || run.ValidationError < trained.ValidationError)
+            {
+                (data, trained) = (candidate, run);
+            }
+        }
+        if (data is null || trained is null)
+            throw new InvalidOperationException("no forecaster was trained.");
+        if (schemes.Length > 1)
+            output.Status($"kept the network on {data.Scheme.DescribeBase()} (lower validation error)");
 
         // The choices are made: the smoothing is refitted on the training and validation rows for the test and later forecasts.
         var refitted = ForecastCommand.BadInputAsCliError(() =>
@@ -181,7 +201,7 @@ internal static class ForecastTrainCommand
         var report = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, predictions, scaleSeasons,
             etsForecasts, [.. seasons.Where(m => m > 1)]);
         ForecastScores? baseScores = null;
-        if (scheme.Base != ForecastBase.None)
+        if (final.Base != ForecastBase.None)
         {
             double[] baseForecasts = new ForecastPredictor(trained.Model, final with { Blend = 0 }).Predict(data.Rows, start, end);
             baseScores = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, baseForecasts, scaleSeasons).Model;
@@ -201,7 +221,7 @@ internal static class ForecastTrainCommand
             Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, primary);
         }
 
-        PrintReport(output, report, data.Horizon, primary, baseScores is ForecastScores b ? ($"base ({BaseName(scheme.Base)})", b) : null);
+        PrintReport(output, report, data.Horizon, primary, baseScores is ForecastScores b ? ($"base ({BaseName(final.Base)})", b) : null);
         output.Line($"model: {modelPath}");
         output.Line($"plot:  {plotPath}");
         var baselines = new JsonObject
@@ -236,10 +256,11 @@ internal static class ForecastTrainCommand
                 candidates[candidate.Name] = candidate.Score;
             result["base_choice"] = new JsonObject
             {
-                ["base"] = scheme.DescribeBase(),
+                ["base"] = final.DescribeBase(),
                 ["origins"] = choice.Origins,
                 ["first_origin"] = choice.FirstOrigin,
                 ["scores"] = candidates,
+                ["networks"] = networks,
             };
         }
         if (Baton.Distributed.DataParallel.Current is { } job)
