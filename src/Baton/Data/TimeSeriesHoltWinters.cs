@@ -25,9 +25,9 @@ internal sealed class TimeSeriesHoltWinters
     private readonly double[] season;   // [m] ring buffer: season[k % m] is the factor of the k-th value
     private long count;
 
-    /// <summary>The smoothing parameters and the structure of a Holt-Winters model.</summary>
+    /// <summary>The smoothing parameters, the structure and the initial-state rule of a Holt-Winters model.</summary>
     public sealed record Parameters(double Alpha, double Beta, double Gamma, double Phi, TimeSeriesTrend Trend,
-        TimeSeriesSeasonality Seasonality, int Period)
+        TimeSeriesSeasonality Seasonality, int Period, TimeSeriesStart Start = TimeSeriesStart.TwoSeasons)
     {
         /// <summary>A short name such as <c>ETS(A,Ad,M) m=12</c>.</summary>
         public override string ToString() =>
@@ -71,7 +71,9 @@ internal sealed class TimeSeriesHoltWinters
 
     /// <summary>
     /// The heuristic initial state of <paramref name="parameters"/>'s structure from the first 2m values of
-    /// <paramref name="y"/>. With μ₁, μ₂ the means of the first and second season, the trend line is
+    /// <paramref name="y"/>, by its <see cref="Parameters.Start"/>. <see cref="TimeSeriesStart.FirstSeason"/>:
+    /// ℓ = μ₁, b = (μ₂ − μ₁)/m, s_i = y_i − μ₁ or y_i/μ₁. <see cref="TimeSeriesStart.TwoSeasons"/>:
+    /// with μ₁, μ₂ the means of the first and second season, the trend line is
     /// L(i) = μ₁ + b·(i − (m − 1)/2), b = (μ₂ − μ₁)/m; the season factor of phase i is the mean of the two detrended
     /// values, s_i = ((y_i − L(i)) + (y_{i+m} − L(i+m)))/2 (additive) or (y_i/L(i) + y_{i+m}/L(i+m))/2
     /// (multiplicative), then centred to sum 0 (mean 1). The state is the one before y₀: with a trend
@@ -95,6 +97,13 @@ internal sealed class TimeSeriesHoltWinters
         double slope = (second - first) / m;
         bool multiplicative = parameters.Seasonality == TimeSeriesSeasonality.Multiplicative;
         var factors = new double[m];
+        if (parameters.Start == TimeSeriesStart.FirstSeason)
+        {
+            for (int i = 0; i < m; i++)
+                factors[i] = multiplicative ? y[i] / first : y[i] - first;
+            // The state is "before y0": the first season's factors are those of the m values before it.
+            return new TimeSeriesHoltWinters(parameters, first, slope, factors);
+        }
         double total = 0;
         for (int i = 0; i < m; i++)
         {
@@ -166,7 +175,7 @@ internal sealed class TimeSeriesHoltWinters
     /// Fits Holt-Winters to <paramref name="train"/> with season <paramref name="period"/> (1 = none): for every
     /// structure that applies (trend none or damped; season none, additive, or multiplicative when every value is
     /// positive; a season needs three full periods), α, β, γ and φ minimise the one-step squared error from the
-    /// heuristic start (<see cref="Initial"/>) by Nelder-Mead on a logistic reparametrisation
+    /// heuristic start (<see cref="Initial"/>, <see cref="TimeSeriesStart.TwoSeasons"/>) by Nelder-Mead on a logistic reparametrisation
     /// (0 &lt; α, β, γ &lt; 1, γ ≤ 1 − α, φ in [<see cref="MinPhi"/>, <see cref="MaxPhi"/>]), and the structure with
     /// the lowest AIC = n·ln(SSE/n) + 2k (k = parameters + initial states) is returned, started from the
     /// beginning of <paramref name="train"/> and not yet fed any value.
@@ -232,7 +241,7 @@ internal sealed class TimeSeriesHoltWinters
             double beta = hasTrend ? Logistic(u[1]) * 0.9998 + 0.0001 : 0;
             double gamma = hasSeason ? Logistic(u[2]) * (1 - alpha) * 0.9998 + 0.0001 * (1 - alpha) : 0;
             double phi = hasTrend ? MinPhi + (MaxPhi - MinPhi) * Logistic(u[3]) : 1;
-            return new Parameters(alpha, beta, gamma, phi, trend, seasonality, hasSeason ? period : 1);
+            return new Parameters(alpha, beta, gamma, phi, trend, seasonality, hasSeason ? period : 1, TimeSeriesStart.TwoSeasons);
         }
         double[] start = [Logit(0.3), Logit(0.05), Logit(0.1), Logit(0.9)];
         var (u, sse) = NelderMead(start, v => OneStepSse(Decode(v), y), iterations: 300);

@@ -90,6 +90,7 @@ internal sealed record ForecastScheme
                 ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["phi"] = p.Phi,
                 ["trend"] = p.Trend.ToString().ToLowerInvariant(), ["seasonality"] = p.Seasonality.ToString().ToLowerInvariant(),
                 ["period"] = p.Period,
+                ["start"] = p.Start.ToString().ToLowerInvariant(),
             })]),
             ["base_season"] = BaseSeason,
             ["blend"] = Blend,
@@ -114,7 +115,8 @@ internal sealed record ForecastScheme
                 Ets = [.. json["ets"]!.AsArray().Select(n => new TimeSeriesHoltWinters.Parameters(
                     (double)n!["alpha"]!, (double)n["beta"]!, (double)n["gamma"]!, (double)n["phi"]!,
                     Enum.Parse<TimeSeriesTrend>((string)n["trend"]!, ignoreCase: true),
-                    Enum.Parse<TimeSeriesSeasonality>((string)n["seasonality"]!, ignoreCase: true), (int)n["period"]!))],
+                    Enum.Parse<TimeSeriesSeasonality>((string)n["seasonality"]!, ignoreCase: true), (int)n["period"]!,
+                    n["start"] is JsonNode start ? Enum.Parse<TimeSeriesStart>((string)start!, ignoreCase: true) : TimeSeriesStart.FirstSeason))],
                 BaseSeason = json["base_season"] is JsonNode baseSeason ? (int)baseSeason : 0,
                 Blend = (double)json["blend"]!,
                 Columns = [.. json["columns"]!.AsArray().Select(n => (string)n!)],

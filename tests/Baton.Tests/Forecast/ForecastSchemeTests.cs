@@ -164,7 +164,10 @@ public sealed class ForecastSchemeTests
         var ets = Scheme(ForecastBase.Ets, frame, 84) with { Columns = ["y"] };
         var older = System.Text.Json.Nodes.JsonNode.Parse(ets.ToJson())!.AsObject();
         Assert.True(older.Remove("base_season"));
-        Assert.Equal(0, ForecastScheme.FromJson(older.ToJsonString()).BaseSeason);
+        Assert.True(older["ets"]![0]!.AsObject().Remove("start"));
+        var read = ForecastScheme.FromJson(older.ToJsonString());
+        Assert.Equal(0, read.BaseSeason);
+        Assert.Equal(TimeSeriesStart.FirstSeason, read.Ets[0].Start);   // files written before the start was stored
 
         var naive = System.Text.Json.Nodes.JsonNode.Parse((Scheme(ForecastBase.SeasonalNaive, frame, 84) with { Columns = ["y"] }).ToJson())!.AsObject();
         naive["base_season"] = 0;

@@ -90,5 +90,10 @@ public sealed class TimeSeriesHoltWintersTests
         // Without a trend the level is the first season's mean and the factors are the same.
         var flat = TimeSeriesHoltWinters.Initial(damped with { Trend = TimeSeriesTrend.None }, y);
         Assert.Equal(2.5 + season[2], flat.Forecast(3), 12);
+        // The first-season start takes the first season's mean and its values around it, trend and all.
+        var first = TimeSeriesHoltWinters.Initial(damped with { Start = TimeSeriesStart.FirstSeason }, y);
+        Assert.Equal(2.5, first.Level, 12);
+        Assert.Equal((6.5 - 2.5) / 4, first.Trend, 12);
+        Assert.Equal(2.5 + 0.9 + (y[0] - 2.5), first.Forecast(1), 12);
     }
 }
