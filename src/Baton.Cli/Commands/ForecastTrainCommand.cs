@@ -42,7 +42,7 @@ internal static class ForecastTrainCommand
         var allowOutliers = new Option<bool>("--allow-outliers") { Description = "Keep isolated spikes (a jump of more than 10 robust deviations and back; else refused, or replaced with --fill)" };
         var normalise = CliOptions.Choice("--normalise", "Target scaling: window = relative to each window's last season (restored at the output), global = training mean and std", "window", "window", "global");
         var lags = CliOptions.Choice("--lags", "Seasonal-lag inputs (the values one and two seasons before each forecast step)", "seasons", "seasons", "none");
-        var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects: ets = Holt-Winters fitted on the training part, with the correction's weight chosen on validation", "ets", "ets", "none");
+        var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects (the correction's weight is chosen on validation): auto = the best on rolling-origin validation of ets, naive and combined; ets = Holt-Winters fitted on the training part; naive = seasonal naive of the primary season; combined = the mean of the two", "auto", "auto", "ets", "naive", "combined", "none");
         var outDir = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "forecast-out" };
 
         var command = new Command("train", "Train a forecaster on a CSV time series (or the built-in data) and score the test part beside baselines. Runs on 1 thread unless --threads is given.")
@@ -58,7 +58,7 @@ internal static class ForecastTrainCommand
                 Seasons(parse.GetValue(season)), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(outDir)!, parse.GetValue(test),
                 parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
                 parse.GetValue(normalise) == "window" ? ForecastNormalisation.Window : ForecastNormalisation.Global,
-                parse.GetValue(lags) == "seasons", parse.GetValue(baseOption) == "ets" ? ForecastBase.Ets : ForecastBase.None);
+                parse.GetValue(lags) == "seasons", BaseKind(parse.GetValue(baseOption)!));
             var options = new ForecastOptions
             {
                 Cell = parse.GetValue(cell)!,
@@ -76,7 +76,17 @@ internal static class ForecastTrainCommand
 
     private sealed record Settings(string? Csv, string Dataset, string[] Targets, string[] Features, string? Time,
         int Window, int Horizon, int[] Season, TimeSeriesFill Fill, string OutDir, int Test, string? TimeFormat, bool AllowOutliers,
-        ForecastNormalisation Normalisation, bool Lags, ForecastBase Base);
+        ForecastNormalisation Normalisation, bool Lags, ForecastBase? Base);
+
+    /// <summary>The base named by --base; null for auto (chosen on validation).</summary>
+    private static ForecastBase? BaseKind(string name) => name switch
+    {
+        "ets" => ForecastBase.Ets,
+        "naive" => ForecastBase.SeasonalNaive,
+        "combined" => ForecastBase.Combined,
+        "none" => ForecastBase.None,
+        _ => null,
+    };
 
     private static int[] Seasons(string[]? values)
     {
@@ -118,47 +128,88 @@ internal static class ForecastTrainCommand
         int[] scaleSeasons = [.. targets.Select(_ => seasons[0])];
         var ets = ForecastCommand.BadInputAsCliError(() =>
             targetValues.Select(y => TimeSeriesHoltWinters.Fit(y.AsSpan(0, split.TrainEnd), primary).Model).ToArray());
-        int[] lagSeasons = settings.Lags ? [.. seasons.Where(m => m > 1).OrderBy(m => m == primary ? 0 : 1).Take(2)] : [];
-        var scheme = new ForecastScheme
+        int[] mainSeasons = [.. seasons.Where(m => m > 1).OrderBy(m => m == primary ? 0 : 1).Take(2)];
+        int[] lagSeasons = settings.Lags ? mainSeasons : [];
+        int[] naiveSeasons = mainSeasons.Length > 0 ? mainSeasons : [1];
+        var choice = settings.Base is null
+            ? ForecastCommand.BadInputAsCliError(() => ForecastBaseChoice.Choose(targetValues, split, settings.Horizon, primary, naiveSeasons, ets, seasons[0]))
+            : null;
+        ForecastScheme Scheme(ForecastBase kind, int naiveSeason) => new()
         {
             Normalisation = settings.Normalisation,
             LagSeasons = lagSeasons,
             LevelRows = Math.Clamp(primary, 1, settings.Window),
-            Base = settings.Base,
-            Ets = settings.Base == ForecastBase.Ets ? ets : [],
+            Base = kind,
+            Ets = kind is ForecastBase.Ets or ForecastBase.Combined ? ets : [],
+            BaseSeason = kind is ForecastBase.SeasonalNaive or ForecastBase.Combined ? naiveSeason : 0,
         };
-        var data = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
-            scheme, settings.Test));
+        // --base auto: the network is trained on the smoothing and, when the validation prefers another base, on that
+        // one too; the forecaster (base + weighted correction) with the lower validation error is kept.
+        var schemes = choice is null ? [Scheme(settings.Base!.Value, naiveSeasons[0])]
+            : choice.Base == ForecastBase.Ets ? [Scheme(ForecastBase.Ets, 0)]
+            : new[] { Scheme(ForecastBase.Ets, 0), Scheme(choice.Base, choice.Season) };
 
         output.Status($"{frame.Length} rows{(frame.Step is TimeSeriesStep step ? $", {step} apart" : "")}: " +
             $"train {Part(frame, 0, split.TrainEnd)}, validation {Part(frame, split.TrainEnd, split.ValidationEnd)}, test {Part(frame, split.ValidationEnd, split.Length)}");
-        output.Status($"inputs {string.Join(", ", data.Columns)}; targets {string.Join(", ", targets)}; window {data.Window}, horizon {data.Horizon}; " +
+        output.Status($"inputs {string.Join(", ", plain.Columns)}; targets {string.Join(", ", targets)}; window {plain.Window}, horizon {plain.Horizon}; " +
             $"season{(seasons.Length > 1 ? "s" : "")} {string.Join(", ", seasons)}{(settings.Season.Length > 0 ? "" : " (detected)")}, primary {primary}; " +
             $"smoothing {string.Join(", ", ets.Select(p => p.ToString()))}");
-        output.Status($"scheme: {scheme.Describe()}");
-        output.Status($"training {options.Cell} hidden {options.Hidden} x {options.Layers} layer(s), {options.Steps} steps, batch {options.BatchSize}");
+        if (choice is not null)
+            output.Status($"bases on validation: {choice.Describe()}");
 
-        long every = Math.Max(1, options.Steps / 8);
-        var trained = ForecastTrainer.Train(data, options, p =>
+        ForecastData? data = null;
+        ForecastTrainer.Result? trained = null;
+        var networks = new JsonObject();
+        foreach (var scheme in schemes)
         {
-            if (p.Step % every == 0 || p.Step == p.MaxSteps)
-                output.Status($"  step {p.Step}/{p.MaxSteps}  loss {p.Loss:F4}{(p.ValidationLoss is double v ? $"  validation {v:F4}" : "")}  {p.Elapsed.TotalSeconds:F1}s");
-        });
-        if (trained.Training.Reason == StopReason.Diverged || !double.IsFinite(trained.ValidationLoss))
-            throw new CliError($"training failed: {trained.Training.Message}", ExitCodes.Failure);
-        output.Status($"kept the weights of step {trained.BestStep} (validation MSE {trained.ValidationLoss:F4} in standardised units)" +
-            (scheme.Base == ForecastBase.None ? "" : $"; network weight {trained.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the smoothing (chosen on validation)"));
+            var candidate = ForecastCommand.BadInputAsCliError(() => new ForecastData(frame, targets, features, settings.Window, settings.Horizon,
+                scheme, settings.Test));
+            output.Status($"scheme: {scheme.Describe()}");
+            output.Status($"training {options.Cell} hidden {options.Hidden} x {options.Layers} layer(s), {options.Steps} steps, batch {options.BatchSize}");
+            long every = Math.Max(1, options.Steps / 8);
+            var run = ForecastTrainer.Train(candidate, options, p =>
+            {
+                if (p.Step % every == 0 || p.Step == p.MaxSteps)
+                    output.Status($"  step {p.Step}/{p.MaxSteps}  loss {p.Loss:F4}{(p.ValidationLoss is double v ? $"  validation {v:F4}" : "")}  {p.Elapsed.TotalSeconds:F1}s");
+            });
+            if (run.Training.Reason == StopReason.Diverged || !double.IsFinite(run.ValidationLoss))
+                throw new CliError($"training failed: {run.Training.Message}", ExitCodes.Failure);
+            output.Status($"kept the weights of step {run.BestStep} (validation MSE {run.ValidationLoss:F4} in standardised units)" +
+                (scheme.Base == ForecastBase.None ? "" : $"; network weight {run.Scheme.Blend.ToString("0.##", CultureInfo.InvariantCulture)} on top of the base (chosen on validation)") +
+                $"; validation error {run.ValidationError.ToString("F4", CultureInfo.InvariantCulture)}");
+            networks[scheme.DescribeBase()] = run.ValidationError;
+            if (trained is null || run.ValidationError < trained.ValidationError)
+            {
+                (data, trained) = (candidate, run);
+            }
+        }
+        if (data is null || trained is null)
+            throw new InvalidOperationException("no forecaster was trained.");
+        if (schemes.Length > 1)
+            output.Status($"kept the network on {data.Scheme.DescribeBase()} (lower validation error)");
 
+        // The choices are made: the smoothing is refitted on the training and validation rows for the test and later forecasts.
+        var refitted = ForecastCommand.BadInputAsCliError(() =>
+            targetValues.Select(y => TimeSeriesHoltWinters.Fit(y.AsSpan(0, split.ValidationEnd), primary).Model).ToArray());
+        var final = ForecastTrainer.WithSmoothing(trained.Scheme, refitted);
+        if (final.UsesSmoothing)
+            output.Status($"smoothing refitted on the training and validation rows: {string.Join(", ", refitted.Select(p => p.ToString()))}");
         var (start, end) = split.TestOrigins(data.Horizon);
-        var predictor = new ForecastPredictor(trained.Model, trained.Scheme);
+        var predictor = new ForecastPredictor(trained.Model, final);
         double[] predictions = predictor.Predict(data.Rows, start, end);
-        double[] etsForecasts = ForecastEvaluation.EtsForecasts(targetValues, ets, start, end, data.Horizon);
+        double[] etsForecasts = ForecastEvaluation.EtsForecasts(targetValues, refitted, start, end, data.Horizon);
         var report = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, predictions, scaleSeasons,
             etsForecasts, [.. seasons.Where(m => m > 1)]);
+        ForecastScores? baseScores = null;
+        if (final.Base != ForecastBase.None)
+        {
+            double[] baseForecasts = new ForecastPredictor(trained.Model, final with { Blend = 0 }).Predict(data.Rows, start, end);
+            baseScores = ForecastEvaluation.Evaluate(targetValues, split.TrainEnd, start, end, data.Horizon, baseForecasts, scaleSeasons).Model;
+        }
 
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, "model.safetensors");
-        var metadata = new Dictionary<string, string> { [ForecastScheme.MetadataKey] = trained.Scheme.ToJson() };
+        var metadata = new Dictionary<string, string> { [ForecastScheme.MetadataKey] = final.ToJson() };
         if (frame.TimeName is not null)
             metadata[ForecastPredictCommand.TimeMetadataKey] = frame.TimeName;
         if (settings.TimeFormat is not null)
@@ -170,7 +221,7 @@ internal static class ForecastTrainCommand
             Plot(plotPath, frame, targets[0], targetValues[0], start, end, data.Horizon, targets.Length, predictions, primary);
         }
 
-        PrintReport(output, report, data.Horizon, primary);
+        PrintReport(output, report, data.Horizon, primary, baseScores is ForecastScores b ? ($"base ({BaseName(final.Base)})", b) : null);
         output.Line($"model: {modelPath}");
         output.Line($"plot:  {plotPath}");
         var baselines = new JsonObject
@@ -179,6 +230,8 @@ internal static class ForecastTrainCommand
             ["last_value"] = Json(report.LastValue),
             ["ets"] = Json(report.Ets!.Value),
         };
+        if (baseScores is ForecastScores chosen)
+            baselines["base"] = Json(chosen);
         foreach (var (m, scores) in report.SeasonalNaives)
             baselines[$"seasonal_naive_{m}"] = Json(scores);
         var result = new JsonObject
@@ -194,8 +247,22 @@ internal static class ForecastTrainCommand
                 ["test"] = split.Length - split.ValidationEnd,
                 ["test_from"] = frame.Times.Count > 0 ? frame.Times[split.ValidationEnd] : null,
             },
-            ["scheme"] = trained.Scheme.Describe(),
+            ["scheme"] = final.Describe(),
         };
+        if (choice is not null)
+        {
+            var candidates = new JsonObject();
+            foreach (var candidate in choice.Candidates)
+                candidates[candidate.Name] = candidate.Score;
+            result["base_choice"] = new JsonObject
+            {
+                ["base"] = final.DescribeBase(),
+                ["origins"] = choice.Origins,
+                ["first_origin"] = choice.FirstOrigin,
+                ["scores"] = candidates,
+                ["networks"] = networks,
+            };
+        }
         if (Baton.Distributed.DataParallel.Current is { } job)
             result["ranks"] = job.Size;
         output.Result(result);
@@ -259,11 +326,20 @@ internal static class ForecastTrainCommand
         return rows;
     }
 
-    private static void PrintReport(Output output, ForecastReport report, int horizon, int primary)
+    private static string BaseName(ForecastBase kind) => kind switch
+    {
+        ForecastBase.Ets => "ETS",
+        ForecastBase.SeasonalNaive => "naive",
+        _ => "combined",
+    };
+
+    private static void PrintReport(Output output, ForecastReport report, int horizon, int primary, (string Name, ForecastScores Scores)? baseRow)
     {
         output.Line($"test part: {report.Origins} forecast origins x {horizon} steps (MASE scaled by the in-sample seasonal naive of season {report.Seasons[0]})");
         output.Line($"{"",-24}{"MAE",12}{"RMSE",12}{"sMAPE %",12}{"MASE",10}");
         Row(output, "model", report.Model);
+        if (baseRow is var (baseName, baseScores))
+            Row(output, baseName, baseScores);
         if (report.Ets is ForecastScores ets)
             Row(output, $"ETS (season {primary})", ets);
         foreach (var (m, scores) in report.SeasonalNaives)

@@ -25,9 +25,9 @@ internal sealed class TimeSeriesHoltWinters
     private readonly double[] season;   // [m] ring buffer: season[k % m] is the factor of the k-th value
     private long count;
 
-    /// <summary>The smoothing parameters and the structure of a Holt-Winters model.</summary>
+    /// <summary>The smoothing parameters, the structure and the initial-state rule of a Holt-Winters model.</summary>
     public sealed record Parameters(double Alpha, double Beta, double Gamma, double Phi, TimeSeriesTrend Trend,
-        TimeSeriesSeasonality Seasonality, int Period)
+        TimeSeriesSeasonality Seasonality, int Period, TimeSeriesStart Start = TimeSeriesStart.TwoSeasons)
     {
         /// <summary>A short name such as <c>ETS(A,Ad,M) m=12</c>.</summary>
         public override string ToString() =>
@@ -70,9 +70,14 @@ internal sealed class TimeSeriesHoltWinters
     private double Phi => Model.Trend == TimeSeriesTrend.Damped ? Model.Phi : 0;
 
     /// <summary>
-    /// The heuristic initial state of <paramref name="parameters"/>'s structure from the first values of
-    /// <paramref name="y"/>: ℓ = mean of the first season, b = (mean of the second season − mean of the first) / m,
-    /// s_i = y_i − ℓ (additive) or y_i / ℓ (multiplicative); without season ℓ = y₀ and b = y₁ − y₀.
+    /// The heuristic initial state of <paramref name="parameters"/>'s structure from the first 2m values of
+    /// <paramref name="y"/>, by its <see cref="Parameters.Start"/>. <see cref="TimeSeriesStart.FirstSeason"/>:
+    /// ℓ = μ₁, b = (μ₂ − μ₁)/m, s_i = y_i − μ₁ or y_i/μ₁. <see cref="TimeSeriesStart.TwoSeasons"/>:
+    /// with μ₁, μ₂ the means of the first and second season, the trend line is
+    /// L(i) = μ₁ + b·(i − (m − 1)/2), b = (μ₂ − μ₁)/m; the season factor of phase i is the mean of the two detrended
+    /// values, s_i = ((y_i − L(i)) + (y_{i+m} − L(i+m)))/2 (additive) or (y_i/L(i) + y_{i+m}/L(i+m))/2
+    /// (multiplicative), then centred to sum 0 (mean 1). The state is the one before y₀: with a trend
+    /// ℓ = L(−1) = μ₁ − b·(m + 1)/2 and trend b, without one ℓ = μ₁. Without season ℓ = y₀ and b = y₁ − y₀.
     /// Needs 2m values with a season, 2 without.
     /// </summary>
     public static TimeSeriesHoltWinters Initial(Parameters parameters, ReadOnlySpan<double> y)
@@ -89,11 +94,34 @@ internal sealed class TimeSeriesHoltWinters
             throw new ArgumentException($"{2 * m} values are needed to start a model with season {m}.", nameof(y));
         double first = Mean(y[..m]);
         double second = Mean(y.Slice(m, m));
+        double slope = (second - first) / m;
+        bool multiplicative = parameters.Seasonality == TimeSeriesSeasonality.Multiplicative;
         var factors = new double[m];
+        if (parameters.Start == TimeSeriesStart.FirstSeason)
+        {
+            for (int i = 0; i < m; i++)
+                factors[i] = multiplicative ? y[i] / first : y[i] - first;
+            // The state is "before y0": the first season's factors are those of the m values before it.
+            return new TimeSeriesHoltWinters(parameters, first, slope, factors);
+        }
+        double total = 0;
         for (int i = 0; i < m; i++)
-            factors[i] = parameters.Seasonality == TimeSeriesSeasonality.Multiplicative ? y[i] / first : y[i] - first;
+        {
+            double sum = 0;
+            for (int k = i; k < 2 * m; k += m)
+            {
+                double line = first + slope * (k - (m - 1) / 2.0);
+                sum += multiplicative ? y[k] / (line > 0 ? line : first) : y[k] - line;
+            }
+            factors[i] = sum / 2;
+            total += factors[i];
+        }
+        for (int i = 0; i < m; i++)
+            factors[i] = multiplicative ? factors[i] * m / total : factors[i] - total / m;
+        bool trended = parameters.Trend == TimeSeriesTrend.Damped;
+        double level = trended ? first - slope * (m + 1) / 2.0 : first;
         // The state is "before y0": the first season's factors are those of the m values before it.
-        return new TimeSeriesHoltWinters(parameters, first, (second - first) / m, factors);
+        return new TimeSeriesHoltWinters(parameters, level, slope, factors);
     }
 
     /// <summary>The forecast of the value <paramref name="step"/> steps ahead (1-based) from the current state.</summary>
@@ -147,7 +175,7 @@ internal sealed class TimeSeriesHoltWinters
     /// Fits Holt-Winters to <paramref name="train"/> with season <paramref name="period"/> (1 = none): for every
     /// structure that applies (trend none or damped; season none, additive, or multiplicative when every value is
     /// positive; a season needs three full periods), α, β, γ and φ minimise the one-step squared error from the
-    /// heuristic start (<see cref="Initial"/>) by Nelder-Mead on a logistic reparametrisation
+    /// heuristic start (<see cref="Initial"/>, <see cref="TimeSeriesStart.TwoSeasons"/>) by Nelder-Mead on a logistic reparametrisation
     /// (0 &lt; α, β, γ &lt; 1, γ ≤ 1 − α, φ in [<see cref="MinPhi"/>, <see cref="MaxPhi"/>]), and the structure with
     /// the lowest AIC = n·ln(SSE/n) + 2k (k = parameters + initial states) is returned, started from the
     /// beginning of <paramref name="train"/> and not yet fed any value.
@@ -213,7 +241,7 @@ internal sealed class TimeSeriesHoltWinters
             double beta = hasTrend ? Logistic(u[1]) * 0.9998 + 0.0001 : 0;
             double gamma = hasSeason ? Logistic(u[2]) * (1 - alpha) * 0.9998 + 0.0001 * (1 - alpha) : 0;
             double phi = hasTrend ? MinPhi + (MaxPhi - MinPhi) * Logistic(u[3]) : 1;
-            return new Parameters(alpha, beta, gamma, phi, trend, seasonality, hasSeason ? period : 1);
+            return new Parameters(alpha, beta, gamma, phi, trend, seasonality, hasSeason ? period : 1, TimeSeriesStart.TwoSeasons);
         }
         double[] start = [Logit(0.3), Logit(0.05), Logit(0.1), Logit(0.9)];
         var (u, sse) = NelderMead(start, v => OneStepSse(Decode(v), y), iterations: 300);

@@ -6,7 +6,7 @@ namespace Baton.Training;
 /// <summary>
 /// Turns raw rows, fed one at a time, into the network input of the forecast made at the latest row, and the
 /// network's output back into forecasts, as <see cref="ForecastScheme"/> describes. Training, batch prediction and
-/// streaming all go through this one class, so they agree exactly. Keeps the last W + 2·(longest lag season) rows
+/// streaming all go through this one class, so they agree exactly. Keeps the last W + 2·(longest lag or base season) rows
 /// in a ring and the smoothing state of each target; no allocation per row.
 /// </summary>
 internal sealed class ForecastInputs
@@ -37,13 +37,15 @@ internal sealed class ForecastInputs
         InputSize = scheme.InputSize(J, C);
         if (InputSize != config.InputSize)
             throw new ArgumentException($"the scheme needs {InputSize} inputs per step, the model reads {config.InputSize}.", nameof(scheme));
-        if (scheme.Base == ForecastBase.Ets && scheme.Ets.Length != J)
+        if (scheme.UsesSmoothing && scheme.Ets.Length != J)
             throw new ArgumentException($"the scheme has {scheme.Ets.Length} smoothing models for {J} targets.", nameof(scheme));
-        int longest = scheme.LagSeasons.DefaultIfEmpty(0).Max();
+        if (scheme.UsesSeasonalNaive && scheme.BaseSeason < 1)
+            throw new ArgumentException($"the scheme's seasonal-naive base has season {scheme.BaseSeason}.", nameof(scheme));
+        int longest = Math.Max(scheme.LagSeasons.DefaultIfEmpty(0).Max(), scheme.BaseSeason);
         capacity = W + 2 * longest + K + 1;
         ring = new double[capacity * C];
         ets = new TimeSeriesHoltWinters?[J];
-        startRows = scheme.Base == ForecastBase.Ets ? scheme.Ets.Max(p => 2 * Math.Max(1, p.Period)) : 0;
+        startRows = scheme.UsesSmoothing ? scheme.Ets.Max(p => 2 * Math.Max(1, p.Period)) : 0;
         pending = new double[startRows * J];
         center = new double[J];
         baseline = new double[K * J];
@@ -72,7 +74,7 @@ internal sealed class ForecastInputs
     public void Append(ReadOnlySpan<double> row)
     {
         row[..C].CopyTo(ring.AsSpan((int)(Rows % capacity) * C, C));
-        if (scheme.Base == ForecastBase.Ets)
+        if (scheme.UsesSmoothing)
             AdvanceSmoothing(row);
         Rows++;
         if (Ready)
@@ -168,10 +170,19 @@ internal sealed class ForecastInputs
                 sum += Raw(r, j);
             center[j] = sum / L;
         }
+        int m = scheme.BaseSeason;
         for (int h = 1; h <= K; h++)
         {
             for (int j = 0; j < J; j++)
-                baseline[(h - 1) * J + j] = scheme.Base == ForecastBase.Ets ? ets[j]!.Forecast(h) : center[j];
+            {
+                baseline[(h - 1) * J + j] = scheme.Base switch
+                {
+                    ForecastBase.Ets => ets[j]!.Forecast(h),
+                    ForecastBase.SeasonalNaive => Raw(t + h - m * ((h + m - 1) / m), j),
+                    ForecastBase.Combined => 0.5 * (ets[j]!.Forecast(h) + Raw(t + h - m * ((h + m - 1) / m), j)),
+                    _ => center[j],
+                };
+            }
         }
     }
 

@@ -37,8 +37,17 @@ internal sealed record ForecastScheme
     /// <summary>The base the network corrects.</summary>
     public ForecastBase Base { get; init; } = ForecastBase.None;
 
-    /// <summary>Holt-Winters parameters per target (<see cref="ForecastBase.Ets"/>); empty otherwise.</summary>
+    /// <summary>Holt-Winters parameters per target (<see cref="ForecastBase.Ets"/>, <see cref="ForecastBase.Combined"/>); empty otherwise.</summary>
     public TimeSeriesHoltWinters.Parameters[] Ets { get; init; } = [];
+
+    /// <summary>Season m of the seasonal-naive base (<see cref="ForecastBase.SeasonalNaive"/>, <see cref="ForecastBase.Combined"/>); 0 otherwise.</summary>
+    public int BaseSeason { get; init; }
+
+    /// <summary>True when the base runs the Holt-Winters smoothing.</summary>
+    public bool UsesSmoothing => Base is ForecastBase.Ets or ForecastBase.Combined;
+
+    /// <summary>True when the base reads the seasonal naive of <see cref="BaseSeason"/>.</summary>
+    public bool UsesSeasonalNaive => Base is ForecastBase.SeasonalNaive or ForecastBase.Combined;
 
     /// <summary>Weight of the network's correction added to the base (1 without a base).</summary>
     public double Blend { get; init; } = 1;
@@ -81,7 +90,9 @@ internal sealed record ForecastScheme
                 ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["phi"] = p.Phi,
                 ["trend"] = p.Trend.ToString().ToLowerInvariant(), ["seasonality"] = p.Seasonality.ToString().ToLowerInvariant(),
                 ["period"] = p.Period,
+                ["start"] = p.Start.ToString().ToLowerInvariant(),
             })]),
+            ["base_season"] = BaseSeason,
             ["blend"] = Blend,
             ["columns"] = new JsonArray([.. Columns.Select(c => (JsonNode)c)]),
         };
@@ -104,15 +115,19 @@ internal sealed record ForecastScheme
                 Ets = [.. json["ets"]!.AsArray().Select(n => new TimeSeriesHoltWinters.Parameters(
                     (double)n!["alpha"]!, (double)n["beta"]!, (double)n["gamma"]!, (double)n["phi"]!,
                     Enum.Parse<TimeSeriesTrend>((string)n["trend"]!, ignoreCase: true),
-                    Enum.Parse<TimeSeriesSeasonality>((string)n["seasonality"]!, ignoreCase: true), (int)n["period"]!))],
+                    Enum.Parse<TimeSeriesSeasonality>((string)n["seasonality"]!, ignoreCase: true), (int)n["period"]!,
+                    n["start"] is JsonNode start ? Enum.Parse<TimeSeriesStart>((string)start!, ignoreCase: true) : TimeSeriesStart.FirstSeason))],
+                BaseSeason = json["base_season"] is JsonNode baseSeason ? (int)baseSeason : 0,
                 Blend = (double)json["blend"]!,
                 Columns = [.. json["columns"]!.AsArray().Select(n => (string)n!)],
             };
             if (scheme.LevelRows < 1 || scheme.LagSeasons.Any(m => m < 1 || m > 100_000) || !double.IsFinite(scheme.Blend)
                 || scheme.Ets.Any(p => p.Period < 1 || p.Period > 100_000 || !(p.Alpha is > 0 and < 1)))
                 throw new InvalidDataException($"the forecast scheme holds a value out of range: {text}");
-            if (scheme.Base == ForecastBase.Ets && scheme.Ets.Length == 0)
-                throw new InvalidDataException("the forecast scheme has base 'ets' without its parameters.");
+            if (scheme.UsesSmoothing && scheme.Ets.Length == 0)
+                throw new InvalidDataException($"the forecast scheme has base '{scheme.Base.ToString().ToLowerInvariant()}' without its smoothing parameters.");
+            if (scheme.BaseSeason < 0 || scheme.BaseSeason > 100_000 || (scheme.UsesSeasonalNaive && scheme.BaseSeason < 1))
+                throw new InvalidDataException($"the forecast scheme has base '{scheme.Base.ToString().ToLowerInvariant()}' with season {scheme.BaseSeason}.");
             return scheme;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException)
@@ -121,14 +136,23 @@ internal sealed record ForecastScheme
         }
     }
 
-    /// <summary>Words for a report line: "window level, lags 12, base ETS(A,Ad,M) m=12, blend 0.5".</summary>
+    /// <summary>Words for a report line: "window level (12 rows); seasonal lags 12; base ETS(A,Ad,M) m=12, network weight 0.5".</summary>
     public string Describe()
     {
         var parts = new List<string> { Normalisation == ForecastNormalisation.Window ? $"window level ({LevelRows} rows)" : "global scaling" };
         if (LagSeasons.Length > 0)
             parts.Add($"seasonal lags {string.Join(", ", LagSeasons)}");
-        if (Base == ForecastBase.Ets)
-            parts.Add($"base {string.Join(" / ", Ets.Select(p => p.ToString()))}, network weight {Blend.ToString("0.##", CultureInfo.InvariantCulture)}");
+        if (Base != ForecastBase.None)
+            parts.Add($"base {DescribeBase()}, network weight {Blend.ToString("0.##", CultureInfo.InvariantCulture)}");
         return string.Join("; ", parts);
     }
+
+    /// <summary>The base in words: "ETS(A,N,M) m=12", "seasonal naive 12" or "mean of ETS(A,N,M) m=12 and seasonal naive 12".</summary>
+    public string DescribeBase() => Base switch
+    {
+        ForecastBase.Ets => string.Join(" / ", Ets.Select(p => p.ToString())),
+        ForecastBase.SeasonalNaive => $"seasonal naive {BaseSeason}",
+        ForecastBase.Combined => $"mean of {string.Join(" / ", Ets.Select(p => p.ToString()))} and seasonal naive {BaseSeason}",
+        _ => "none",
+    };
 }

@@ -1,3 +1,4 @@
+using Baton.Data;
 using Baton.Models;
 
 namespace Baton.Training;
@@ -11,9 +12,11 @@ internal static class ForecastTrainer
 {
     /// <summary>
     /// Outcome of <see cref="Train"/>: the model (best weights), the trainer's result, the validation loss of the kept
-    /// weights, and the scheme to predict with (its blend weight chosen on the validation part when it has a base).
+    /// weights, the scheme to predict with (its blend weight chosen on the validation part when it has a base), and the
+    /// validation error of its forecasts: mean over validation origins, steps and targets of |y − ŷ| / (target's training std).
     /// </summary>
-    public sealed record Result(SequenceModel Model, TrainingResult Training, double ValidationLoss, long BestStep, ForecastScheme Scheme);
+    public sealed record Result(SequenceModel Model, TrainingResult Training, double ValidationLoss, long BestStep, ForecastScheme Scheme,
+        double ValidationError);
 
     /// <summary>Blend weights of the network's correction tried on the validation part when the scheme has a base.</summary>
     public static readonly double[] Blends = [0, 0.25, 0.5, 0.75, 1];
@@ -65,23 +68,41 @@ internal static class ForecastTrainer
             best.AsSpan().CopyTo(model.Parameters.Data);
             model.Parameters.MarkChanged();
         }
-        return new Result(model, result, bestLoss, bestStep, ChooseBlend(data, model));
+        var (scheme, error) = ChooseBlend(data, model);
+        return new Result(model, result, bestLoss, bestStep, scheme, error);
+    }
+
+    /// <summary>
+    /// The scheme with its smoothing replaced by <paramref name="smoothing"/> (one model per target): once the network and
+    /// its weight are chosen, the caller refits the smoothing on the training and validation rows, so that the test part
+    /// and later forecasts start from every row the choices were made on (as classical methods are refitted before
+    /// forecasting). The network's weights are kept. Unchanged when the base does not use the smoothing.
+    /// </summary>
+    public static ForecastScheme WithSmoothing(ForecastScheme scheme, TimeSeriesHoltWinters.Parameters[] smoothing)
+    {
+        ArgumentNullException.ThrowIfNull(scheme);
+        ArgumentNullException.ThrowIfNull(smoothing);
+        if (!scheme.UsesSmoothing)
+            return scheme;
+        if (smoothing.Length != scheme.Ets.Length)
+            throw new ArgumentException($"{smoothing.Length} smoothing models for {scheme.Ets.Length} targets.", nameof(smoothing));
+        return scheme with { Ets = smoothing };
     }
 
     /// <summary>
     /// The scheme with the blend weight (of <see cref="Blends"/>) whose forecasts have the lowest validation MAE
-    /// (each target's over its training std, summed); the scheme as it is without a base.
+    /// (each target's over its training std), and that error averaged; the scheme as it is without a base.
     /// </summary>
-    private static ForecastScheme ChooseBlend(ForecastData data, SequenceModel model)
+    private static (ForecastScheme Scheme, double Error) ChooseBlend(ForecastData data, SequenceModel model)
     {
-        if (data.Scheme.Base == ForecastBase.None)
-            return data.Scheme;
         var (start, end) = data.Split.ValidationOrigins(data.Horizon);
         double[] full = new ForecastPredictor(model, data.Scheme with { Blend = 1 }).Predict(data.Rows, start, end);
-        double[] none = new ForecastPredictor(model, data.Scheme with { Blend = 0 }).Predict(data.Rows, start, end);
+        double[] none = data.Scheme.Base == ForecastBase.None ? full
+            : new ForecastPredictor(model, data.Scheme with { Blend = 0 }).Predict(data.Rows, start, end);
+        double[] blends = data.Scheme.Base == ForecastBase.None ? [1] : Blends;
         int J = data.Targets.Length, K = data.Horizon, C = data.Columns.Length;
         double bestError = double.PositiveInfinity, bestBlend = 0;
-        foreach (double blend in Blends)
+        foreach (double blend in blends)
         {
             double error = 0;
             for (int o = 0; o < end - start; o++)
@@ -102,6 +123,6 @@ internal static class ForecastTrainer
                 bestBlend = blend;
             }
         }
-        return data.Scheme with { Blend = bestBlend };
+        return (data.Scheme with { Blend = bestBlend }, bestError / ((double)(end - start) * K * J));
     }
 }

@@ -28,7 +28,8 @@ public sealed class ForecastSchemeTests
         LagSeasons = [12],
         LevelRows = 12,
         Base = baseKind,
-        Ets = baseKind == ForecastBase.Ets ? [TimeSeriesHoltWinters.Fit(frame.Column("y").AsSpan(0, trainEnd), 12).Model] : [],
+        Ets = baseKind is ForecastBase.Ets or ForecastBase.Combined ? [TimeSeriesHoltWinters.Fit(frame.Column("y").AsSpan(0, trainEnd), 12).Model] : [],
+        BaseSeason = baseKind is ForecastBase.SeasonalNaive or ForecastBase.Combined ? 12 : 0,
     };
 
     [Fact]
@@ -82,11 +83,40 @@ public sealed class ForecastSchemeTests
     }
 
     [Theory]
-    [InlineData(true, "lstm")]
-    [InlineData(false, "gru")]
-    public void Streaming_forecasts_equal_batch_forecasts_with_window_level_lags_and_base(bool etsBase, string cell)
+    [InlineData("SeasonalNaive")]
+    [InlineData("Combined")]
+    public void Naive_and_combined_bases_are_their_forecasts_at_network_weight_zero(string baseName)
     {
-        var baseKind = etsBase ? ForecastBase.Ets : ForecastBase.None;
+        var baseKind = Enum.Parse<ForecastBase>(baseName);
+        var frame = Monthly();
+        var data = new ForecastData(frame, ["y"], [], window: 24, horizon: 6, Scheme(baseKind, frame, 84) with { Blend = 0 }, testRows: 0);
+        var model = new SequenceModel(data.ModelConfig("gru", 6, 1));
+        model.ResetParameters(new Rng(2));
+        var (start, end) = data.Split.TestOrigins(6);
+        double[] predicted = new ForecastPredictor(model, data.Scheme).Predict(data.Rows, start, end);
+        double[] y = frame.Column("y");
+        double[] ets = baseKind == ForecastBase.Combined ? ForecastEvaluation.EtsForecasts([y], data.Scheme.Ets, start, end, 6) : [];
+        for (int t = start; t < end; t++)
+        {
+            for (int h = 1; h <= 6; h++)
+            {
+                int i = (t - start) * 6 + h - 1;
+                double naive = y[t + h - 12];
+                if (baseKind == ForecastBase.SeasonalNaive)
+                    Assert.Equal(naive, predicted[i]);
+                else
+                    Assert.Equal(0.5 * (ets[i] + naive), predicted[i], 12);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("Ets", "lstm")]
+    [InlineData("None", "gru")]
+    [InlineData("Combined", "gru")]
+    public void Streaming_forecasts_equal_batch_forecasts_with_window_level_lags_and_base(string baseName, string cell)
+    {
+        var baseKind = Enum.Parse<ForecastBase>(baseName);
         var frame = Monthly(90);
         var data = new ForecastData(frame, ["y"], [], window: 12, horizon: 4, Scheme(baseKind, frame, 60) with { Blend = 0.5 }, testRows: 0);
         var model = new SequenceModel(data.ModelConfig(cell, hidden: 6, layers: 2));
@@ -120,6 +150,28 @@ public sealed class ForecastSchemeTests
         Assert.Equal(trained.Scheme.ToJson(), back.ToJson());
         Assert.Equal(trained.Scheme.Ets[0], back.Ets[0]);
         Assert.Throws<InvalidDataException>(() => ForecastScheme.FromJson("{\"normalisation\": \"window\"}"));
+    }
+
+    [Fact]
+    public void The_base_season_survives_the_json_and_a_file_without_it_reads_as_before()
+    {
+        var frame = Monthly();
+        var combined = Scheme(ForecastBase.Combined, frame, 84) with { Blend = 0.25, Columns = ["y"] };
+        var back = ForecastScheme.FromJson(combined.ToJson());
+        Assert.Equal((ForecastBase.Combined, 12), (back.Base, back.BaseSeason));
+        Assert.Equal(combined.ToJson(), back.ToJson());
+
+        var ets = Scheme(ForecastBase.Ets, frame, 84) with { Columns = ["y"] };
+        var older = System.Text.Json.Nodes.JsonNode.Parse(ets.ToJson())!.AsObject();
+        Assert.True(older.Remove("base_season"));
+        Assert.True(older["ets"]![0]!.AsObject().Remove("start"));
+        var read = ForecastScheme.FromJson(older.ToJsonString());
+        Assert.Equal(0, read.BaseSeason);
+        Assert.Equal(TimeSeriesStart.FirstSeason, read.Ets[0].Start);   // files written before the start was stored
+
+        var naive = System.Text.Json.Nodes.JsonNode.Parse((Scheme(ForecastBase.SeasonalNaive, frame, 84) with { Columns = ["y"] }).ToJson())!.AsObject();
+        naive["base_season"] = 0;
+        Assert.Throws<InvalidDataException>(() => ForecastScheme.FromJson(naive.ToJsonString()));
     }
 
     [Fact]

@@ -75,14 +75,25 @@ public sealed class TimeSeriesHoltWintersTests
     }
 
     [Fact]
-    public void The_heuristic_start_takes_the_first_seasons_means()
+    public void The_heuristic_start_detrends_the_first_two_seasons_and_averages_their_factors()
     {
-        double[] y = [1, 2, 3, 4, 5, 6, 7, 8];
-        var parameters = new TimeSeriesHoltWinters.Parameters(0.5, 0.1, 0.1, 0.9, TimeSeriesTrend.Damped, TimeSeriesSeasonality.Additive, 4);
-        var model = TimeSeriesHoltWinters.Initial(parameters, y);
-        Assert.Equal(2.5, model.Level);
-        Assert.Equal((6.5 - 2.5) / 4, model.Trend);
-        // First forecast: level + φ·trend + s0 = 2.5 + 0.9 + (1 − 2.5).
-        Assert.Equal(2.5 + 0.9 * 1.0 - 1.5, model.Forecast(1), 12);
+        // A line k + 1 plus a season (1, −1, 2, −2): the trend line through the two seasons' means is the line itself.
+        double[] season = [1, -1, 2, -2];
+        double[] y = [.. Enumerable.Range(0, 8).Select(k => k + 1 + season[k % 4])];
+        var damped = new TimeSeriesHoltWinters.Parameters(0.5, 0.1, 0.1, 0.9, TimeSeriesTrend.Damped, TimeSeriesSeasonality.Additive, 4);
+        var model = TimeSeriesHoltWinters.Initial(damped, y);
+        // The state before y0: level L(−1) = 2.5 − 1 · 5/2 = 0, trend 1; first forecast 0 + 0.9 · 1 + s0.
+        Assert.Equal(0, model.Level, 12);
+        Assert.Equal(1, model.Trend, 12);
+        Assert.Equal(0.9 + season[0], model.Forecast(1), 12);
+        Assert.Equal(0.9 + 0.81 + season[1], model.Forecast(2), 12);
+        // Without a trend the level is the first season's mean and the factors are the same.
+        var flat = TimeSeriesHoltWinters.Initial(damped with { Trend = TimeSeriesTrend.None }, y);
+        Assert.Equal(2.5 + season[2], flat.Forecast(3), 12);
+        // The first-season start takes the first season's mean and its values around it, trend and all.
+        var first = TimeSeriesHoltWinters.Initial(damped with { Start = TimeSeriesStart.FirstSeason }, y);
+        Assert.Equal(2.5, first.Level, 12);
+        Assert.Equal((6.5 - 2.5) / 4, first.Trend, 12);
+        Assert.Equal(2.5 + 0.9 + (y[0] - 2.5), first.Forecast(1), 12);
     }
 }
