@@ -229,6 +229,9 @@ internal static class GpuTrainKernels
         dLogits[at + y] -= scale;
     }
 
+    /// <summary>dy = y · scale (index: elements): the gradient of mean(y²) with scale = 2 / (elements).</summary>
+    public static void MeanSquareGradient(Index1D index, ArrayView<float> y, ArrayView<float> dy, float scale) => dy[index] = y[index] * scale;
+
     /// <summary>partial[c] = Σ g_i² in float64 over i in chunk c of <see cref="NormChunk"/> elements, in order (index: chunks).</summary>
     public static void SquaresPartial(Index1D index, ArrayView<float> g, ArrayView<double> partial, int length)
     {
