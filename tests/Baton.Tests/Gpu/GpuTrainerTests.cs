@@ -56,15 +56,31 @@ public class GpuTrainerTests : IClassFixture<EmulatedDeviceFixture>
 
     private static TokenStreams Data() => new(Corpus(), null, Batch, SeqLength);
 
-    private static TrainerOptions Options(string optimizer, int steps = Steps, string? checkpoint = null) => new()
+    /// <summary>
+    /// The run's options; <paramref name="optimizer"/> is an optimizer kind, or "amsgrad" (Adam with amsgrad) or "nesterov"
+    /// (SGD with Nesterov momentum, gradients also clipped by value).
+    /// </summary>
+    private static TrainerOptions Options(string optimizer, int steps = Steps, string? checkpoint = null)
     {
-        Seed = 3,
-        MaxSteps = steps,
-        Optimizer = new OptimizerOptions { Kind = optimizer, LearningRate = optimizer == "sgd" ? 0.5 : 0.02, Momentum = optimizer == "sgd" ? 0.9 : 0 },
-        ClipNorm = 1.0,
-        HistoryEvery = 1,
-        CheckpointPath = checkpoint,
-    };
+        bool sgd = optimizer is "sgd" or "nesterov";
+        return new()
+        {
+            Seed = 3,
+            MaxSteps = steps,
+            Optimizer = new OptimizerOptions
+            {
+                Kind = optimizer switch { "amsgrad" => "adam", "nesterov" => "sgd", _ => optimizer },
+                LearningRate = sgd ? 0.5 : 0.02,
+                Momentum = sgd ? 0.9 : 0,
+                Nesterov = optimizer == "nesterov",
+                Amsgrad = optimizer == "amsgrad",
+            },
+            ClipNorm = 1.0,
+            ClipValue = optimizer == "nesterov" ? 0.02f : 0f,
+            HistoryEvery = 1,
+            CheckpointPath = checkpoint,
+        };
+    }
 
     /// <summary>Runs <paramref name="trainer"/> to its end and returns the loss of every step.</summary>
     private static List<double> Losses(Trainer trainer)
@@ -116,6 +132,8 @@ public class GpuTrainerTests : IClassFixture<EmulatedDeviceFixture>
     [InlineData("rnn", 1, "sgd")]
     [InlineData("rnn_relu", 2, "adamw")]
     [InlineData("lstm", 1, "sgd")]
+    [InlineData("gru", 1, "amsgrad")]
+    [InlineData("lstm", 1, "nesterov")]
     public void Twenty_device_steps_match_the_cpu_engine_in_every_loss_and_every_weight(string cell, int layers, string optimizer)
     {
         var options = Options(optimizer);
