@@ -36,15 +36,14 @@ internal sealed class GpuTrainer : ITrainingEngine
 
     /// <summary>
     /// Allocates the device copy of <paramref name="model"/> for batches of up to <paramref name="maxT"/> steps and
-    /// <paramref name="maxB"/> streams trained with <paramref name="options"/>, and compiles the kernels; nothing is uploaded
-    /// until <see cref="Push"/>. Throws <see cref="NotSupportedException"/>, naming the part, for what the device path does not
+    /// <paramref name="maxB"/> streams trained with <paramref name="options"/> (null: scoring only, see <see cref="Score"/>),
+    /// and compiles the kernels; nothing is uploaded until <see cref="Push"/> or <see cref="UploadWeights"/>. Throws <see cref="NotSupportedException"/>, naming the part, for what the device path does not
     /// train yet (see <see cref="Unsupported"/>).
     /// </summary>
-    public GpuTrainer(GpuDevice device, SequenceModel model, TrainerOptions options, int maxT, int maxB)
+    public GpuTrainer(GpuDevice device, SequenceModel model, TrainerOptions? options, int maxT, int maxB)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxT, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxB, 1);
         if (Unsupported(model.Config, options) is { } reason)
@@ -78,12 +77,12 @@ internal sealed class GpuTrainer : ITrainingEngine
 
     /// <summary>
     /// Null when the device path trains <paramref name="config"/> with <paramref name="options"/>; else what it lacks: tasks other
-    /// than lm, cells other than lstm / gru / rnn / rnn_relu, bidirectional layers, projections, dropout, and the RMSprop optimizer.
+    /// than lm, cells other than lstm / gru / rnn / rnn_relu, bidirectional layers, projections; and for training (options not
+    /// null) dropout and the RMSprop optimizer.
     /// </summary>
-    public static string? Unsupported(ModelConfig config, TrainerOptions options)
+    public static string? Unsupported(ModelConfig config, TrainerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(options);
         if (config.TaskKind != TaskKind.Lm)
             return $"task '{config.Task}' (only lm)";
         if (config.CellKind is not (CellKind.Lstm or CellKind.Gru or CellKind.Rnn))
@@ -92,6 +91,8 @@ internal sealed class GpuTrainer : ITrainingEngine
             return "bidirectional layers";
         if (config.ProjSize > 0)
             return "LSTM projections";
+        if (options is null)
+            return null;
         if (config.Dropout > 0)
             return "dropout";
         if (options.Optimizer.Kind is not ("sgd" or "adam" or "adamw"))
@@ -104,7 +105,7 @@ internal sealed class GpuTrainer : ITrainingEngine
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(optimizer);
-        Upload(this.parameters.View, parameters.Data);
+        UploadWeights(parameters);
         foreach (var (name, array) in optimizer.State)
         {
             if (!optimizerState.TryGetValue(name, out var buffer))
@@ -113,6 +114,13 @@ internal sealed class GpuTrainer : ITrainingEngine
         }
         stack.PushState(h0, c0);
         acc.Synchronize();
+    }
+
+    /// <summary>Copies the weights of <paramref name="parameters"/> to the device (all that <see cref="Score"/> needs).</summary>
+    public void UploadWeights(Parameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Upload(this.parameters.View, parameters.Data);
     }
 
     /// <inheritdoc/>
@@ -135,6 +143,31 @@ internal sealed class GpuTrainer : ITrainingEngine
 
     /// <inheritdoc/>
     public double ForwardBackward(TrainingBatch batch)
+    {
+        long count = Send(batch);
+        Forward();
+        float gradScale = count == 0 ? 0f : (float)(1.0 / count);
+        k.CrossEntropy(T * B, logits.View, targets.View, dLogits.View, rowLoss.View, V, Losses.IgnoreIndex, gradScale);
+        gradients.View.MemSetToZero();
+        Backward();
+        double sum = RowLossSum();
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    /// <summary>
+    /// Forward only over <paramref name="batch"/> from the carried state (zero after <see cref="ResetState"/>): the summed
+    /// cross-entropy over its counted targets. The caller carries the state on with <see cref="CarryState"/>.
+    /// </summary>
+    public TokenLoss Score(TrainingBatch batch)
+    {
+        long count = Send(batch);
+        Forward();
+        k.CrossEntropy(T * B, logits.View, targets.View, dLogits.View, rowLoss.View, V, Losses.IgnoreIndex, 0f);
+        return new TokenLoss(RowLossSum(), count);
+    }
+
+    /// <summary>Checks <paramref name="batch"/>, sends its token ids and targets, and returns the number of targets counted.</summary>
+    private long Send(TrainingBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.HasLengths)
@@ -159,17 +192,18 @@ internal sealed class GpuTrainer : ITrainingEngine
         }
         ids.View.SubView(0, rows).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Tokens.AsSpan()), rows);
         targets.View.SubView(0, rows).CopyFromCPU(ref MemoryMarshal.GetReference(batch.TokenTargets.AsSpan()), rows);
+        return count;
+    }
 
-        Forward();
-        float gradScale = count == 0 ? 0f : (float)(1.0 / count);
-        k.CrossEntropy(rows, logits.View, targets.View, dLogits.View, rowLoss.View, V, Losses.IgnoreIndex, gradScale);
-        gradients.View.MemSetToZero();
-        Backward();
+    /// <summary>Σ of the per-row losses of the last <see cref="GpuTrainKernels.CrossEntropy"/>, in row order, in float64 (rows ignored count 0).</summary>
+    private double RowLossSum()
+    {
+        int rows = T * B;
         rowLoss.View.SubView(0, rows).CopyToCPU(ref rowLossHost[0], rows);
         double sum = 0;
         for (int r = 0; r < rows; r++)
             sum += rowLossHost[r];
-        return count == 0 ? double.NaN : sum / count;
+        return sum;
     }
 
     private ArrayView<float> Weights(ParameterTensor tensor) => parameters.View.SubView(tensor.Offset, tensor.Length);

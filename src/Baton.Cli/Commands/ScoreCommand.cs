@@ -2,18 +2,22 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
+using Baton.Gpu;
 using Baton.Models;
 using Baton.Numerics;
+using Baton.Training;
 
 namespace Baton.Cli.Commands;
 
 /// <summary>`baton score`: the cross-entropy of a text under a language model.</summary>
 internal static class ScoreCommand
 {
-    private const int Chunk = 256;
+    /// <summary>Tokens per forward pass; the state is carried from one to the next.</summary>
+    internal const int Chunk = 256;
 
     private static readonly Option<string> Model = new("--model") { Description = "Model or checkpoint file (.safetensors)", Required = true };
     private static readonly Option<string> Text = new("--text") { Description = "UTF-8 text file to score", Required = true };
+    private static readonly Option<string> Device = DeviceOption.Create();
 
     public static Command Create()
     {
@@ -27,6 +31,7 @@ internal static class ScoreCommand
             """);
         command.Options.Add(Model);
         command.Options.Add(Text);
+        command.Options.Add(Device);
         command.SetAction(Run);
         return command;
     }
@@ -47,7 +52,11 @@ internal static class ScoreCommand
         if (ids.Length < 2)
             throw new CliError($"{path}: fewer than two tokens in the model's vocabulary; nothing to score.");
 
-        double total = ScoreTokens(model, ids);
+        var device = DeviceOption.Read(parse, Device);
+        if (device != ComputeDevice.Cpu && GpuTrainer.Unsupported(model.Config, null) is { } unsupported)
+            throw new CliError($"--device {ComputeDevices.Name(device)}: the device does not run {unsupported} yet; use --device cpu.");
+        using var accelerator = DeviceOption.Open(device);
+        double total = accelerator is null ? ScoreTokens(model, ids) : ScoreTokens(accelerator, model, ids);
         long predicted = ids.Length - 1;
         double ce = total / predicted;
         output.Line($"{path}: {predicted} tokens predicted, cross-entropy {ce:F4} nats/token, {ce / Math.Log(2):F4} bits/token, perplexity {Math.Exp(ce):F3}");
@@ -63,6 +72,24 @@ internal static class ScoreCommand
     }
 
     /// <summary>Sum of −log p(token_{t+1} | tokens_≤t) over the stream, in chunks with the state carried.</summary>
+    /// <summary><see cref="ScoreTokens(SequenceModel, int[])"/> on <paramref name="device"/>: the same chunks, the state carried between them.</summary>
+    internal static double ScoreTokens(GpuDevice device, SequenceModel model, int[] ids)
+    {
+        using var scorer = new GpuTrainer(device, model, null, Chunk, 1);
+        scorer.UploadWeights(model.Parameters);
+        var batch = new TrainingBatch(Chunk, 1, 0, 0) { B = 1 };
+        double total = 0;
+        for (int start = 0; start < ids.Length - 1; start += Chunk)
+        {
+            batch.T = Math.Min(Chunk, ids.Length - 1 - start);
+            ids.AsSpan(start, batch.T).CopyTo(batch.Tokens);
+            ids.AsSpan(start + 1, batch.T).CopyTo(batch.TokenTargets);
+            total += scorer.Score(batch).SumNats;
+            scorer.CarryState();
+        }
+        return total;
+    }
+
     internal static double ScoreTokens(SequenceModel model, int[] ids)
     {
         int V = model.Config.OutputSize;

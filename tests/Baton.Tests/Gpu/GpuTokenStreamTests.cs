@@ -92,4 +92,23 @@ public class GpuTokenStreamTests : IClassFixture<EmulatedDeviceFixture>
         Assert.StartsWith("baton: error: --device emulate: The device stream runs", result.Stderr.Trim());
         Assert.Single(result.Stderr.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void Score_on_the_emulation_gives_the_cpu_engines_cross_entropy_across_chunks()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.safetensors");
+        ModelFile.Save(Model("lstm", 2, seed: 6), path);
+        string text = dir.File("text.txt");
+        var rng = new Rng(2);
+        // Longer than one scoring chunk, so that the carried state between chunks is exercised.
+        File.WriteAllText(text, new string(Enumerable.Range(0, Baton.Cli.Commands.ScoreCommand.Chunk + 37).Select(_ => (char)('b' + rng.NextInt(V - 1))).ToArray()));
+        var cpu = CliRunner.Run("score", "--model", path, "--text", text, "--json");
+        Assert.True(cpu.ExitCode == 0, cpu.Stderr);
+        var emulated = CliRunner.Run("score", "--model", path, "--text", text, "--device", "emulate", "--json");
+        Assert.True(emulated.ExitCode == 0, emulated.Stderr);
+        double expected = cpu.Json["cross_entropy"]!.GetValue<double>(), actual = emulated.Json["cross_entropy"]!.GetValue<double>();
+        Assert.InRange(Math.Abs(actual - expected) / expected, 0, Tolerance);
+        Assert.Equal(cpu.Json["tokens"]!.GetValue<long>(), emulated.Json["tokens"]!.GetValue<long>());
+    }
 }
