@@ -1,3 +1,4 @@
+using Baton.Training;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -6,7 +7,7 @@ using ILGPU.Runtime.Cuda;
 
 namespace Baton.Gpu;
 
-/// <summary>Which accelerator <see cref="GpuDevice.Open"/> takes.</summary>
+/// <summary>Which accelerator <see cref="GpuDevice.Open(GpuDeviceKind)"/> takes.</summary>
 public enum GpuDeviceKind
 {
     /// <summary>The first CUDA device; CPU emulation where there is none.</summary>
@@ -63,6 +64,18 @@ public sealed class GpuDevice : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens the accelerator of a run's <paramref name="device"/>: <see cref="ComputeDevice.Cuda"/> the first CUDA device (an
+    /// <see cref="InvalidOperationException"/> where there is none), <see cref="ComputeDevice.Emulate"/> ILGPU's CPU emulation.
+    /// <see cref="ComputeDevice.Cpu"/> is the CPU engine, which needs no accelerator.
+    /// </summary>
+    internal static GpuDevice Open(ComputeDevice device) => device switch
+    {
+        ComputeDevice.Cuda => Open(GpuDeviceKind.Cuda),
+        ComputeDevice.Emulate => Open(GpuDeviceKind.Cpu),
+        _ => throw new ArgumentOutOfRangeException(nameof(device), device, "The CPU engine runs without an accelerator."),
+    };
 
     /// <summary>Most threads in one group (1024 on CUDA devices, 256 on the emulation).</summary>
     public int MaxGroupSize => Accelerator.MaxNumThreadsPerGroup;

@@ -39,11 +39,7 @@ internal static class LabParallelCommand
         var seed = CliOptions.Int("--seed", "Seed of weights and inputs", 1, min: 0, max: int.MaxValue);
         var quick = new Option<bool>("--quick") { Description = "A tiny grid (T 64,256; H 8,16) for tests and smoke runs" };
         var outDir = new Option<string?>("--out") { Description = "Folder for parallel.csv and parallel.png (none = no files)" };
-        var device = new Option<string?>("--device")
-        {
-            Description = "Also evaluate on an accelerator: cuda (an NVIDIA GPU through ILGPU) or cpu (ILGPU's emulation, slow)",
-        };
-        device.AcceptOnlyFromAmong("cuda", "cpu");
+        var device = DeviceOption.Create("Also evaluate on an accelerator: cuda (an NVIDIA GPU through ILGPU) or emulate (ILGPU's CPU emulation, slow); cpu: the CPU engine alone");
         var evalOnly = new Option<bool>("--eval-only") { Description = "Skip the training columns (GRU vs minGRU)" };
         var evalCell = new Option<string>("--eval-cell")
         {
@@ -67,7 +63,7 @@ internal static class LabParallelCommand
                 (ulong)parse.GetValue(seed), isQuick ? 0.0 : MinSeconds, isQuick ? 1 : MaxRepeats, !parse.GetValue(evalOnly),
                 parse.GetValue(evalCell) == "lstm" ? CellKind.Lstm : CellKind.Gru);
 
-            using var accelerator = OpenDevice(parse.GetValue(device));
+            using var accelerator = DeviceOption.Open(DeviceOption.Read(parse, device));
             if (accelerator is not null)
                 output.Status($"accelerator: {accelerator.Name}");
             var rows = new List<ParallelRow>();
@@ -99,20 +95,6 @@ internal static class LabParallelCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static GpuDevice? OpenDevice(string? name)
-    {
-        if (name is null)
-            return null;
-        try
-        {
-            return GpuDevice.Open(name == "cuda" ? GpuDeviceKind.Cuda : GpuDeviceKind.Cpu);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new CliError($"--device {name}: {e.Message}");
-        }
     }
 
     private static string Kind(GpuDevice device) => device.IsCuda ? "gpu" : "emul";

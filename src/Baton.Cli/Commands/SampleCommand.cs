@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
+using Baton.Gpu;
 using Baton.Models;
 using Baton.Numerics;
+using Baton.Training;
 
 namespace Baton.Cli.Commands;
 
@@ -18,6 +20,7 @@ internal static class SampleCommand
     private static readonly Option<int> TopK = CliOptions.Int("--top-k", "Sample only from the K most likely tokens (0: all)", 0, 0);
     private static readonly Option<float> TopP = CliOptions.Float("--top-p", "Sample only from the smallest set of tokens whose probability reaches P", 1f, 1e-6f, 1f);
     private static readonly Option<int> Seed = CliOptions.Int("--seed", "Random seed", 1, 0, max: int.MaxValue);
+    private static readonly Option<string> Device = DeviceOption.Create();
 
     public static Command Create()
     {
@@ -28,7 +31,7 @@ internal static class SampleCommand
               baton sample --model runs/train/best.safetensors --prime "我肚子饿了,我想去" --temperature 0 --length 4
               baton sample --model runs/book/best.safetensors --length 500 --temperature 0.7 --top-p 0.9
             """);
-        foreach (var option in new Option[] { Model, Prime, Length, Temperature, TopK, TopP, Seed })
+        foreach (var option in new Option[] { Model, Prime, Length, Temperature, TopK, TopP, Seed, Device })
             command.Options.Add(option);
         command.SetAction(Run);
         return command;
@@ -38,7 +41,19 @@ internal static class SampleCommand
     {
         var output = new Output(parse);
         var model = ModelLoader.LoadLanguageModel(parse.GetValue(Model)!);
-        var generator = new TextGenerator(model);
+        var device = DeviceOption.Read(parse, Device);
+        using var accelerator = DeviceOption.Open(device);
+        GpuTokenStream? stream;
+        try
+        {
+            stream = accelerator is null ? null : new GpuTokenStream(accelerator, model);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new CliError($"--device {ComputeDevices.Name(device)}: {e.Message} Use --device cpu.");
+        }
+        using var deviceStream = stream;
+        var generator = new TextGenerator(model, stream);
         string prime = parse.GetValue(Prime)!;
         int unknown = generator.Feed(prime);
         if (unknown > 0)

@@ -2,18 +2,22 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
+using Baton.Gpu;
 using Baton.Models;
 using Baton.Numerics;
+using Baton.Training;
 
 namespace Baton.Cli.Commands;
 
 /// <summary>`baton score`: the cross-entropy of a text under a language model.</summary>
 internal static class ScoreCommand
 {
-    private const int Chunk = 256;
+    /// <summary>Tokens per forward pass; the state is carried from one to the next.</summary>
+    internal const int Chunk = 256;
 
     private static readonly Option<string> Model = new("--model") { Description = "Model or checkpoint file (.safetensors)", Required = true };
     private static readonly Option<string> Text = new("--text") { Description = "UTF-8 text file to score (\"-\": standard input; a pipe works)", Required = true };
+    private static readonly Option<string> Device = DeviceOption.Create();
 
     public static Command Create()
     {
@@ -27,6 +31,7 @@ internal static class ScoreCommand
             """);
         command.Options.Add(Model);
         command.Options.Add(Text);
+        command.Options.Add(Device);
         command.SetAction(Run);
         return command;
     }
@@ -41,13 +46,17 @@ internal static class ScoreCommand
         string name = path == "-" ? "standard input" : path;
         var kind = model.Config.Tokens == "bytes" ? TokenKind.Bytes : TokenKind.Chars;
         var vocabulary = new Vocabulary(kind, model.Config.Vocab);
+        var device = DeviceOption.Read(parse, Device);
+        if (device != ComputeDevice.Cpu && GpuTrainer.Unsupported(model.Config, null) is { } unsupported)
+            throw new CliError($"--device {ComputeDevices.Name(device)}: the device does not run {unsupported} yet; use --device cpu.");
+        using var accelerator = DeviceOption.Open(device);
         TokenReader reader;
         double total;
         long predicted;
         using (var stream = CliContext.OpenInput(path))
         {
             reader = new TokenReader(stream, name, kind, vocabulary.IdOf);
-            (total, predicted) = ScoreTokens(model, reader);
+            (total, predicted) = accelerator is null ? ScoreTokens(model, reader) : ScoreTokens(accelerator, model, reader);
         }
         if (reader.BytesRead == 0)
             throw new CliError($"{name}: the file is empty.");
@@ -79,12 +88,50 @@ internal static class ScoreCommand
         int V = model.Config.OutputSize;
         var ws = model.CreateWorkspace(Chunk, 1);
         var logProbs = new float[V];
-        var window = new int[Chunk + 1];   // [Chunk + 1]: inputs window[0..T), targets window[1..T]
+        bool carry = false;
+        return ScoreWindows(reader, (window, T) =>
+        {
+            var logits = model.ForwardTokens(ws, window.AsSpan(0, T), T, 1, useState: carry);
+            double sum = 0;
+            for (int t = 0; t < T; t++)
+            {
+                Activations.LogSoftmax(logits.Slice(t * V, V), V, logProbs);
+                sum -= logProbs[window[t + 1]];
+            }
+            ws.CarryState();
+            carry = true;
+            return sum;
+        });
+    }
+
+    /// <summary><see cref="ScoreTokens(SequenceModel, TokenReader)"/> on <paramref name="device"/>: the same chunks, the state carried between them.</summary>
+    internal static (double Total, long Predicted) ScoreTokens(GpuDevice device, SequenceModel model, TokenReader reader)
+    {
+        using var scorer = new GpuTrainer(device, model, null, Chunk, 1);
+        scorer.UploadWeights(model.Parameters);
+        var batch = new TrainingBatch(Chunk, 1, 0, 0) { B = 1 };
+        return ScoreWindows(reader, (window, T) =>
+        {
+            batch.T = T;
+            window.AsSpan(0, T).CopyTo(batch.Tokens);
+            window.AsSpan(1, T).CopyTo(batch.TokenTargets);
+            double sum = scorer.Score(batch).SumNats;
+            scorer.CarryState();
+            return sum;
+        });
+    }
+
+    /// <summary>Scores window[1..T] from window[0..T) (the state carried from the previous window) and returns Σ −log p.</summary>
+    private delegate double WindowScorer(int[] window, int T);
+
+    /// <summary>Cuts the known tokens of <paramref name="reader"/> into windows of <see cref="Chunk"/> + 1, each window's last token the next one's first.</summary>
+    private static (double Total, long Predicted) ScoreWindows(TokenReader reader, WindowScorer score)
+    {
+        var window = new int[Chunk + 1];   // inputs window[0..T), targets window[1..T]
         var read = new int[4096];
         int filled = 0;
         double total = 0;
         long predicted = 0;
-        bool carry = false;
         int n;
         while ((n = reader.Read(read)) > 0)
         {
@@ -94,24 +141,16 @@ internal static class ScoreCommand
                     continue;
                 window[filled++] = id;
                 if (filled == window.Length)
-                    ScoreWindow(Chunk);
+                    Score(Chunk);
             }
         }
         if (filled >= 2)
-            ScoreWindow(filled - 1);
+            Score(filled - 1);
         return (total, predicted);
 
-        // Scores window[1..T] from window[0..T) and keeps the last token as the next window's first input.
-        void ScoreWindow(int T)
+        void Score(int T)
         {
-            var logits = model.ForwardTokens(ws, window.AsSpan(0, T), T, 1, useState: carry);
-            for (int t = 0; t < T; t++)
-            {
-                Activations.LogSoftmax(logits.Slice(t * V, V), V, logProbs);
-                total -= logProbs[window[t + 1]];
-            }
-            ws.CarryState();
-            carry = true;
+            total += score(window, T);
             predicted += T;
             window[0] = window[T];
             filled = 1;

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Baton.Cli.Cli;
 using Baton.Data;
 using Baton.Distributed;
+using Baton.Gpu;
 using Baton.IO;
 using Baton.Lab;
 using Baton.Layers;
@@ -49,6 +50,7 @@ internal static class TrainCommand
     private static readonly Option<string> Tokens = CliOptions.Choice("--tokens", "Token unit", "chars", "chars", "bytes");
     private static readonly Option<int> EvalEvery = CliOptions.Int("--eval-every", "Validate and write a checkpoint every N steps", 250);
     private static readonly Option<int> Patience = CliOptions.Int("--patience", "Stop after N validations without improvement (0: never)", 0, 0);
+    private static readonly Option<string> Device = DeviceOption.Create();
     private static readonly Option<int> Fillers = CliOptions.Int("--fillers", "Built-in corpus: the most filler clauses between cause and completion", 3, 0, max: 100);
 
     /// <summary>
@@ -95,9 +97,10 @@ internal static class TrainCommand
               baton train --data book.txt --hidden 256 --layers 2 --minutes 10 --out runs/book
               baton train --data a.txt b.txt --tokens bytes --cell gru --steps 5000
               baton train --data book.txt --resume runs/book/last.safetensors --steps 8000
+              baton train --data book.txt --device cuda --hidden 512
             """);
         foreach (var option in new Option[] { Data, Cell, Hidden, Layers, EmbeddingSize, Bidirectional, Dropout, SeqLength, Batch, Steps, Epochs,
-                     Minutes, LearningRate, OptimizerKind, Clip, Seed, ValFraction, Out, Resume, Tokens, EvalEvery, Patience, Fillers })
+                     Minutes, LearningRate, OptimizerKind, Clip, Seed, ValFraction, Out, Resume, Tokens, EvalEvery, Patience, Fillers, Device })
             command.Options.Add(option);
         command.SetAction(Run);
         return command;
@@ -182,6 +185,13 @@ internal static class TrainCommand
             BestModelPath = evalEvery > 0 ? Path.Combine(outDir, "best.safetensors") : null,
         };
 
+        var device = DeviceOption.Read(parse, Device);
+        if (device != ComputeDevice.Cpu && GpuTrainer.Unsupported(config, options) is { } unsupported)
+            throw new CliError($"--device {ComputeDevices.Name(device)}: the device trainer does not support {unsupported} yet; use --device cpu.");
+        if (device != ComputeDevice.Cpu && DataParallel.Current is not null)
+            throw new CliError($"--device {ComputeDevices.Name(device)} cannot be combined with data-parallel (MPI) training yet; use --device cpu.");
+        using var accelerator = DeviceOption.Open(device);
+
         Directory.CreateDirectory(outDir);
         Trainer trainer;
         if (resumePath is not null)
@@ -193,13 +203,17 @@ internal static class TrainCommand
             config.Validate();
             trainer = new Trainer(new SequenceModel(config), streams, options);
         }
+        using var engine = accelerator is null ? null : new GpuTrainer(accelerator, trainer.Model, trainer.Options, streams.MaxT, streams.MaxB);
+        if (engine is not null)
+            trainer.UseEngine(engine);
         var model = trainer.Model;
         var job = DataParallel.Current;
         bool root = job is not { IsRoot: false };
         output.Status($"baton train: {config.Cell} {config.Layers}×{config.Hidden}, embedding {config.Embedding}, {model.Parameters.Count:N0} parameters, " +
                       $"{corpus.Vocabulary.Count} {config.Tokens} tokens in the vocabulary; {trainTokens.Length:N0} training and {validationTokens.Length:N0} validation tokens from {corpus.Source}" +
                       (resumePath is null ? "" : $"; resuming at step {trainer.Step}") +
-                      (job is null ? "" : $"; data-parallel over {job.Size} MPI ranks"));
+                      (job is null ? "" : $"; data-parallel over {job.Size} MPI ranks") +
+                      (accelerator is null ? "" : $"; on {accelerator.Name} ({ComputeDevices.Name(device)})"));
 
         var progress = new ProgressLine(output, timeLimit);
         var written = new List<string>();
@@ -250,6 +264,7 @@ internal static class TrainCommand
             ["seconds"] = Math.Round(seconds, 2),
             ["parameters"] = model.Parameters.Count,
             ["ranks"] = job?.Size ?? 1,
+            ["device"] = ComputeDevices.Name(device),
             ["allreduce_seconds"] = job is null ? null : Math.Round(job.ReduceSeconds, 4),
             ["out"] = outDir,
             ["best"] = best,

@@ -12,11 +12,12 @@ internal sealed class TextGenerator
     private readonly SequenceModel model;
     private readonly SequenceStream stream;
     private readonly TokenSampler sampler;
+    private readonly ITokenStepper? device;
     private readonly int[] one = new int[1];
     private readonly float[] logits;
 
-    /// <summary>A generator over <paramref name="model"/> (task "lm") starting from a zero state.</summary>
-    public TextGenerator(SequenceModel model)
+    /// <summary>A generator over <paramref name="model"/> (task "lm") starting from a zero state; each step runs on <paramref name="device"/> when one is given (the caller disposes it).</summary>
+    public TextGenerator(SequenceModel model, ITokenStepper? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Config.TaskKind != TaskKind.Lm)
@@ -24,6 +25,7 @@ internal sealed class TextGenerator
         if (model.Config.Bidirectional)
             throw new ArgumentException("A bidirectional model sees the future and cannot generate text step by step.", nameof(model));
         this.model = model;
+        this.device = device;
         Vocabulary = new Vocabulary(model.Config.Tokens == "bytes" ? TokenKind.Bytes : TokenKind.Chars, model.Config.Vocab);
         stream = model.CreateStream(1);
         sampler = new TokenSampler(Vocabulary.Count);
@@ -43,12 +45,21 @@ internal sealed class TextGenerator
     public void Reset()
     {
         stream.Reset();
+        device?.Reset();
         HasContext = false;
     }
 
     /// <summary>Feeds one token and keeps the logits for the next.</summary>
     public void Feed(int id)
     {
+        if (device is not null)
+        {
+            if ((uint)id >= (uint)logits.Length)
+                throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is outside the vocabulary [0, {logits.Length}).");
+            device.Step(id).CopyTo(logits);
+            HasContext = true;
+            return;
+        }
         one[0] = id;
         var output = model.Step(stream, one);
         output.CopyTo(logits);

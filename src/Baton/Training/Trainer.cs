@@ -47,6 +47,8 @@ internal sealed class Trainer
     private readonly float[] stepGradient;      // forecast_steps: the loss gradient of the compacted rows
     private readonly DataParallel? parallel;    // under an MPI launcher
     private readonly int globalMaxB;            // batch rows over all ranks
+    private ITrainingEngine? engine;            // a device computing the steps, when one is used
+    private bool hostBehind;                    // the engine has stepped since the host model was last pulled
 
     /// <summary>Consecutive loss checks (history entries and validations) above <see cref="DivergenceLoss"/>.</summary>
     private int checksAboveUniform;
@@ -156,6 +158,31 @@ internal sealed class Trainer
 
     /// <summary>Mean training loss every <see cref="TrainerOptions.HistoryEvery"/> steps.</summary>
     public IReadOnlyList<HistoryEntry> History => history;
+
+    /// <summary>
+    /// Computes the training steps on <paramref name="device"/> (see <see cref="ITrainingEngine"/>): the weights, optimizer
+    /// state and carried state are pushed to it now, and pulled back before validation, checkpoints and the end of a run.
+    /// Call it before <see cref="Run"/>, after a resume. The caller disposes the engine. Not under MPI.
+    /// </summary>
+    public void UseEngine(ITrainingEngine device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (parallel is not null)
+            throw new NotSupportedException("A device trainer cannot be combined with data-parallel (MPI) training.");
+        engine = device;
+        engine.Push(Model.Parameters, Optimizer, workspace.H0, workspace.C0);
+        hostBehind = false;
+    }
+
+    /// <summary>Brings the host model, optimizer state and carried state up to date with the engine's.</summary>
+    private void PullFromEngine()
+    {
+        if (engine is null || !hostBehind)
+            return;
+        engine.Pull(Model.Parameters, Optimizer, workspace.H0, workspace.C0);
+        Model.Parameters.MarkChanged();
+        hostBehind = false;
+    }
 
     /// <summary>Called after every step (on the training thread).</summary>
     public Action<TrainingProgress>? Progress { get; set; }
@@ -271,6 +298,7 @@ internal sealed class Trainer
 
     private void SaveCheckpoint(string path, double elapsedSeconds)
     {
+        PullFromEngine();
         var best = bestValidation is null ? default : bestWeights;
         if (parallel is null)
         {
@@ -314,15 +342,20 @@ internal sealed class Trainer
             double loss = ForwardBackward();
             if (!double.IsFinite(loss))
                 return Diverged($"training loss is {loss}", lastLoss);
-            if (Options.ClipValue > 0)
-                GradientClipping.ClipByValue(Model.Parameters, Options.ClipValue);
-            double norm = Options.ClipNorm > 0
-                ? GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm)
-                : GradientClipping.GlobalNorm(Model.Parameters.Grad);
+            double norm = ClipGradients();
             if (!double.IsFinite(norm))
                 return Diverged($"gradient norm is {norm}", lastLoss);
-            Optimizer.Step();
-            workspace.CarryState();
+            if (engine is null)
+            {
+                Optimizer.Step();
+                workspace.CarryState();
+            }
+            else
+            {
+                engine.Step(Optimizer);
+                engine.CarryState();
+                hostBehind = true;
+            }
             step++;
             lastLoss = loss;
             pendingLossSum += loss;
@@ -381,15 +414,29 @@ internal sealed class Trainer
         return Finish(StopReason.Completed, $"completed {step} steps.", lastLoss, Elapsed());
     }
 
+    /// <summary>Clipping by value, then by global norm, on the host or the engine; returns the global norm before the norm clipping.</summary>
+    private double ClipGradients()
+    {
+        if (engine is not null)
+            return engine.ClipGradients(Options.ClipValue, Options.ClipNorm);
+        if (Options.ClipValue > 0)
+            GradientClipping.ClipByValue(Model.Parameters, Options.ClipValue);
+        return Options.ClipNorm > 0
+            ? GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm)
+            : GradientClipping.GlobalNorm(Model.Parameters.Grad);
+    }
+
     private TrainingResult Finish(StopReason reason, string message, double lastLoss, double elapsed)
     {
         elapsedBefore = elapsed;
+        PullFromEngine();
         if (Options.CheckpointPath is not null && lastCheckpointStep != step)
             SaveCheckpoint(Options.CheckpointPath, elapsed);
         if (bestWeights.Length > 0 && bestValidation is not null && reason is StopReason.Completed or StopReason.EarlyStopped)
         {
             bestWeights.CopyTo(Model.Parameters.Data, 0);
             Model.Parameters.MarkChanged();
+            engine?.Push(Model.Parameters, Optimizer, workspace.H0, workspace.C0);
             message += $" Restored the weights of step {bestStep} (validation loss {bestValidation:G6}).";
         }
         return new TrainingResult(reason, step, lastLoss, bestValidation, bestStep, message);
@@ -397,6 +444,7 @@ internal sealed class Trainer
 
     private TrainingResult Diverged(string what, double lastLoss)
     {
+        PullFromEngine();
         string kept = Options.CheckpointPath is null
             ? "no checkpoint was configured"
             : lastCheckpointStep >= 0
@@ -410,6 +458,13 @@ internal sealed class Trainer
     private double ForwardBackward()
     {
         data.NextTrain(batch);
+        if (engine is not null)
+        {
+            if (!batch.ContinuesState)
+                engine.ResetState();
+            tokens += CountSteps(batch);
+            return engine.ForwardBackward(batch);
+        }
         if (!batch.ContinuesState)
             workspace.ResetState();
         if (parallel is not null)
@@ -453,6 +508,7 @@ internal sealed class Trainer
     {
         if (data.ValidationBatchCount == 0)
             throw new InvalidOperationException("The data has no validation batches.");
+        PullFromEngine();
         evalWorkspace ??= Model.CreateWorkspace(data.MaxT, data.MaxB);
         evalBatch ??= new TrainingBatch(data.MaxT, data.MaxB, data.InputSize, data.TargetSize, stepPrediction.Length > 0);
         evalWorkspace.ResetState();

@@ -37,7 +37,7 @@ public class LabParallelCommandTests
     [Fact]
     public void With_a_device_it_adds_the_accelerator_columns_with_converged_deer()
     {
-        var result = CliRunner.Run("lab", "parallel", "--length", "8", "--hidden", "4", "--device", "cpu", "--eval-only", "--json");
+        var result = CliRunner.Run("lab", "parallel", "--length", "8", "--hidden", "4", "--device", "emulate", "--eval-only", "--json");
         Assert.True(result.ExitCode == 0, result.Stderr);
         var json = result.Json;
         Assert.False(string.IsNullOrEmpty(json["accelerator"]!.GetValue<string>()));
@@ -77,6 +77,15 @@ public class LabParallelCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--device cuda: No CUDA device", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);   // no stack trace
+    }
+
+    [Fact]
+    public void Device_cpu_is_the_cpu_engine_alone_without_accelerator_columns()
+    {
+        var result = CliRunner.Run("lab", "parallel", "--length", "8", "--hidden", "4", "--device", "cpu", "--eval-only", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Null(result.Json["accelerator"]);
+        Assert.False(result.Json["results"]!.AsArray().Single()!.AsObject().ContainsKey("accelerator"));
     }
 
     [Fact]
