@@ -24,7 +24,7 @@ public static class GlobalOptions
 
     private static Option<int?> MakeThreads()
     {
-        var option = CliOptions.OptionalInt("--threads", "Number of threads (default: processor count). Results do not depend on it.", max: 1024);
+        var option = CliOptions.OptionalInt("--threads", "Number of threads (default: processor count; forecast and classify commands: 1). Results do not depend on it.", max: 1024);
         option.Recursive = true;
         return option;
     }
