@@ -171,4 +171,10 @@ public static class CliOptions
         string line = text.ReplaceLineEndings(" ");
         return line.Length <= 40 ? line : line[..40] + "…";
     }
+
+    /// <summary>Names from options that may repeat and may hold commas (<c>--features a,b</c>, <c>--features a b</c>).</summary>
+    public static string[] Names(IEnumerable<string>? values) =>
+        values is null
+            ? []
+            : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct()];
 }

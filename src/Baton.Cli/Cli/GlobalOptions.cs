@@ -28,4 +28,25 @@ public static class GlobalOptions
         option.Recursive = true;
         return option;
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on one thread unless <c>--threads</c> was given: a forecaster's or classifier's matrices
+    /// (a batch of 32, hidden 64) are too small for a second thread to pay for its per-step synchronisation, and on a busy
+    /// machine that synchronisation dominates. Results do not depend on the thread count.
+    /// </summary>
+    public static int OneThreadUnlessAsked(ParseResult parse, Func<int> action)
+    {
+        if (parse.GetResult(Threads) is not null)
+            return action();
+        int saved = Baton.Numerics.Threads.Count;
+        Baton.Numerics.Threads.Count = 1;
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            Baton.Numerics.Threads.Count = saved;
+        }
+    }
 }

@@ -33,32 +33,6 @@ internal static class ClassifyCommand
         return command;
     }
 
-    /// <summary>Names from options that may repeat and may hold commas (<c>--features a,b</c>, <c>--features a b</c>).</summary>
-    internal static string[] Names(IEnumerable<string>? values) =>
-        values is null
-            ? []
-            : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct()];
-
-    /// <summary>
-    /// Runs <paramref name="action"/> on one thread unless <c>--threads</c> was given: a classifier's matrices (32 sequences,
-    /// hidden 64) are too small for a second thread to pay for its per-step synchronisation. Results do not depend on it.
-    /// </summary>
-    internal static int OneThreadUnlessAsked(ParseResult parse, Func<int> action)
-    {
-        if (parse.GetResult(GlobalOptions.Threads) is not null)
-            return action();
-        int saved = Baton.Numerics.Threads.Count;
-        Baton.Numerics.Threads.Count = 1;
-        try
-        {
-            return action();
-        }
-        finally
-        {
-            Baton.Numerics.Threads.Count = saved;
-        }
-    }
-
     /// <summary>Runs <paramref name="action"/>, turning bad-data exceptions into one-line usage errors (exit 2).</summary>
     internal static T BadInputAsCliError<T>(Func<T> action)
     {

@@ -35,7 +35,7 @@ internal static class ClassifyPredictCommand
         command.SetAction(parse =>
         {
             var output = new Output(parse);
-            return ClassifyCommand.OneThreadUnlessAsked(parse, () => Run(parse.GetValue(modelOption)!, parse.GetValue(csv), parse.GetValue(audio), parse.GetValue(outFile)!,
+            return GlobalOptions.OneThreadUnlessAsked(parse, () => Run(parse.GetValue(modelOption)!, parse.GetValue(csv), parse.GetValue(audio), parse.GetValue(outFile)!,
                 parse.GetValue(early), parse.GetValue(id), parse.GetValue(time), output));
         });
         return command;

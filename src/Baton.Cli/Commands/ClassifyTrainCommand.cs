@@ -65,7 +65,7 @@ internal static class ClassifyTrainCommand
     {
         var output = new Output(parse);
         var settings = new Settings(parse.GetValue(o.Csv), parse.GetValue(o.Audio), parse.GetValue(o.Dataset)!, parse.GetValue(o.Sequences), parse.GetValue(o.Id),
-            parse.GetValue(o.Label), parse.GetValue(o.Time), ClassifyCommand.Names(parse.GetValue(o.Features)), parse.GetValue(o.Out)!);
+            parse.GetValue(o.Label), parse.GetValue(o.Time), CliOptions.Names(parse.GetValue(o.Features)), parse.GetValue(o.Out)!);
         var options = new ClassifyOptions
         {
             Cell = parse.GetValue(o.Cell)!,
@@ -81,7 +81,7 @@ internal static class ClassifyTrainCommand
             BalanceClasses = parse.GetValue(o.ClassWeights) == "balanced",
             Seed = (ulong)parse.GetValue(o.Seed),
         };
-        return ClassifyCommand.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
+        return GlobalOptions.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
     }
 
     private sealed record Settings(string? Csv, string? Audio, string Dataset, int Sequences, string? Id, string? Label, string? Time, string[] Features, string OutDir);

@@ -15,34 +15,6 @@ internal static class ForecastCommand
         return command;
     }
 
-    /// <summary>Column names from options that may repeat and may hold commas (<c>--target a,b</c>, <c>--features x y</c>).</summary>
-    internal static string[] Names(IEnumerable<string>? values) =>
-        values is null
-            ? []
-            : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct()];
-
-    /// <summary>
-    /// Runs <paramref name="action"/> on one thread unless <c>--threads</c> was given: a forecaster's
-    /// matrices (a batch of 32 windows, hidden 64) are too small for a second thread to pay for its
-    /// per-step synchronisation, and on a busy machine that synchronisation dominates. Results do not
-    /// depend on the thread count.
-    /// </summary>
-    internal static int OneThreadUnlessAsked(ParseResult parse, Func<int> action)
-    {
-        if (parse.GetResult(GlobalOptions.Threads) is not null)
-            return action();
-        int saved = Baton.Numerics.Threads.Count;
-        Baton.Numerics.Threads.Count = 1;
-        try
-        {
-            return action();
-        }
-        finally
-        {
-            Baton.Numerics.Threads.Count = saved;
-        }
-    }
-
     /// <summary>Parses <c>--fill</c>.</summary>
     internal static TimeSeriesFill Fill(string? value) => value switch
     {

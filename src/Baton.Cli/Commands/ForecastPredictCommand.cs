@@ -45,7 +45,7 @@ internal static class ForecastPredictCommand
             var settings = new Settings(parse.GetValue(modelOption)!, parse.GetValue(csv)!, parse.GetValue(outFile), parse.GetValue(follow),
                 parse.GetValue(time), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
                 parse.GetValue(strict));
-            return ForecastCommand.OneThreadUnlessAsked(parse, () => Run(settings, output));
+            return GlobalOptions.OneThreadUnlessAsked(parse, () => Run(settings, output));
         });
         return command;
     }

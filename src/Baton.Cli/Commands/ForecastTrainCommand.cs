@@ -53,8 +53,8 @@ internal static class ForecastTrainCommand
         command.SetAction(parse =>
         {
             var output = new Output(parse);
-            var settings = new Settings(parse.GetValue(csv), parse.GetValue(dataset)!, ForecastCommand.Names(parse.GetValue(target)),
-                ForecastCommand.Names(parse.GetValue(features)), parse.GetValue(time), parse.GetValue(window), parse.GetValue(horizon),
+            var settings = new Settings(parse.GetValue(csv), parse.GetValue(dataset)!, CliOptions.Names(parse.GetValue(target)),
+                CliOptions.Names(parse.GetValue(features)), parse.GetValue(time), parse.GetValue(window), parse.GetValue(horizon),
                 Seasons(parse.GetValue(season)), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(outDir)!, parse.GetValue(test),
                 parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
                 parse.GetValue(normalise) == "window" ? ForecastNormalisation.Window : ForecastNormalisation.Global,
@@ -69,7 +69,7 @@ internal static class ForecastTrainCommand
                 LearningRate = parse.GetValue(rate),
                 Seed = (ulong)parse.GetValue(seed),
             };
-            return ForecastCommand.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
+            return GlobalOptions.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
         });
         return command;
     }
@@ -91,7 +91,7 @@ internal static class ForecastTrainCommand
     private static int[] Seasons(string[]? values)
     {
         var seasons = new List<int>();
-        foreach (string text in ForecastCommand.Names(values))
+        foreach (string text in CliOptions.Names(values))
         {
             if (!int.TryParse(text, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int m) || m > 100_000)
                 throw new CliError($"--season must be whole numbers from 0 to 100000, e.g. 12 or 48,336 (got '{text}').");
