@@ -62,12 +62,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
             cellState = pc;
             try
             {
-                if (rowParts > 1)
-                    WorkerPool.Shared.Run(this, rowParts);
-                else if (byUnits)
-                    WorkerPool.Shared.RunTeam(this, unitParts);
-                else
-                    ForwardRows(0, B, whole: true);
+                RunSplit(rowParts, unitParts, byUnits);
             }
             finally
             {
@@ -97,12 +92,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
             output = pdy;
             try
             {
-                if (rowParts > 1)
-                    WorkerPool.Shared.Run(this, rowParts);
-                else if (byUnits)
-                    WorkerPool.Shared.RunTeam(this, unitParts);
-                else
-                    BackwardRows(0, B, whole: true);
+                RunSplit(rowParts, unitParts, byUnits);
             }
             finally
             {
@@ -127,6 +117,19 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
             if (cell.StepNeedsEveryUnit)
                 cell.ForwardEpilogue(cache, step, 0, cell.StateSize);
         }
+    }
+
+    /// <summary>Runs the set-up direction by rows (several parts), by units (a team) or whole on this thread.</summary>
+    private void RunSplit(int rowParts, int unitParts, bool byUnits)
+    {
+        if (rowParts > 1)
+            WorkerPool.Shared.Run(this, rowParts);
+        else if (byUnits)
+            WorkerPool.Shared.RunTeam(this, unitParts);
+        else if (backward)
+            BackwardRows(0, batch!.B, whole: true);
+        else
+            ForwardRows(0, batch!.B, whole: true);
     }
 
     /// <summary>Row split: part <paramref name="index"/> of <paramref name="count"/> runs the sorted rows [B·index/count, B·(index+1)/count).</summary>
