@@ -22,6 +22,12 @@ internal sealed class TimeSeriesHoltWinters
     /// <summary>Largest damping searched by <see cref="Fit"/>.</summary>
     public const double MaxPhi = 0.98;
 
+    /// <summary>
+    /// Longest season whose initial factors <see cref="Fit"/> estimates with the parameters (R's <c>ets</c> fits no
+    /// season above 24); a longer season keeps the heuristic two-season start.
+    /// </summary>
+    public const int MaxFittedPeriod = 24;
+
     private readonly double[] season;   // [m] ring buffer: season[k % m] is the factor of the k-th value
     private long count;
 
@@ -210,12 +216,14 @@ internal sealed class TimeSeriesHoltWinters
     /// γ ≤ 1 − α, φ in [<see cref="MinPhi"/>, <see cref="MaxPhi"/>]). The search starts from θ fitted by Nelder-Mead
     /// from the heuristic two-season start (<see cref="Initial"/>), then alternates Gauss-Newton steps on x₀
     /// (<see cref="FitState"/>) with Nelder-Mead on θ, each step accepted only when it lowers the SSE, until a round
-    /// gains less than 10⁻⁶ of it; so the fit is never worse than the heuristic start's. The structure with the lowest
+    /// gains less than 10⁻⁶ of it; so the fit is never worse than the heuristic start's. A season longer than
+    /// <see cref="MaxFittedPeriod"/> keeps the heuristic start (<see cref="TimeSeriesStart.TwoSeasons"/>) with θ
+    /// fitted from it; its AICc counts the states all the same. The structure with the lowest
     /// AICc = n·ln(SSE/n) + 2k + 2k(k + 1)/(n − k − 1) is returned, where k counts the smoothing parameters, the free
     /// initial states (ℓ₀, b₀ with a trend, m − 1 season factors) and the error variance, as R's <c>ets</c> counts
     /// them (structures with n ≤ k + 1 are left out unless none is left, then the AIC n·ln(SSE/n) + 2k decides). The
-    /// model returned carries <see cref="TimeSeriesStart.Fitted"/> and its initial state, and has not yet been fed
-    /// any value.
+    /// model returned carries <see cref="TimeSeriesStart.Fitted"/> and its initial state (or the two-season start), and
+    /// has not yet been fed any value.
     /// </summary>
     public static TimeSeriesHoltWinters Fit(ReadOnlySpan<double> train, int period)
     {
@@ -240,7 +248,8 @@ internal sealed class TimeSeriesHoltWinters
         {
             foreach (var trend in new[] { TimeSeriesTrend.None, TimeSeriesTrend.Damped })
             {
-                var (parameters, sse) = FitStructure(y, trend, seasonality, period, fitStart: true);
+                bool fitStart = seasonality == TimeSeriesSeasonality.None || period <= MaxFittedPeriod;
+                var (parameters, sse) = FitStructure(y, trend, seasonality, period, fitStart);
                 int k = ParameterCount(trend, seasonality, period);
                 double aic = n * Math.Log(Math.Max(sse, double.Epsilon) / n) + 2 * k;
                 double aicc = n - k - 1 > 0 ? aic + 2.0 * k * (k + 1) / (n - k - 1) : double.PositiveInfinity;

@@ -211,4 +211,17 @@ public sealed class TimeSeriesHoltWintersTests
         Assert.Equal(0, fit.Count);
         Assert.Equal(fit.Model.InitialState![0], fit.Level, 12);
     }
+
+    [Fact]
+    public void A_season_longer_than_r_ets_fits_keeps_the_heuristic_start_and_a_monthly_one_is_fitted()
+    {
+        // Season 30 with amplitude 10 and a slow wiggle: the seasonal structures win, and their start stays heuristic.
+        double[] y = [.. Enumerable.Range(0, 150).Select(t => 200 + 10 * Math.Sin(2 * Math.PI * t / 30) + 2 * Math.Sin(0.37 * t))];
+        var fit = TimeSeriesHoltWinters.Fit(y, 30);
+        Assert.NotEqual(TimeSeriesSeasonality.None, fit.Model.Seasonality);
+        Assert.Equal(TimeSeriesStart.TwoSeasons, fit.Model.Start);
+        Assert.Null(fit.Model.InitialState);
+        var monthly = TimeSeriesHoltWinters.Fit(y, TimeSeriesHoltWinters.MaxFittedPeriod);
+        Assert.Equal(TimeSeriesStart.Fitted, monthly.Model.Start);
+    }
 }
