@@ -370,12 +370,12 @@ internal sealed class TimeSeriesHoltWinters
         foreach (double v in y)
             scale += Math.Abs(v) / n;
         scale = Math.Max(scale, 1e-12);
-        var errors = new double[n];
-        var shifted = new double[n];
-        var jacobian = new double[n * d];
-        var normal = new double[d * d];
-        var gradient = new double[d];
-        var trial = new double[state.Length];
+        var errors = new double[n];           // [n] one-step errors e at the current state
+        var shifted = new double[n];          // [n] errors at a moved state
+        var jacobian = new double[n * d];     // [n, d] ∂e_t/∂x_k over the free coordinates
+        var normal = new double[d * d];       // [d, d] JᵀJ, lower triangle
+        var gradient = new double[d];         // [d] Jᵀe
+        var trial = new double[state.Length]; // [2 + m] a candidate state
         double[] current = (double[])state.Clone();
         double sse = Errors(p, current, y, errors);
         int iterations = multiplicative ? 6 : 2;
