@@ -22,13 +22,39 @@ internal sealed class TimeSeriesHoltWinters
     /// <summary>Largest damping searched by <see cref="Fit"/>.</summary>
     public const double MaxPhi = 0.98;
 
+    /// <summary>
+    /// Longest season whose initial factors <see cref="Fit"/> estimates with the parameters (R's <c>ets</c> fits no
+    /// season above 24); a longer season keeps the heuristic two-season start.
+    /// </summary>
+    public const int MaxFittedPeriod = 24;
+
     private readonly double[] season;   // [m] ring buffer: season[k % m] is the factor of the k-th value
     private long count;
 
-    /// <summary>The smoothing parameters, the structure and the initial-state rule of a Holt-Winters model.</summary>
+    /// <summary>
+    /// The smoothing parameters, the structure and the initial-state rule of a Holt-Winters model. With
+    /// <see cref="TimeSeriesStart.Fitted"/>, <paramref name="InitialState"/> holds the state before the first value,
+    /// [ℓ₀, b₀, s₀ … s_{m−1}] (the season factors oldest first; no factors without season).
+    /// </summary>
     public sealed record Parameters(double Alpha, double Beta, double Gamma, double Phi, TimeSeriesTrend Trend,
-        TimeSeriesSeasonality Seasonality, int Period, TimeSeriesStart Start = TimeSeriesStart.TwoSeasons)
+        TimeSeriesSeasonality Seasonality, int Period, TimeSeriesStart Start = TimeSeriesStart.TwoSeasons, double[]? InitialState = null)
     {
+        /// <summary>Values the start reads before the model can forecast: 2m (2 without season) for a heuristic start, 0 for a fitted one.</summary>
+        public int StartRows => Start == TimeSeriesStart.Fitted ? 0 : 2 * Math.Max(1, Period);
+
+        /// <summary>Length of <see cref="InitialState"/>: 2 + m with a season, 2 without.</summary>
+        public int StateLength => 2 + (Seasonality == TimeSeriesSeasonality.None ? 0 : Period);
+
+        /// <summary>Equal when every parameter is and the initial states hold the same values (or both are absent).</summary>
+        public bool Equals(Parameters? other) =>
+            other is not null && (Alpha, Beta, Gamma, Phi, Trend, Seasonality, Period, Start) ==
+                (other.Alpha, other.Beta, other.Gamma, other.Phi, other.Trend, other.Seasonality, other.Period, other.Start)
+            && (InitialState is null ? other.InitialState is null : other.InitialState is not null && InitialState.AsSpan().SequenceEqual(other.InitialState));
+
+        /// <summary>A hash of the parameters (the initial state's length stands for it).</summary>
+        public override int GetHashCode() =>
+            HashCode.Combine(Alpha, Beta, Gamma, Phi, Trend, Seasonality, Period, HashCode.Combine(Start, InitialState?.Length ?? -1));
+
         /// <summary>A short name such as <c>ETS(A,Ad,M) m=12</c>.</summary>
         public override string ToString() =>
             $"ETS(A,{(Trend == TimeSeriesTrend.Damped ? "Ad" : "N")},{Seasonality switch { TimeSeriesSeasonality.Additive => "A", TimeSeriesSeasonality.Multiplicative => "M", _ => "N" }})" +
@@ -78,11 +104,20 @@ internal sealed class TimeSeriesHoltWinters
     /// values, s_i = ((y_i − L(i)) + (y_{i+m} − L(i+m)))/2 (additive) or (y_i/L(i) + y_{i+m}/L(i+m))/2
     /// (multiplicative), then centred to sum 0 (mean 1). The state is the one before y₀: with a trend
     /// ℓ = L(−1) = μ₁ − b·(m + 1)/2 and trend b, without one ℓ = μ₁. Without season ℓ = y₀ and b = y₁ − y₀.
-    /// Needs 2m values with a season, 2 without.
+    /// Needs 2m values with a season, 2 without. A <see cref="TimeSeriesStart.Fitted"/> start returns the state stored in
+    /// <see cref="Parameters.InitialState"/> and reads no value.
     /// </summary>
     public static TimeSeriesHoltWinters Initial(Parameters parameters, ReadOnlySpan<double> y)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Start == TimeSeriesStart.Fitted)
+        {
+            double[] state = parameters.InitialState
+                ?? throw new ArgumentException("a fitted start needs its initial state.", nameof(parameters));
+            if (state.Length != parameters.StateLength)
+                throw new ArgumentException($"the initial state holds {state.Length} values, {parameters.StateLength} expected.", nameof(parameters));
+            return new TimeSeriesHoltWinters(parameters, state[0], state[1], state.AsSpan(2));
+        }
         if (parameters.Seasonality == TimeSeriesSeasonality.None)
         {
             if (y.Length < 2)
@@ -172,13 +207,23 @@ internal sealed class TimeSeriesHoltWinters
     }
 
     /// <summary>
-    /// Fits Holt-Winters to <paramref name="train"/> with season <paramref name="period"/> (1 = none): for every
-    /// structure that applies (trend none or damped; season none, additive, or multiplicative when every value is
-    /// positive; a season needs three full periods), α, β, γ and φ minimise the one-step squared error from the
-    /// heuristic start (<see cref="Initial"/>, <see cref="TimeSeriesStart.TwoSeasons"/>) by Nelder-Mead on a logistic reparametrisation
-    /// (0 &lt; α, β, γ &lt; 1, γ ≤ 1 − α, φ in [<see cref="MinPhi"/>, <see cref="MaxPhi"/>]), and the structure with
-    /// the lowest AIC = n·ln(SSE/n) + 2k (k = parameters + initial states) is returned, started from the
-    /// beginning of <paramref name="train"/> and not yet fed any value.
+    /// Fits Holt-Winters to <paramref name="train"/> with season <paramref name="period"/> (1 = none), as R's
+    /// <c>ets</c> does for additive errors: for every structure that applies (trend none or damped; season none,
+    /// additive, or multiplicative when every value is positive; a season needs three full periods), the smoothing
+    /// parameters θ = (α, β, γ, φ) and the initial state x₀ = (ℓ₀, b₀, s₀ … s_{m−1}) jointly minimise the one-step
+    /// squared error SSE = Σ_t (y_t − ŷ_t)² over all of <paramref name="train"/>, the season factors of x₀ held to
+    /// Σ s_i = 0 (additive) or m (multiplicative). θ lives on a logistic reparametrisation (0 &lt; α, β, γ &lt; 1,
+    /// γ ≤ 1 − α, φ in [<see cref="MinPhi"/>, <see cref="MaxPhi"/>]). The search starts from θ fitted by Nelder-Mead
+    /// from the heuristic two-season start (<see cref="Initial"/>), then alternates Gauss-Newton steps on x₀
+    /// (<see cref="FitState"/>) with Nelder-Mead on θ, each step accepted only when it lowers the SSE, until a round
+    /// gains less than 10⁻⁶ of it; so the fit is never worse than the heuristic start's. A season longer than
+    /// <see cref="MaxFittedPeriod"/> keeps the heuristic start (<see cref="TimeSeriesStart.TwoSeasons"/>) with θ
+    /// fitted from it; its AICc counts the states all the same. The structure with the lowest
+    /// AICc = n·ln(SSE/n) + 2k + 2k(k + 1)/(n − k − 1) is returned, where k counts the smoothing parameters, the free
+    /// initial states (ℓ₀, b₀ with a trend, m − 1 season factors) and the error variance, as R's <c>ets</c> counts
+    /// them (structures with n ≤ k + 1 are left out unless none is left, then the AIC n·ln(SSE/n) + 2k decides). The
+    /// model returned carries <see cref="TimeSeriesStart.Fitted"/> and its initial state (or the two-season start), and
+    /// has not yet been fed any value.
     /// </summary>
     public static TimeSeriesHoltWinters Fit(ReadOnlySpan<double> train, int period)
     {
@@ -196,27 +241,41 @@ internal sealed class TimeSeriesHoltWinters
                 seasonalities.Add(TimeSeriesSeasonality.Multiplicative);
         }
         double[] y = train.ToArray();
-        Parameters? best = null;
-        double bestAic = double.PositiveInfinity;
+        int n = y.Length;
+        Parameters? best = null, bestByAic = null;
+        double bestAicc = double.PositiveInfinity, bestAic = double.PositiveInfinity;
         foreach (var seasonality in seasonalities)
         {
             foreach (var trend in new[] { TimeSeriesTrend.None, TimeSeriesTrend.Damped })
             {
-                var (parameters, sse) = FitStructure(y, trend, seasonality, period);
-                int m = seasonality == TimeSeriesSeasonality.None ? 0 : period;
-                int k = 1 + (trend == TimeSeriesTrend.Damped ? 3 : 0) + (m > 0 ? 1 : 0) + 1 + m;
-                double aic = y.Length * Math.Log(Math.Max(sse, double.Epsilon) / y.Length) + 2 * k;
+                bool fitStart = seasonality == TimeSeriesSeasonality.None || period <= MaxFittedPeriod;
+                var (parameters, sse) = FitStructure(y, trend, seasonality, period, fitStart);
+                int k = ParameterCount(trend, seasonality, period);
+                double aic = n * Math.Log(Math.Max(sse, double.Epsilon) / n) + 2 * k;
+                double aicc = n - k - 1 > 0 ? aic + 2.0 * k * (k + 1) / (n - k - 1) : double.PositiveInfinity;
+                if (aicc < bestAicc)
+                    (bestAicc, best) = (aicc, parameters);
                 if (aic < bestAic)
-                {
-                    bestAic = aic;
-                    best = parameters;
-                }
+                    (bestAic, bestByAic) = (aic, parameters);
             }
         }
-        return Initial(best!, y);
+        return Initial(best ?? bestByAic!, y);
     }
 
-    /// <summary>Sum of squared one-step errors of <paramref name="parameters"/> over <paramref name="y"/> from the heuristic start.</summary>
+    /// <summary>
+    /// k of <see cref="Fit"/>'s AICc: α; β and φ with a trend; γ with a season; the initial level, trend (with a
+    /// trend) and m − 1 season factors (the last follows from the sum); and the error variance.
+    /// </summary>
+    internal static int ParameterCount(TimeSeriesTrend trend, TimeSeriesSeasonality seasonality, int period)
+    {
+        bool damped = trend == TimeSeriesTrend.Damped;
+        bool seasonal = seasonality != TimeSeriesSeasonality.None;
+        int smoothing = 1 + (damped ? 2 : 0) + (seasonal ? 1 : 0);
+        int states = 1 + (damped ? 1 : 0) + (seasonal ? period - 1 : 0);
+        return smoothing + states + 1;
+    }
+
+    /// <summary>Sum of squared one-step errors of <paramref name="parameters"/> over <paramref name="y"/> from its start (<see cref="Initial"/>).</summary>
     public static double OneStepSse(Parameters parameters, ReadOnlySpan<double> y)
     {
         var model = Initial(parameters, y);
@@ -231,7 +290,25 @@ internal sealed class TimeSeriesHoltWinters
         return sse;
     }
 
-    private static (Parameters Parameters, double Sse) FitStructure(double[] y, TimeSeriesTrend trend, TimeSeriesSeasonality seasonality, int period)
+    /// <summary>The model's current state [ℓ, b, s…] (the season factors oldest first, i.e. the next value's first), as <see cref="Parameters.InitialState"/> holds it.</summary>
+    public double[] State()
+    {
+        int m = Model.Seasonality == TimeSeriesSeasonality.None ? 0 : Period;
+        var state = new double[2 + m];
+        state[0] = Level;
+        state[1] = Trend;
+        for (int i = 0; i < m; i++)
+            state[2 + i] = season[(int)((count + i) % Period)];
+        return state;
+    }
+
+    /// <summary>
+    /// One structure of <see cref="Fit"/>: θ by Nelder-Mead from the heuristic start and, with
+    /// <paramref name="fitStart"/>, then rounds of <see cref="FitState"/> on x₀ and Nelder-Mead on θ (x₀ held). Returns
+    /// the parameters and their SSE over <paramref name="y"/>.
+    /// </summary>
+    internal static (Parameters Parameters, double Sse) FitStructure(double[] y, TimeSeriesTrend trend, TimeSeriesSeasonality seasonality,
+        int period, bool fitStart)
     {
         bool hasTrend = trend == TimeSeriesTrend.Damped;
         bool hasSeason = seasonality != TimeSeriesSeasonality.None;
@@ -245,7 +322,180 @@ internal sealed class TimeSeriesHoltWinters
         }
         double[] start = [Logit(0.3), Logit(0.05), Logit(0.1), Logit(0.9)];
         var (u, sse) = NelderMead(start, v => OneStepSse(Decode(v), y), iterations: 300);
-        return (Decode(u), sse);
+        if (!fitStart)
+            return (Decode(u), sse);
+        double[] state = Initial(Decode(u), y).State();
+        for (int round = 0; round < MaxStartRounds; round++)
+        {
+            (state, double stateSse) = FitState(Decode(u), y, state);
+            double[] held = state;
+            (u, double thetaSse) = NelderMead(u, v => OneStepSse(Decode(v) with { Start = TimeSeriesStart.Fitted, InitialState = held }, y), iterations: 300);
+            double gain = sse - thetaSse;
+            sse = Math.Min(thetaSse, stateSse);
+            if (gain <= 1e-6 * sse)
+                break;
+        }
+        return (Decode(u) with { Start = TimeSeriesStart.Fitted, InitialState = state }, sse);
+    }
+
+    /// <summary>Rounds of (x₀, θ) in <see cref="FitStructure"/> at most.</summary>
+    private const int MaxStartRounds = 8;
+
+    /// <summary>
+    /// The initial state x₀ = [ℓ₀, b₀, s₀ … s_{m−1}] that minimises the one-step SSE of <paramref name="parameters"/>'
+    /// α, β, γ, φ over <paramref name="y"/>, by Gauss-Newton from <paramref name="state"/>: the free coordinates are ℓ₀,
+    /// b₀ (with a trend) and s₀ … s_{m−2}, s_{m−1} following so that Σ s_i stays as it was (0 additive, m
+    /// multiplicative, for the heuristic start). The Jacobian J of the errors e = y − ŷ is taken by forward
+    /// differences; the step Δ solves (JᵀJ + λI)Δ = −Jᵀe (λ = 10⁻¹⁰·max diag) and is halved until the SSE drops
+    /// (multiplicative factors must stay positive); without a drop the state is kept. With an additive or no season
+    /// the errors are affine in x₀, so the first step is the exact least-squares state. Returns the state and its SSE,
+    /// never above <paramref name="state"/>'s.
+    /// </summary>
+    internal static (double[] State, double Sse) FitState(Parameters parameters, ReadOnlySpan<double> y, double[] state)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(state);
+        var p = parameters with { Start = TimeSeriesStart.Fitted, InitialState = null };
+        if (state.Length != p.StateLength)
+            throw new ArgumentException($"the state holds {state.Length} values, {p.StateLength} expected.", nameof(state));
+        bool multiplicative = p.Seasonality == TimeSeriesSeasonality.Multiplicative;
+        int m = p.Seasonality == TimeSeriesSeasonality.None ? 0 : p.Period;
+        var coordinates = new List<int> { 0 };
+        if (p.Trend == TimeSeriesTrend.Damped)
+            coordinates.Add(1);
+        for (int i = 0; i < m - 1; i++)
+            coordinates.Add(2 + i);
+        int d = coordinates.Count, n = y.Length, last = 2 + m - 1;
+        double scale = 0;
+        foreach (double v in y)
+            scale += Math.Abs(v) / n;
+        scale = Math.Max(scale, 1e-12);
+        var errors = new double[n];           // [n] one-step errors e at the current state
+        var shifted = new double[n];          // [n] errors at a moved state
+        var jacobian = new double[n * d];     // [n, d] ∂e_t/∂x_k over the free coordinates
+        var normal = new double[d * d];       // [d, d] JᵀJ, lower triangle
+        var gradient = new double[d];         // [d] Jᵀe
+        var trial = new double[state.Length]; // [2 + m] a candidate state
+        double[] current = (double[])state.Clone();
+        double sse = Errors(p, current, y, errors);
+        int iterations = multiplicative ? 6 : 2;
+        for (int iteration = 0; iteration < iterations && double.IsFinite(sse); iteration++)
+        {
+            for (int k = 0; k < d; k++)
+            {
+                int c = coordinates[k];
+                double step = c >= 2 && multiplicative ? 1e-6 : 1e-6 * (Math.Abs(current[c]) + scale);
+                current.CopyTo(trial, 0);
+                trial[c] += step;
+                if (c >= 2)
+                    trial[last] -= step;
+                Errors(p, trial, y, shifted);
+                for (int t = 0; t < n; t++)
+                    jacobian[t * d + k] = (shifted[t] - errors[t]) / step;
+            }
+            Array.Clear(normal);
+            Array.Clear(gradient);
+            for (int t = 0; t < n; t++)
+            {
+                ReadOnlySpan<double> row = jacobian.AsSpan(t * d, d);
+                for (int a = 0; a < d; a++)
+                {
+                    gradient[a] += row[a] * errors[t];
+                    for (int b = 0; b <= a; b++)
+                        normal[a * d + b] += row[a] * row[b];
+                }
+            }
+            double[]? delta = SolveNormal(normal, gradient, d);
+            if (delta is null)
+                break;
+            double factor = 1, trialSse = double.PositiveInfinity;
+            for (int halving = 0; halving < 30; halving++, factor *= 0.5)
+            {
+                current.CopyTo(trial, 0);
+                for (int k = 0; k < d; k++)
+                {
+                    trial[coordinates[k]] -= factor * delta[k];
+                    if (coordinates[k] >= 2)
+                        trial[last] += factor * delta[k];
+                }
+                bool valid = true;
+                for (int i = 2; i < trial.Length && multiplicative; i++)
+                    valid &= trial[i] > 0;
+                trialSse = valid ? Errors(p, trial, y, shifted) : double.PositiveInfinity;
+                if (trialSse < sse)
+                    break;
+            }
+            if (!(trialSse < sse))
+                break;
+            double gain = sse - trialSse;
+            (current, trial) = (trial, current);
+            (errors, shifted) = (shifted, errors);
+            sse = trialSse;
+            if (gain <= 1e-12 * sse)
+                break;
+        }
+        return (current, sse);
+    }
+
+    /// <summary>Fills <paramref name="errors"/> with the one-step errors of <paramref name="p"/> started in <paramref name="state"/>; returns their SSE (∞ if not finite).</summary>
+    private static double Errors(Parameters p, double[] state, ReadOnlySpan<double> y, double[] errors)
+    {
+        var model = new TimeSeriesHoltWinters(p, state[0], state[1], state.AsSpan(2));
+        double sse = 0;
+        for (int t = 0; t < y.Length; t++)
+        {
+            double e = model.Update(y[t]);
+            errors[t] = e;
+            sse += e * e;
+        }
+        return double.IsFinite(sse) ? sse : double.PositiveInfinity;
+    }
+
+    /// <summary>Solves (A + λI)x = g for the symmetric A (lower triangle filled) by Cholesky; null when it fails.</summary>
+    private static double[]? SolveNormal(double[] a, double[] g, int d)
+    {
+        double largest = 0;
+        for (int i = 0; i < d; i++)
+            largest = Math.Max(largest, a[i * d + i]);
+        if (!(largest > 0) || !double.IsFinite(largest))
+            return null;
+        double ridge = 1e-10 * largest;
+        var l = new double[d * d];
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                double sum = a[i * d + j] + (i == j ? ridge : 0);
+                for (int k = 0; k < j; k++)
+                    sum -= l[i * d + k] * l[j * d + k];
+                if (i == j)
+                {
+                    if (!(sum > 0))
+                        return null;
+                    l[i * d + i] = Math.Sqrt(sum);
+                }
+                else
+                {
+                    l[i * d + j] = sum / l[j * d + j];
+                }
+            }
+        }
+        var x = new double[d];
+        for (int i = 0; i < d; i++)
+        {
+            double sum = g[i];
+            for (int k = 0; k < i; k++)
+                sum -= l[i * d + k] * x[k];
+            x[i] = sum / l[i * d + i];
+        }
+        for (int i = d - 1; i >= 0; i--)
+        {
+            double sum = x[i];
+            for (int k = i + 1; k < d; k++)
+                sum -= l[k * d + i] * x[k];
+            x[i] = sum / l[i * d + i];
+        }
+        return x;
     }
 
     /// <summary>Minimises <paramref name="f"/> from <paramref name="start"/> with the Nelder-Mead simplex (standard coefficients).</summary>

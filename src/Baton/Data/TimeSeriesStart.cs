@@ -11,7 +11,15 @@ internal enum TimeSeriesStart
 
     /// <summary>
     /// From the first two seasons detrended by the line through their means, the factors averaged over both seasons
-    /// (<see cref="TimeSeriesHoltWinters.Initial"/> gives the formulas). The start <see cref="TimeSeriesHoltWinters.Fit"/> uses.
+    /// (<see cref="TimeSeriesHoltWinters.Initial"/> gives the formulas). The start of model files written before the
+    /// initial state was fitted, and the point from which <see cref="TimeSeriesHoltWinters.Fit"/> searches.
     /// </summary>
     TwoSeasons,
+
+    /// <summary>
+    /// The initial state fitted with the smoothing parameters (<see cref="TimeSeriesHoltWinters.Fit"/>) and stored in
+    /// <see cref="TimeSeriesHoltWinters.Parameters.InitialState"/>: the state before the first row of the series the
+    /// model was fitted on. The start <see cref="TimeSeriesHoltWinters.Fit"/> returns.
+    /// </summary>
+    Fitted,
 }

@@ -20,7 +20,7 @@ internal sealed class ForecastInputs
     private readonly int capacity;      // rows kept
     private readonly double[] ring;     // [capacity, C] raw rows, row r at slot r % capacity
     private readonly TimeSeriesHoltWinters?[] ets;   // [J], null until started
-    private readonly double[] pending;  // [2·period, J] first rows, before the smoothing can start
+    private readonly double[] pending;  // [startRows, J] first rows, before the smoothing can start (none for a fitted start)
     private readonly int startRows;     // rows the smoothing needs to start
     private readonly double[] center;   // [J] level (window) or mean (global) of the current origin
     private readonly double[] baseline; // [K, J] base forecast of the current origin
@@ -45,8 +45,13 @@ internal sealed class ForecastInputs
         capacity = W + 2 * longest + K + 1;
         ring = new double[capacity * C];
         ets = new TimeSeriesHoltWinters?[J];
-        startRows = scheme.UsesSmoothing ? scheme.Ets.Max(p => 2 * Math.Max(1, p.Period)) : 0;
+        startRows = scheme.UsesSmoothing ? scheme.Ets.Max(p => p.StartRows) : 0;
         pending = new double[startRows * J];
+        if (scheme.UsesSmoothing && startRows == 0)
+        {
+            for (int j = 0; j < J; j++)
+                ets[j] = TimeSeriesHoltWinters.Initial(scheme.Ets[j], []);
+        }
         center = new double[J];
         baseline = new double[K * J];
         FirstOrigin = scheme.FirstOrigin(W);

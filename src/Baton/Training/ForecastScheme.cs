@@ -85,12 +85,18 @@ internal sealed record ForecastScheme
             ["lag_seasons"] = new JsonArray([.. LagSeasons.Select(m => (JsonNode)m)]),
             ["level_rows"] = LevelRows,
             ["base"] = Base.ToString().ToLowerInvariant(),
-            ["ets"] = new JsonArray([.. Ets.Select(p => (JsonNode)new JsonObject
+            ["ets"] = new JsonArray([.. Ets.Select(p =>
             {
-                ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["phi"] = p.Phi,
-                ["trend"] = p.Trend.ToString().ToLowerInvariant(), ["seasonality"] = p.Seasonality.ToString().ToLowerInvariant(),
-                ["period"] = p.Period,
-                ["start"] = p.Start.ToString().ToLowerInvariant(),
+                var entry = new JsonObject
+                {
+                    ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["phi"] = p.Phi,
+                    ["trend"] = p.Trend.ToString().ToLowerInvariant(), ["seasonality"] = p.Seasonality.ToString().ToLowerInvariant(),
+                    ["period"] = p.Period,
+                    ["start"] = p.Start.ToString().ToLowerInvariant(),
+                };
+                if (p.InitialState is double[] state)
+                    entry["initial_state"] = new JsonArray([.. state.Select(v => (JsonNode)v)]);
+                return (JsonNode)entry;
             })]),
             ["base_season"] = BaseSeason,
             ["blend"] = Blend,
@@ -116,13 +122,15 @@ internal sealed record ForecastScheme
                     (double)n!["alpha"]!, (double)n["beta"]!, (double)n["gamma"]!, (double)n["phi"]!,
                     Enum.Parse<TimeSeriesTrend>((string)n["trend"]!, ignoreCase: true),
                     Enum.Parse<TimeSeriesSeasonality>((string)n["seasonality"]!, ignoreCase: true), (int)n["period"]!,
-                    n["start"] is JsonNode start ? Enum.Parse<TimeSeriesStart>((string)start!, ignoreCase: true) : TimeSeriesStart.FirstSeason))],
+                    n["start"] is JsonNode start ? Enum.Parse<TimeSeriesStart>((string)start!, ignoreCase: true) : TimeSeriesStart.FirstSeason,
+                    n["initial_state"] is JsonArray state ? [.. state.Select(v => (double)v!)] : null))],
                 BaseSeason = json["base_season"] is JsonNode baseSeason ? (int)baseSeason : 0,
                 Blend = (double)json["blend"]!,
                 Columns = [.. json["columns"]!.AsArray().Select(n => (string)n!)],
             };
             if (scheme.LevelRows < 1 || scheme.LagSeasons.Any(m => m < 1 || m > 100_000) || !double.IsFinite(scheme.Blend)
-                || scheme.Ets.Any(p => p.Period < 1 || p.Period > 100_000 || !(p.Alpha is > 0 and < 1)))
+                || scheme.Ets.Any(p => p.Period < 1 || p.Period > 100_000 || !(p.Alpha is > 0 and < 1)
+                    || (p.Start == TimeSeriesStart.Fitted && (p.InitialState?.Length != p.StateLength || p.InitialState.Any(v => !double.IsFinite(v))))))
                 throw new InvalidDataException($"the forecast scheme holds a value out of range: {text}");
             if (scheme.UsesSmoothing && scheme.Ets.Length == 0)
                 throw new InvalidDataException($"the forecast scheme has base '{scheme.Base.ToString().ToLowerInvariant()}' without its smoothing parameters.");

@@ -83,6 +83,37 @@ public sealed class ForecastSchemeTests
     }
 
     [Theory]
+    [InlineData("Fitted")]
+    [InlineData("TwoSeasons")]
+    [InlineData("FirstSeason")]
+    public void Every_stored_start_survives_the_json_and_forecasts_its_smoothing_from_the_first_row(string startName)
+    {
+        var start = Enum.Parse<TimeSeriesStart>(startName);
+        var frame = Monthly();
+        double[] y = frame.Column("y");
+        var fitted = Scheme(ForecastBase.Ets, frame, 84) with { Blend = 0, Columns = ["y"] };
+        Assert.Equal(TimeSeriesStart.Fitted, fitted.Ets[0].Start);
+        var p = start == TimeSeriesStart.Fitted ? fitted.Ets[0] : fitted.Ets[0] with { Start = start, InitialState = null };
+        var scheme = ForecastScheme.FromJson((fitted with { Ets = [p] }).ToJson());
+        Assert.Equal(p, scheme.Ets[0]);
+        var data = new ForecastData(frame, ["y"], [], window: 24, horizon: 6, scheme, testRows: 0);
+        var model = new SequenceModel(data.ModelConfig("gru", 6, 1));
+        model.ResetParameters(new Rng(2));
+        var (first, end) = data.Split.TestOrigins(6);
+        double[] predicted = new ForecastPredictor(model, data.Scheme).Predict(data.Rows, first, end);
+        // The smoothing fed from row 0: a fitted start from its stored state, the others from their first 24 rows.
+        var smoothing = start == TimeSeriesStart.Fitted
+            ? new TimeSeriesHoltWinters(p, p.InitialState![0], p.InitialState[1], p.InitialState.AsSpan(2))
+            : TimeSeriesHoltWinters.Initial(p, y.AsSpan(0, 24));
+        for (int t = 0; t < end; t++)
+        {
+            smoothing.Update(y[t]);
+            for (int h = 1; h <= 6 && t >= first; h++)
+                Assert.Equal(smoothing.Forecast(h), predicted[(t - first) * 6 + h - 1]);
+        }
+    }
+
+    [Theory]
     [InlineData("SeasonalNaive")]
     [InlineData("Combined")]
     public void Naive_and_combined_bases_are_their_forecasts_at_network_weight_zero(string baseName)

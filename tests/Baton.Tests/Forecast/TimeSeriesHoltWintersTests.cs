@@ -96,4 +96,132 @@ public sealed class TimeSeriesHoltWintersTests
         Assert.Equal((6.5 - 2.5) / 4, first.Trend, 12);
         Assert.Equal(2.5 + 0.9 + (y[0] - 2.5), first.Forecast(1), 12);
     }
+
+    /// <summary>R prints the parameters with 15 significant digits and the fitted values with 12 decimals (values near 10⁴).</summary>
+    private const double RFittedTolerance = 1e-6;
+
+    /// <summary>Relative slack on the SSE when comparing optima: the fits must reach R's, to rounding.</summary>
+    private const double OptimumSlack = 1e-9;
+
+    private sealed record RFit(double[] Data, TimeSeriesHoltWinters.Parameters Parameters, double[] Fitted, double Sse);
+
+    // tests/Baton.Tests/fixtures/ets/usaccdeaths.txt, from tools/forecast/ets_fixture.R (R 4.2.2, forecast 8.20):
+    // ets(USAccDeaths, model = "AAA" or "AAM", damped = TRUE, restrict = FALSE, opt.crit = "mse").
+    private static RFit ReadRFit(string model)
+    {
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "fixtures", "ets", "usaccdeaths.txt"));
+        double[] Field(string name) => [.. lines.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..]
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
+        double[] theta = Field(model + " params");
+        var seasonality = model[2] == 'M' ? TimeSeriesSeasonality.Multiplicative : TimeSeriesSeasonality.Additive;
+        var parameters = new TimeSeriesHoltWinters.Parameters(theta[0], theta[1], theta[2], theta[3], TimeSeriesTrend.Damped, seasonality, 12,
+            TimeSeriesStart.Fitted, Field(model + " state"));
+        return new RFit(Field("data"), parameters, Field(model + " fitted"), Field(model + " sse").Single());
+    }
+
+    [Theory]
+    [InlineData("AAA")]
+    [InlineData("AAM")]
+    public void A_fitted_start_from_r_ets_states_reproduces_r_fitted_values(string model)
+    {
+        var r = ReadRFit(model);
+        var smoothing = TimeSeriesHoltWinters.Initial(r.Parameters, []);
+        Assert.Equal(72, r.Data.Length);
+        for (int t = 0; t < r.Data.Length; t++)
+        {
+            Assert.InRange(smoothing.Forecast(1), r.Fitted[t] - RFittedTolerance, r.Fitted[t] + RFittedTolerance);
+            smoothing.Update(r.Data[t]);
+        }
+        double sse = TimeSeriesHoltWinters.OneStepSse(r.Parameters, r.Data);
+        Assert.InRange(sse, r.Sse * (1 - 1e-9), r.Sse * (1 + 1e-9));
+    }
+
+    [Theory]
+    [InlineData("AAA")]
+    [InlineData("AAM")]
+    public void The_joint_fit_of_parameters_and_initial_states_reaches_r_ets_likelihood_and_beats_the_heuristic_start(string model)
+    {
+        var r = ReadRFit(model);
+        var (joint, jointSse) = TimeSeriesHoltWinters.FitStructure(r.Data, TimeSeriesTrend.Damped, r.Parameters.Seasonality, 12, fitStart: true);
+        var (heuristic, heuristicSse) = TimeSeriesHoltWinters.FitStructure(r.Data, TimeSeriesTrend.Damped, r.Parameters.Seasonality, 12, fitStart: false);
+        Assert.Equal(TimeSeriesStart.Fitted, joint.Start);
+        Assert.Equal(TimeSeriesStart.TwoSeasons, heuristic.Start);
+        Assert.Equal(jointSse, TimeSeriesHoltWinters.OneStepSse(joint, r.Data), 6);
+        // Additive errors: R's likelihood n·ln(SSE) is the SSE's; the same optimum or a better one.
+        Assert.True(jointSse <= r.Sse * (1 + OptimumSlack), $"joint SSE {jointSse} vs R's {r.Sse}");
+        Assert.True(jointSse <= heuristicSse * (1 + OptimumSlack), $"joint SSE {jointSse} vs heuristic start's {heuristicSse}");
+        Assert.True(heuristicSse > r.Sse, $"the heuristic start alone ({heuristicSse}) already reaches R's optimum ({r.Sse}): the test cannot tell the fits apart");
+    }
+
+    [Theory]
+    [InlineData(false, 0.0)]
+    [InlineData(true, 12.0)]
+    public void Fitted_season_states_keep_their_sum_and_no_single_state_move_lowers_the_error(bool multiplicative, double sum)
+    {
+        var seasonality = multiplicative ? TimeSeriesSeasonality.Multiplicative : TimeSeriesSeasonality.Additive;
+        var r = ReadRFit("AAA");
+        var (fit, sse) = TimeSeriesHoltWinters.FitStructure(r.Data, TimeSeriesTrend.Damped, seasonality, 12, fitStart: true);
+        double[] state = fit.InitialState!;
+        Assert.Equal(14, state.Length);
+        Assert.InRange(state.Skip(2).Sum(), sum - 1e-6, sum + 1e-6);
+        // At a least-squares state, moving the level, the trend, or one factor against the last (sum kept) raises the SSE.
+        double size = seasonality == TimeSeriesSeasonality.Multiplicative ? 1e-3 : 5.0;
+        for (int c = 0; c < 13; c++)
+        {
+            foreach (double sign in new[] { -1.0, 1.0 })
+            {
+                double[] moved = (double[])state.Clone();
+                double step = c < 2 ? sign * 5.0 : sign * size;
+                moved[c] += step;
+                if (c >= 2)
+                    moved[13] -= step;
+                double other = TimeSeriesHoltWinters.OneStepSse(fit with { InitialState = moved }, r.Data);
+                Assert.True(other >= sse * (1 - OptimumSlack), $"moving state {c} by {step} lowered the SSE from {sse} to {other}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_state_fit_never_raises_the_error_of_the_start_it_is_given_and_is_exact_for_an_additive_season()
+    {
+        var r = ReadRFit("AAA");
+        var parameters = r.Parameters with { Start = TimeSeriesStart.TwoSeasons, InitialState = null };
+        double[] heuristic = TimeSeriesHoltWinters.Initial(parameters, r.Data).State();
+        double heuristicSse = TimeSeriesHoltWinters.OneStepSse(parameters, r.Data);
+        var (state, sse) = TimeSeriesHoltWinters.FitState(parameters, r.Data, heuristic);
+        Assert.True(sse < heuristicSse, $"{sse} vs {heuristicSse}");
+        // R's states are optimal for R's parameters (with an additive season the errors are affine in the state, so the
+        // least-squares state is unique): one Gauss-Newton fit from the heuristic start lands on R's SSE or below.
+        Assert.True(sse <= r.Sse * (1 + OptimumSlack), $"{sse} vs R's {r.Sse}");
+        Assert.Equal(sse, TimeSeriesHoltWinters.OneStepSse(parameters with { Start = TimeSeriesStart.Fitted, InitialState = state }, r.Data), 6);
+        // Started from R's own state, the fit cannot improve on it by more than rounding.
+        var (_, again) = TimeSeriesHoltWinters.FitState(parameters, r.Data, r.Parameters.InitialState!);
+        Assert.InRange(again, sse * (1 - 1e-9), r.Sse * (1 + 1e-12));
+    }
+
+    [Fact]
+    public void The_model_choice_counts_initial_states_as_r_ets_does()
+    {
+        // α, β, φ, γ; ℓ₀, b₀, 11 free factors; σ².
+        Assert.Equal(18, TimeSeriesHoltWinters.ParameterCount(TimeSeriesTrend.Damped, TimeSeriesSeasonality.Multiplicative, 12));
+        // α; ℓ₀; σ².
+        Assert.Equal(3, TimeSeriesHoltWinters.ParameterCount(TimeSeriesTrend.None, TimeSeriesSeasonality.None, 12));
+        var fit = TimeSeriesHoltWinters.Fit(ReadRFit("AAA").Data, 12);
+        Assert.Equal(TimeSeriesStart.Fitted, fit.Model.Start);
+        Assert.Equal(0, fit.Count);
+        Assert.Equal(fit.Model.InitialState![0], fit.Level, 12);
+    }
+
+    [Fact]
+    public void A_season_longer_than_r_ets_fits_keeps_the_heuristic_start_and_a_monthly_one_is_fitted()
+    {
+        // Season 30 with amplitude 10 and a slow wiggle: the seasonal structures win, and their start stays heuristic.
+        double[] y = [.. Enumerable.Range(0, 150).Select(t => 200 + 10 * Math.Sin(2 * Math.PI * t / 30) + 2 * Math.Sin(0.37 * t))];
+        var fit = TimeSeriesHoltWinters.Fit(y, 30);
+        Assert.NotEqual(TimeSeriesSeasonality.None, fit.Model.Seasonality);
+        Assert.Equal(TimeSeriesStart.TwoSeasons, fit.Model.Start);
+        Assert.Null(fit.Model.InitialState);
+        var monthly = TimeSeriesHoltWinters.Fit(y, TimeSeriesHoltWinters.MaxFittedPeriod);
+        Assert.Equal(TimeSeriesStart.Fitted, monthly.Model.Start);
+    }
 }
