@@ -11,6 +11,8 @@ namespace Baton.Gpu;
 /// flat device blocks at the offsets of the host's <see cref="Parameters"/>. Per layer: the input projection of all T steps is
 /// one product; each step is one recurrent product and one cell kernel; the weight gradients of all steps are one product each.
 /// The carried state h0 (c0) lives in slot 0 of each layer's state buffer. Buffers hold <c>maxT</c> steps of <c>maxB</c> streams.
+/// Streams may have their own lengths (<see cref="SetLengths"/>): past its length a stream holds its state (slot t + 1 = slot t) and
+/// passes its state gradient through unchanged, so slot T holds each stream's state at its own last step, as the CPU's hn.
 /// </summary>
 internal sealed class GpuRecurrentStack : IDisposable
 {
@@ -34,6 +36,9 @@ internal sealed class GpuRecurrentStack : IDisposable
     private readonly Layer[] layers;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> gh;                     // [B, G·H] h_{t−1} W_hhᵀ + b_hh
     private readonly MemoryBuffer1D<float, Stride1D.Dense> dhNext, dcNext;         // [B, H] gradient into the previous step
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> lengths;                  // [B] steps of each stream (int.MaxValue: every step)
+    private readonly int[] lengthsHost;                                            // [B]
+    private bool limited;                                                          // some stream has a length below T
     private int T, B;
 
     /// <summary>Allocates the stack's buffers; <paramref name="cellName"/> is lstm, gru, rnn or rnn_relu.</summary>
@@ -71,7 +76,35 @@ internal sealed class GpuRecurrentStack : IDisposable
         gh = acc.Allocate1D<float>((long)maxB * G * H);
         dhNext = acc.Allocate1D<float>((long)maxB * H);
         dcNext = acc.Allocate1D<float>((long)maxB * H);
+        lengths = acc.Allocate1D<int>(maxB);
+        lengthsHost = new int[maxB];
+        Array.Fill(lengthsHost, int.MaxValue);
+        lengths.View.CopyFromCPU(lengthsHost);
         ResetState();
+    }
+
+    /// <summary>
+    /// Sets the length of each stream for the following forward passes (<paramref name="steps"/> [B], each at least 1); empty:
+    /// every stream runs every step.
+    /// </summary>
+    public void SetLengths(ReadOnlySpan<int> steps)
+    {
+        if (steps.IsEmpty)
+        {
+            if (!limited)
+                return;
+            Array.Fill(lengthsHost, int.MaxValue);
+            limited = false;
+        }
+        else
+        {
+            if (steps.Length > maxB)
+                throw new ArgumentException($"{steps.Length} lengths for at most {maxB} streams.", nameof(steps));
+            Array.Fill(lengthsHost, int.MaxValue);
+            steps.CopyTo(lengthsHost);
+            limited = true;
+        }
+        lengths.View.CopyFromCPU(lengthsHost);
     }
 
     /// <summary>True for an LSTM (it carries c as well as h).</summary>
@@ -79,6 +112,9 @@ internal sealed class GpuRecurrentStack : IDisposable
 
     /// <summary>The last layer's outputs h_1..h_T of the last forward: [T, B, H].</summary>
     public ArrayView<float> Output => layers[L - 1].States.View.SubView((long)B * H, (long)T * B * H);
+
+    /// <summary>The last layer's state after the last forward: [B, H], each stream's at its own last step.</summary>
+    public ArrayView<float> FinalState => layers[L - 1].States.View.SubView((long)T * B * H, (long)B * H);
 
     /// <summary>Where the caller writes the loss gradient with respect to <see cref="Output"/> before <see cref="Backward"/>: [T, B, H].</summary>
     public ArrayView<float> DOutput => layers[L - 1].DY.View.SubView(0, (long)T * B * H);
@@ -104,14 +140,14 @@ internal sealed class GpuRecurrentStack : IDisposable
                 switch (cell)
                 {
                     case CellKind.Lstm:
-                        k.LstmForward(block, gx, gh.View, layer.Cells!.View.SubView((long)t * block, block), layer.Cells.View.SubView((long)(t + 1) * block, block),
-                            h, layer.Act!.View.SubView((long)t * B * 4 * H, B * 4 * H), H);
+                        k.LstmForward(block, gx, gh.View, hPrev, layer.Cells!.View.SubView((long)t * block, block), layer.Cells.View.SubView((long)(t + 1) * block, block),
+                            h, layer.Act!.View.SubView((long)t * B * 4 * H, B * 4 * H), lengths.View, t, H);
                         break;
                     case CellKind.Gru:
-                        k.GruForward(block, gx, gh.View, hPrev, h, layer.Act!.View.SubView((long)t * B * 4 * H, B * 4 * H), H);
+                        k.GruForward(block, gx, gh.View, hPrev, h, layer.Act!.View.SubView((long)t * B * 4 * H, B * 4 * H), lengths.View, t, H);
                         break;
                     default:
-                        k.RnnForward(block, gx, gh.View, h, relu ? 1 : 0);
+                        k.RnnForward(block, gx, gh.View, hPrev, h, lengths.View, t, H, relu ? 1 : 0);
                         break;
                 }
             }
@@ -140,14 +176,14 @@ internal sealed class GpuRecurrentStack : IDisposable
                 {
                     case CellKind.Lstm:
                         k.LstmBackward(block, layer.Act!.View.SubView((long)t * B * 4 * H, B * 4 * H), layer.Cells!.View.SubView((long)t * block, block),
-                            layer.Cells.View.SubView((long)(t + 1) * block, block), dy, dhNext.View, dcNext.View, dGates, H);
+                            layer.Cells.View.SubView((long)(t + 1) * block, block), dy, dhNext.View, dcNext.View, dGates, lengths.View, t, H);
                         break;
                     case CellKind.Gru:
                         k.GruBackward(block, layer.Act!.View.SubView((long)t * B * 4 * H, B * 4 * H), layer.States.View.SubView((long)t * block, block),
-                            dy, dhNext.View, dGates, dGh, H);
+                            dy, dhNext.View, dGates, dGh, lengths.View, t, H);
                         break;
                     default:
-                        k.RnnBackward(block, layer.States.View.SubView((long)(t + 1) * block, block), dy, dhNext.View, dGates, relu ? 1 : 0);
+                        k.RnnBackward(block, layer.States.View.SubView((long)(t + 1) * block, block), dy, dhNext.View, dGates, lengths.View, t, H, relu ? 1 : 0);
                         break;
                 }
                 if (t > 0)   // no gradient into the carried h0 (truncated BPTT)
@@ -233,5 +269,6 @@ internal sealed class GpuRecurrentStack : IDisposable
         gh.Dispose();
         dhNext.Dispose();
         dcNext.Dispose();
+        lengths.Dispose();
     }
 }
