@@ -232,17 +232,19 @@ internal sealed class GpuTrainer : ITrainingEngine
             throw new ArgumentException($"The batch is {batch.T} steps × {batch.B} streams; the device trainer holds at most {maxT} × {maxB}.", nameof(batch));
         (T, B) = (batch.T, batch.B);
         int rows = T * B;
+        bool shorter = false;
         if (batch.HasLengths)
         {
-            if (perStep)
-                throw new NotSupportedException("The device trainer does not support sequences of different lengths in a per-step task yet.");
             foreach (int length in batch.Lengths.AsSpan(0, B))
             {
                 if (length < 1 || length > T)
                     throw new ArgumentOutOfRangeException(nameof(batch), $"length {length} is outside [1, {T}].");
+                shorter |= length < T;
             }
         }
-        stack.SetLengths(batch.HasLengths ? batch.Lengths.AsSpan(0, B) : default);
+        if (shorter && perStep)
+            throw new NotSupportedException("The device trainer does not support sequences of different lengths in a language model yet.");
+        stack.SetLengths(shorter ? batch.Lengths.AsSpan(0, B) : default);
         if (embedding is null)
         {
             x.View.SubView(0, (long)rows * I).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Features.AsSpan()), (long)rows * I);
