@@ -28,6 +28,8 @@ internal sealed class GpuTrainKernelSet
             int>(GpuTrainKernels.RnnBackward);
         CrossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
             float>(GpuTrainKernels.CrossEntropy);
+        MinGruCoefficients = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(GpuTrainKernels.MinGruCoefficients);
+        MinGruBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(GpuTrainKernels.MinGruBackward);
         MeanSquareError = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(GpuTrainKernels.MeanSquareError);
         MeanSquareGradient = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(GpuTrainKernels.MeanSquareGradient);
         SquaresPartial = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, int>(GpuTrainKernels.SquaresPartial);
@@ -52,6 +54,8 @@ internal sealed class GpuTrainKernelSet
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int> RnnBackward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> CrossEntropy { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> MeanSquareError { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> MinGruCoefficients { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> MinGruBackward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, float> MeanSquareGradient { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<double>, int> SquaresPartial { get; }
     public Action<Index1D, ArrayView<float>, float> Scale { get; }

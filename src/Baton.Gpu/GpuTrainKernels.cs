@@ -252,6 +252,40 @@ internal static class GpuTrainKernels
         dhNext[index] = 0f;
     }
 
+    /// <summary>minGRU's candidate activation g(x) = x + 0.5 for x ≥ 0, σ(x) below (continuous at 0).</summary>
+    private static float Candidate(float x) => x >= 0f ? x + 0.5f : Sigmoid(x);
+
+    /// <summary>
+    /// minGRU's scan coefficients (index: rows·H; pre [rows, 2H] = [k, u] = x Wᵀ + b, a and b [rows, H]): z = σ(u), a = 1 − z,
+    /// b = z·g(k), so that h_t = a_t h_{t−1} + b_t.
+    /// </summary>
+    public static void MinGruCoefficients(Index1D index, ArrayView<float> pre, ArrayView<float> a, ArrayView<float> b, int H)
+    {
+        int r = index / H, j = index % H;
+        long at = (long)r * 2 * H + j;
+        float z = Sigmoid(pre[at + H]);
+        a[index] = 1f - z;
+        b[index] = z * Candidate(pre[at]);
+    }
+
+    /// <summary>
+    /// minGRU's step backward (index: rows·H; pre, dPre [rows, 2H]; hPrev, g [rows, H] with g = ∂L/∂h_t from the reverse scan):
+    /// ∂L/∂k = g·z·g'(k) with g'(k) = 1 for k ≥ 0, σ(k)(1 − σ(k)) below; ∂L/∂u = g·z(1 − z)·(g(k) − h_{t−1}).
+    /// </summary>
+    public static void MinGruBackward(Index1D index, ArrayView<float> pre, ArrayView<float> hPrev, ArrayView<float> g, ArrayView<float> dPre, int H)
+    {
+        int r = index / H, j = index % H;
+        long at = (long)r * 2 * H + j;
+        float k = pre[at];
+        float z = Sigmoid(pre[at + H]);
+        float s = Sigmoid(k);
+        float candidate = k >= 0f ? k + 0.5f : s;
+        float slope = k >= 0f ? 1f : s * (1f - s);
+        float gz = g[index] * z;
+        dPre[at] = gz * slope;
+        dPre[at + H] = gz * (1f - z) * (candidate - hPrev[index]);
+    }
+
     /// <summary>
     /// Cross-entropy of each row (index: rows; logits, dLogits [rows, V]; weights [V]): loss[r] = max + ln Σ_v e^{x_v − max} − x_y
     /// (unweighted) and dLogits = (softmax(x) − onehot(y))·scale·w[y]; the caller passes scale = 1 / (counted rows), and all-ones

@@ -9,7 +9,7 @@ namespace Baton.Gpu;
 
 /// <summary>
 /// Trains a <see cref="SequenceModel"/> on an accelerator, for <see cref="Trainer.UseEngine"/>: a language model (<c>lm</c>: embedding →
-/// unidirectional LSTM, GRU or Elman layers → linear head at every step, cross-entropy with padding ignored), a forecaster
+/// unidirectional LSTM, GRU, Elman or minGRU layers → linear head at every step, cross-entropy with padding ignored), a forecaster
 /// (<c>forecast</c>: features → layers → head on the last layer's final state, MSE over the horizon outputs) or a classifier
 /// (<c>classify</c>: the same on the final state, cross-entropy weighted per class when asked), the final-state tasks over
 /// sequences of their own lengths. The weights, gradients and optimizer state live in device memory as one flat block each, in
@@ -101,7 +101,8 @@ internal sealed class GpuTrainer : ITrainingEngine
 
     /// <summary>
     /// Null when the device path trains <paramref name="config"/> with <paramref name="options"/>; else what it lacks: tasks other
-    /// than lm, forecast and classify, cells other than lstm / gru / rnn / rnn_relu, bidirectional layers, projections; and for
+    /// than lm, forecast and classify, cells other than lstm / gru / rnn / rnn_relu / mingru (and mingru for classify, whose
+    /// sequences have their own lengths), bidirectional layers, projections; and for
     /// training (options not null) dropout, the RMSprop optimizer and regression losses other than MSE.
     /// </summary>
     public static string? Unsupported(ModelConfig config, TrainerOptions? options)
@@ -109,8 +110,10 @@ internal sealed class GpuTrainer : ITrainingEngine
         ArgumentNullException.ThrowIfNull(config);
         if (config.TaskKind is not (TaskKind.Lm or TaskKind.Forecast or TaskKind.Classify))
             return $"task '{config.Task}' (lm, forecast, classify)";
-        if (config.CellKind is not (CellKind.Lstm or CellKind.Gru or CellKind.Rnn))
-            return $"the {config.Cell} cell (lstm, gru, rnn, rnn_relu)";
+        if (config.CellKind is not (CellKind.Lstm or CellKind.Gru or CellKind.Rnn or CellKind.MinGru))
+            return $"the {config.Cell} cell (lstm, gru, rnn, rnn_relu, mingru)";
+        if (config.CellKind == CellKind.MinGru && config.TaskKind == TaskKind.Classify)
+            return "the mingru cell for classify (sequences of their own lengths)";
         if (config.Bidirectional)
             return "bidirectional layers";
         if (config.ProjSize > 0)

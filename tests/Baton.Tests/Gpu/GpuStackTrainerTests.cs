@@ -22,6 +22,7 @@ public class GpuStackTrainerTests : IClassFixture<EmulatedDeviceFixture>
     [InlineData("lstm", 2)]
     [InlineData("gru", 1)]
     [InlineData("rnn", 2)]
+    [InlineData("mingru", 2)]
     public void Three_device_steps_of_the_bench_definition_match_the_cpu_stack(string cellName, int layers)
     {
         const int B = 3, T = 5, I = 4, H = 6;
@@ -64,6 +65,6 @@ public class GpuStackTrainerTests : IClassFixture<EmulatedDeviceFixture>
     public void The_gpu_rows_are_registered_beside_the_standard_set()
     {
         var names = BenchRegistry.Lab.Rows.Select(r => r.Name).ToArray();
-        Assert.Subset(names.ToHashSet(), new HashSet<string> { "gpu-lstm-small", "gpu-lstm-1024", "gpu-gru-4096", "gpu-stream-lstm-512x2" });
+        Assert.Subset(names.ToHashSet(), new HashSet<string> { "gpu-lstm-small", "gpu-lstm-1024", "gpu-gru-4096", "gpu-mingru-4096", "gpu-stream-lstm-512x2" });
     }
 }

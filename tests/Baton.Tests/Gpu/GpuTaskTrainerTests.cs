@@ -103,6 +103,7 @@ public class GpuTaskTrainerTests : IClassFixture<EmulatedDeviceFixture>
     [InlineData("forecast", "lstm", 2, false)]
     [InlineData("forecast", "gru", 1, false)]
     [InlineData("forecast", "rnn", 1, false)]
+    [InlineData("forecast", "mingru", 2, false)]
     [InlineData("classify", "lstm", 2, true)]
     [InlineData("classify", "gru", 1, true)]
     [InlineData("classify", "rnn_relu", 2, false)]
@@ -214,9 +215,10 @@ public class GpuTaskTrainerTests : IClassFixture<EmulatedDeviceFixture>
     [InlineData("classify", "bidirectional", "bidirectional layers")]
     [InlineData("forecast", "mae", "the mae loss")]
     [InlineData("forecast_steps", "", "task 'forecast_steps'")]
+    [InlineData("classify", "mingru", "the mingru cell for classify")]
     public void What_the_device_does_not_train_yet_is_refused_by_name(string task, string what, string named)
     {
-        var config = Config(task, "gru", 1) with { Bidirectional = what == "bidirectional" };
+        var config = Config(task, what == "mingru" ? "mingru" : "gru", 1) with { Bidirectional = what == "bidirectional" };
         var options = (task == "classify" ? Options("classify", false) : Options("forecast", false)) with { RegressionLoss = what == "mae" ? "mae" : "mse" };
         var e = Assert.Throws<NotSupportedException>(() => new GpuTrainer(device, new SequenceModel(config), options, 6, Batch));
         Assert.Contains(named, e.Message);

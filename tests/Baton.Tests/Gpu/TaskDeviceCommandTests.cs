@@ -102,13 +102,13 @@ public class TaskDeviceCommandTests
     }
 
     [Fact]
-    public void A_mingru_forecaster_on_the_device_is_refused_in_one_line_before_anything_is_written()
+    public void A_minlstm_forecaster_on_the_device_is_refused_in_one_line_before_anything_is_written()
     {
         using var dir = new TempDirectory();
         string run = dir.File("run");
-        var result = Forecast(EnergyCsv(dir), run, "emulate", "--cell", "mingru");
+        var result = Forecast(EnergyCsv(dir), run, "emulate", "--cell", "minlstm");
         Assert.Equal(ExitCodes.BadInput, result.ExitCode);
-        Assert.Equal("baton: error: --device emulate: the device trainer does not support the mingru cell (lstm, gru, rnn, rnn_relu) yet; use --device cpu.",
+        Assert.Equal("baton: error: --device emulate: the device trainer does not support the minlstm cell (lstm, gru, rnn, rnn_relu, mingru) yet; use --device cpu.",
             result.Stderr.Trim());
         Assert.False(Directory.Exists(run));
     }
