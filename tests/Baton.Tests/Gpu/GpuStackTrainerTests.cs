@@ -61,6 +61,26 @@ public class GpuStackTrainerTests : IClassFixture<EmulatedDeviceFixture>
         }
     }
 
+    [Theory]
+    [InlineData("lstm", 4 * 6 * (4 + 6))]
+    [InlineData("mingru", 2 * 6 * 4)]   // minGRU has no recurrent product
+    public void A_gpu_training_row_runs_on_the_emulation_at_a_small_size_and_counts_its_products(string cellName, int perToken)
+    {
+        const int B = 2, T = 5, I = 4, H = 6;
+        Assert.True(CellKinds.TryParse(cellName, out var cell, out _));
+        var work = new GpuRows.GpuTrainRow("gpu-smoke", cell, B, T, I, H, L: 1).Prepare();
+        try
+        {
+            work.Run();
+            Assert.Equal(3 * 2.0 * B * T * perToken, work.Flops);   // 3 · 2·B·T·G·H·(I + H) as the CPU rows count (minGRU: I alone)
+            Assert.Equal(B * T, work.Tokens);
+        }
+        finally
+        {
+            work.Resources?.Dispose();
+        }
+    }
+
     [Fact]
     public void The_gpu_rows_are_registered_beside_the_standard_set()
     {
