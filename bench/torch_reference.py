@@ -11,6 +11,9 @@ Runs the rows of bench/Baton.Bench in PyTorch (Debian python3-torch) with the sa
   stream-...           inference, batch 1, one step at a time with the state fed back, us/step
   recurrent-step-mM-hH h[M,H] @ W_hh[4H,H]^T, 2*M*4H*H flops (gb_s: weight bytes per second)
   cache-read           torch.sum over a 16 MB float32 tensor (gb_s)
+  gpu-...              the GPU rows of Baton's harness on the first CUDA device (cuDNN; float32, TF32 off), each timed
+                       run ending with torch.cuda.synchronize(); gpu-mingru-4096 is minGRU trained through the log-space
+                       parallel scan of the minGRU paper (Heinsen's logcumsumexp), PyTorch having no minGRU module
 Warm-up, then the median of repeated samples (a sample repeats fast rows until it lasts 20 ms).
 With --json, one object per row per line: {"name","median_ms","gflops","tok_s","us_per_step","threads"}
 (null where a field does not apply), "error" for rows PyTorch has no counterpart for.
@@ -46,7 +49,16 @@ STREAM_ROWS = {
     "stream-lstm-512x2": ("lstm", 512, 512, 2),
     "stream-gru-512x2": ("gru", 512, 512, 2),
 }
-GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+GPU_TRAIN_ROWS = {
+    "gpu-lstm-small": ("lstm", 32, 128, 256, 256, 1),
+    "gpu-lstm-1024": ("lstm", 64, 64, 1024, 1024, 1),
+    "gpu-gru-4096": ("gru", 64, 4096, 256, 256, 1),
+    "gpu-mingru-4096": ("mingru", 64, 4096, 256, 256, 1),
+}
+GPU_STREAM_ROWS = {
+    "gpu-stream-lstm-512x2": ("lstm", 512, 512, 2),
+}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1, "mingru": 2}
 UNSUPPORTED = {"mingru-512": "PyTorch has no minGRU module"}
 SGEMM_SIZES = (512, 1024, 2048)
 STEP_BATCHES = (1, 8, 32, 64)
@@ -54,7 +66,7 @@ STEP_HIDDENS = (64, 128, 256, 512, 1024)
 
 
 def all_names():
-    names = list(TRAIN_ROWS) + list(STREAM_ROWS) + list(UNSUPPORTED)
+    names = list(TRAIN_ROWS) + list(STREAM_ROWS) + list(UNSUPPORTED) + list(GPU_TRAIN_ROWS) + list(GPU_STREAM_ROWS)
     names += [f"sgemm-{n}" for n in SGEMM_SIZES] + [f"numpy-sgemm-{n}" for n in SGEMM_SIZES]
     names += ["cache-read"] + [f"recurrent-step-m{m}-h{h}" for m in STEP_BATCHES for h in STEP_HIDDENS]
     return names
@@ -154,10 +166,79 @@ def make_rnn(torch, cell, i, h, layers):
     return module(i, h, layers)
 
 
+class MinGru:
+    """minGRU (Feng et al. 2024) as lucidrains/minGRU-pytorch trains it: [k, u] = x W^T + b, h_t = (1 - z_t) h_{t-1} + z_t g(k_t)
+    with z = sigmoid(u), g(x) = x + 0.5 (x >= 0) or sigmoid(x), evaluated in log space: log h = a* + logcumsumexp(log(z g(k)) - a*),
+    a* = cumsum(log(1 - z)), from h_0 = 0."""
+
+    def __init__(self, torch, i, h, device):
+        self.torch = torch
+        self.linear = torch.nn.Linear(i, 2 * h).to(device)
+
+    def parameters(self):
+        return self.linear.parameters()
+
+    def __call__(self, x):
+        torch = self.torch
+        F = torch.nn.functional
+        k, u = self.linear(x).chunk(2, dim=-1)      # [T, B, H] each
+        log_coeffs = -F.softplus(u)                  # log(1 - z)
+        log_z = -F.softplus(-u)                      # log z
+        log_g = torch.where(k >= 0, (F.relu(k) + 0.5).log(), -F.softplus(-k))
+        a_star = log_coeffs.cumsum(dim=0)
+        log_h = a_star + torch.logcumsumexp(log_z + log_g - a_star, dim=0)
+        return log_h.exp()
+
+
+def gpu_measure(torch, run, repeat):
+    def synchronized():
+        run()
+        torch.cuda.synchronize()
+    return measure(synchronized, repeat)
+
+
+def bench_gpu_row(name, threads, repeat):
+    import torch
+    if not torch.cuda.is_available():
+        return row(name, threads, error="no CUDA device")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    device = torch.device("cuda")
+    extra = {"device": torch.cuda.get_device_name(device), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version()}
+    if name in GPU_TRAIN_ROWS:
+        cell, b, t, i, h, layers = GPU_TRAIN_ROWS[name]
+        rnn = MinGru(torch, i, h, device) if cell == "mingru" else make_rnn(torch, cell, i, h, layers).to(device)
+        opt = torch.optim.SGD(rnn.parameters(), lr=1e-3)
+        x = torch.rand(t, b, i, device=device) * 2 - 1
+
+        def step():
+            opt.zero_grad(set_to_none=False)
+            y = rnn(x) if cell == "mingru" else rnn(x)[0]
+            loss = (y * y).mean()
+            loss.backward()
+            opt.step()
+
+        recurrent = 0 if cell == "mingru" else h
+        flops = sum(2.0 * b * t * GATES[cell] * h * ((i if l == 0 else h) + recurrent) for l in range(layers))
+        return row(name, threads, gpu_measure(torch, step, repeat), flops=3 * flops, tokens=b * t, steps=t, **extra)
+    cell, i, h, layers = GPU_STREAM_ROWS[name]
+    rnn = make_rnn(torch, cell, i, h, layers).to(device).eval()
+    x = torch.rand(1, 1, i, device=device) * 2 - 1
+    state = [None]
+
+    def stream_step():
+        with torch.inference_mode():
+            y, state[0] = rnn(x, state[0])
+
+    return row(name, threads, gpu_measure(torch, stream_step, repeat), tokens=1, steps=1, **extra)
+
+
 def bench_row(name, threads, repeat):
     import numpy as np
     import torch
     torch.manual_seed(0)
+    if name in GPU_TRAIN_ROWS or name in GPU_STREAM_ROWS:
+        return bench_gpu_row(name, threads, repeat)
     if name in UNSUPPORTED:
         return row(name, threads, error=UNSUPPORTED[name])
     if name.startswith("numpy-sgemm-"):

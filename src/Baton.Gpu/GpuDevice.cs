@@ -23,8 +23,11 @@ public enum GpuDeviceKind
     Cpu,
 }
 
-/// <summary>An ILGPU context and one accelerator, for <see cref="GpuDeer"/>. Dispose it after everything made on it.</summary>
-public sealed class GpuDevice : IDisposable
+/// <summary>
+/// An ILGPU context and one accelerator: for <see cref="GpuDeer"/> and <see cref="GpuLinearScan"/>, and as the
+/// <see cref="FitOptions.Device"/> that <see cref="RecurrentModel.Fit"/> trains on. Dispose it after everything made on it.
+/// </summary>
+public sealed class GpuDevice : TrainingDevice, IDisposable
 {
     // Warps of 32 as on NVIDIA (the shuffle reductions assume it); each emulated group thread is an OS thread, so few.
     private static readonly CPUDevice EmulatedDevice = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 2);
@@ -79,6 +82,13 @@ public sealed class GpuDevice : IDisposable
 
     /// <summary>Most threads in one group (1024 on CUDA devices, 256 on the emulation).</summary>
     public int MaxGroupSize => Accelerator.MaxNumThreadsPerGroup;
+
+    /// <inheritdoc/>
+    internal override string? Unsupported(Baton.Models.ModelConfig config, TrainerOptions options) => GpuTrainer.Unsupported(config, options);
+
+    /// <inheritdoc/>
+    internal override ITrainingEngine CreateEngine(Baton.Models.SequenceModel model, TrainerOptions options, int maxT, int maxB) =>
+        new GpuTrainer(this, model, options, maxT, maxB);
 
     /// <summary>Waits for every kernel and copy queued on the device.</summary>
     public void Synchronize() => Accelerator.Synchronize();

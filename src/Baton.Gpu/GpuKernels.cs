@@ -159,6 +159,45 @@ internal static class GpuKernels
         }
     }
 
+    /// <summary>
+    /// The reverse scan g_t = a_{t+1} g_{t+1} + d_t (g_{T−1} = d_{T−1}) read as a forward scan over s = T − 1 − t, pass 1 (index:
+    /// chunks·N): the composite map of chunk c over s in [c·length, (c + 1)·length), with coefficient a_{t+1} (0 at t = T − 1) and
+    /// input d_t at step s.
+    /// </summary>
+    public static void ReverseScanSummary(Index1D index, ArrayView<float> a, ArrayView<float> d, ArrayView<float> chunkA, ArrayView<float> chunkS,
+        int T, int N, int length)
+    {
+        int chunk = index / N, j = index % N;
+        int end = XMath.Min(T, (chunk + 1) * length);
+        float product = 1f, sum = 0f;
+        for (int s = chunk * length; s < end; s++)
+        {
+            int t = T - 1 - s;
+            float coefficient = t + 1 < T ? a[(long)(t + 1) * N + j] : 0f;
+            sum = coefficient * sum + d[(long)t * N + j];
+            product *= coefficient;
+        }
+        chunkA[index] = product;
+        chunkS[index] = sum;
+    }
+
+    /// <summary>The reverse scan, pass 3 (index: chunks·N): g_t = a_{t+1} g_{t+1} + d_t within each chunk from its incoming state; g may alias d.</summary>
+    public static void ReverseScanApply(Index1D index, ArrayView<float> a, ArrayView<float> d, ArrayView<float> start, ArrayView<float> g,
+        int T, int N, int length)
+    {
+        int chunk = index / N, j = index % N;
+        int end = XMath.Min(T, (chunk + 1) * length);
+        float state = start[index];
+        for (int s = chunk * length; s < end; s++)
+        {
+            int t = T - 1 - s;
+            float coefficient = t + 1 < T ? a[(long)(t + 1) * N + j] : 0f;
+            long at = (long)t * N + j;
+            state = coefficient * state + d[at];
+            g[at] = state;
+        }
+    }
+
     /// <summary>step = trial − state; largest |step| into size[0] as float bits (atomic).</summary>
     public static void StepSize(Index1D index, ArrayView<float> state, ArrayView<float> trial, ArrayView<uint> size)
     {

@@ -21,15 +21,25 @@ public sealed class GpuLinearScan : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> summary;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> carry;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> apply;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> reverseSummary;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> reverseApply;
+    private MemoryBuffer1D<float, Stride1D.Dense>? zero;   // [N] the reverse scan's zero incoming state
 
     /// <summary>Compiles the three passes for <paramref name="device"/>.</summary>
-    public GpuLinearScan(GpuDevice device)
+    public GpuLinearScan(GpuDevice device) : this(device?.Accelerator!)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        acc = device.Accelerator;
+    }
+
+    /// <summary>Compiles the passes for <paramref name="accelerator"/>.</summary>
+    internal GpuLinearScan(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        acc = accelerator;
         summary = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.ScanSummary);
         carry = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.ScanCarry);
         apply = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.ScanApply);
+        reverseSummary = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.ReverseScanSummary);
+        reverseApply = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.ReverseScanApply);
     }
 
     /// <summary>The chunk length used for T steps of N channels.</summary>
@@ -53,6 +63,32 @@ public sealed class GpuLinearScan : IDisposable
         summary((int)work, a, b, chunkA!.View, chunkS!.View, T, N, length);
         carry(N, h0, chunkA!.View, chunkS!.View, start!.View, chunks, N);
         apply((int)work, a, b, start!.View, h, T, N, length);
+    }
+
+    /// <summary>
+    /// The scan's backward (device form): g_t = a_{t+1} ⊙ g_{t+1} + d_t from g_{T−1} = d_{T−1}, the gradient of the loss with respect
+    /// to every h_t when d_t is its direct gradient. a, d, g: at least T·N; g may alias d. Chunked in reverse time as
+    /// <see cref="Forward(ArrayView{float}, ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int)"/>. Queues the passes.
+    /// </summary>
+    internal void Backward(ArrayView<float> a, ArrayView<float> d, ArrayView<float> g, int T, int N)
+    {
+        if (T == 0 || N == 0)
+            return;
+        int length = ChunkLength(T, N);
+        int chunks = (T + length - 1) / length;
+        long work = (long)chunks * N;
+        Grow(ref chunkA, work);
+        Grow(ref chunkS, work);
+        Grow(ref start, work);
+        if (zero is null || zero.Length < N)
+        {
+            zero?.Dispose();
+            zero = acc.Allocate1D<float>(N);
+            zero.View.MemSetToZero();
+        }
+        reverseSummary((int)work, a, d, chunkA!.View, chunkS!.View, T, N, length);
+        carry(N, zero.View, chunkA!.View, chunkS!.View, start!.View, chunks, N);
+        reverseApply((int)work, a, d, start!.View, g, T, N, length);
     }
 
     /// <summary>
@@ -94,7 +130,7 @@ public sealed class GpuLinearScan : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var buffer in new[] { chunkA, chunkS, start, hostA, hostB, hostH0, hostH })
+        foreach (var buffer in new[] { chunkA, chunkS, start, hostA, hostB, hostH0, hostH, zero })
             buffer?.Dispose();
     }
 }

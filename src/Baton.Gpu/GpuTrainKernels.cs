@@ -95,13 +95,20 @@ internal static class GpuTrainKernels
     }
 
     /// <summary>
-    /// One LSTM step (index: B·H; gx, gh, act [B, 4H]; cPrev, c, h [B, H]): i = σ(gx_i + gh_i), f = σ(·), g = tanh(·),
-    /// o = σ(·); c = f·c_prev + i·g; h = o·tanh(c). act keeps (i, f, g, o) for the backward step.
+    /// One LSTM step t (index: B·H; gx, gh, act [B, 4H]; hPrev, cPrev, c, h [B, H]): i = σ(gx_i + gh_i), f = σ(·), g = tanh(·),
+    /// o = σ(·); c = f·c_prev + i·g; h = o·tanh(c). act keeps (i, f, g, o) for the backward step. A stream past its length
+    /// (t ≥ lengths[b]) holds its state: c = c_prev, h = h_prev.
     /// </summary>
-    public static void LstmForward(Index1D index, ArrayView<float> gx, ArrayView<float> gh, ArrayView<float> cPrev, ArrayView<float> c,
-        ArrayView<float> h, ArrayView<float> act, int H)
+    public static void LstmForward(Index1D index, ArrayView<float> gx, ArrayView<float> gh, ArrayView<float> hPrev, ArrayView<float> cPrev,
+        ArrayView<float> c, ArrayView<float> h, ArrayView<float> act, ArrayView<int> lengths, int t, int H)
     {
         int b = index / H, j = index % H;
+        if (t >= lengths[b])
+        {
+            c[index] = cPrev[index];
+            h[index] = hPrev[index];
+            return;
+        }
         long g = (long)b * 4 * H + j;
         float i = Sigmoid(gx[g] + gh[g]);
         float f = Sigmoid(gx[g + H] + gh[g + H]);
@@ -119,15 +126,25 @@ internal static class GpuTrainKernels
     /// <summary>
     /// The LSTM step's backward (index: B·H): dh = dy + dhNext, dc = dh·o·(1 − tanh²c) + dcNext; the pre-activation gradients
     /// (dc·g·i(1−i), dc·c_prev·f(1−f), dc·i·(1−g²), dh·tanh c·o(1−o)) into dGates [B, 4H]; dcNext ← dc·f; dhNext ← 0
-    /// (the caller then adds dGates W_hh).
+    /// (the caller then adds dGates W_hh). Past the stream's length (t ≥ lengths[b]) the step held the state: dGates ← 0,
+    /// dhNext ← dh, dcNext unchanged.
     /// </summary>
     public static void LstmBackward(Index1D index, ArrayView<float> act, ArrayView<float> cPrev, ArrayView<float> c, ArrayView<float> dy,
-        ArrayView<float> dhNext, ArrayView<float> dcNext, ArrayView<float> dGates, int H)
+        ArrayView<float> dhNext, ArrayView<float> dcNext, ArrayView<float> dGates, ArrayView<int> lengths, int t, int H)
     {
         int b = index / H, j = index % H;
         long g = (long)b * 4 * H + j;
-        float i = act[g], f = act[g + H], gg = act[g + 2 * H], o = act[g + 3 * H];
         float dh = dy[index] + dhNext[index];
+        if (t >= lengths[b])
+        {
+            dGates[g] = 0f;
+            dGates[g + H] = 0f;
+            dGates[g + 2 * H] = 0f;
+            dGates[g + 3 * H] = 0f;
+            dhNext[index] = dh;
+            return;
+        }
+        float i = act[g], f = act[g + H], gg = act[g + 2 * H], o = act[g + 3 * H];
         float tc = XMath.Tanh(c[index]);
         float dc = dh * o * (1f - tc * tc) + dcNext[index];
         dGates[g] = dc * gg * i * (1f - i);
@@ -139,13 +156,19 @@ internal static class GpuTrainKernels
     }
 
     /// <summary>
-    /// One GRU step (index: B·H; gx, gh [B, 3H] with gh = W_hh h + b_hh; act [B, 4H]): r = σ(gx_r + gh_r), z = σ(gx_z + gh_z),
-    /// n = tanh(gx_n + r·gh_n), h = (1 − z)·n + z·h_prev. act keeps (r, z, n, gh_n).
+    /// One GRU step t (index: B·H; gx, gh [B, 3H] with gh = W_hh h + b_hh; act [B, 4H]): r = σ(gx_r + gh_r), z = σ(gx_z + gh_z),
+    /// n = tanh(gx_n + r·gh_n), h = (1 − z)·n + z·h_prev. act keeps (r, z, n, gh_n). Past the stream's length (t ≥ lengths[b]):
+    /// h = h_prev.
     /// </summary>
     public static void GruForward(Index1D index, ArrayView<float> gx, ArrayView<float> gh, ArrayView<float> hPrev, ArrayView<float> h,
-        ArrayView<float> act, int H)
+        ArrayView<float> act, ArrayView<int> lengths, int t, int H)
     {
         int b = index / H, j = index % H;
+        if (t >= lengths[b])
+        {
+            h[index] = hPrev[index];
+            return;
+        }
         long g = (long)b * 3 * H + j;
         long a = (long)b * 4 * H + j;
         float r = Sigmoid(gx[g] + gh[g]);
@@ -162,15 +185,26 @@ internal static class GpuTrainKernels
     /// <summary>
     /// The GRU step's backward (index: B·H): dh = dy + dhNext; dn̂ = dh(1 − z)(1 − n²), dẑ = dh(h_prev − n)z(1 − z),
     /// dr̂ = dn̂·gh_n·r(1 − r); dGx = (dr̂, dẑ, dn̂), dGh = (dr̂, dẑ, dn̂·r) [B, 3H]; dhNext ← dh·z (the caller then adds dGh W_hh).
+    /// Past the stream's length (t ≥ lengths[b]): dGx = dGh = 0, dhNext ← dh.
     /// </summary>
     public static void GruBackward(Index1D index, ArrayView<float> act, ArrayView<float> hPrev, ArrayView<float> dy, ArrayView<float> dhNext,
-        ArrayView<float> dGx, ArrayView<float> dGh, int H)
+        ArrayView<float> dGx, ArrayView<float> dGh, ArrayView<int> lengths, int t, int H)
     {
         int b = index / H, j = index % H;
         long g = (long)b * 3 * H + j;
+        float dh = dy[index] + dhNext[index];
+        if (t >= lengths[b])
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                dGx[g + k * H] = 0f;
+                dGh[g + k * H] = 0f;
+            }
+            dhNext[index] = dh;
+            return;
+        }
         long a = (long)b * 4 * H + j;
         float r = act[a], z = act[a + H], n = act[a + 2 * H], ghn = act[a + 3 * H];
-        float dh = dy[index] + dhNext[index];
         float dn = dh * (1f - z) * (1f - n * n);
         float dz = dh * (hPrev[index] - n) * z * (1f - z);
         float dr = dn * ghn * r * (1f - r);
@@ -183,29 +217,82 @@ internal static class GpuTrainKernels
         dhNext[index] = dh * z;
     }
 
-    /// <summary>One Elman step (index: B·H; gx, gh, h [B, H]): h = tanh(gx + gh), or max(gx + gh, 0) when relu ≠ 0.</summary>
-    public static void RnnForward(Index1D index, ArrayView<float> gx, ArrayView<float> gh, ArrayView<float> h, int relu)
+    /// <summary>
+    /// One Elman step t (index: B·H; gx, gh, hPrev, h [B, H]): h = tanh(gx + gh), or max(gx + gh, 0) when relu ≠ 0; past the
+    /// stream's length (t ≥ lengths[b]) h = h_prev.
+    /// </summary>
+    public static void RnnForward(Index1D index, ArrayView<float> gx, ArrayView<float> gh, ArrayView<float> hPrev, ArrayView<float> h,
+        ArrayView<int> lengths, int t, int H, int relu)
     {
+        if (t >= lengths[index / H])
+        {
+            h[index] = hPrev[index];
+            return;
+        }
         float a = gx[index] + gh[index];
         h[index] = relu != 0 ? XMath.Max(a, 0f) : XMath.Tanh(a);
     }
 
-    /// <summary>The Elman step's backward (index: B·H): dh = dy + dhNext; dGates = dh(1 − h²), or dh·[h &gt; 0] for relu; dhNext ← 0.</summary>
-    public static void RnnBackward(Index1D index, ArrayView<float> h, ArrayView<float> dy, ArrayView<float> dhNext, ArrayView<float> dGates, int relu)
+    /// <summary>
+    /// The Elman step's backward (index: B·H): dh = dy + dhNext; dGates = dh(1 − h²), or dh·[h &gt; 0] for relu; dhNext ← 0.
+    /// Past the stream's length (t ≥ lengths[b]): dGates = 0, dhNext ← dh.
+    /// </summary>
+    public static void RnnBackward(Index1D index, ArrayView<float> h, ArrayView<float> dy, ArrayView<float> dhNext, ArrayView<float> dGates,
+        ArrayView<int> lengths, int t, int H, int relu)
     {
         float dh = dy[index] + dhNext[index];
+        if (t >= lengths[index / H])
+        {
+            dGates[index] = 0f;
+            dhNext[index] = dh;
+            return;
+        }
         float value = h[index];
         dGates[index] = relu != 0 ? (value > 0f ? dh : 0f) : dh * (1f - value * value);
         dhNext[index] = 0f;
     }
 
+    /// <summary>minGRU's candidate activation g(x) = x + 0.5 for x ≥ 0, σ(x) below (continuous at 0).</summary>
+    private static float Candidate(float x) => x >= 0f ? x + 0.5f : Sigmoid(x);
+
     /// <summary>
-    /// Cross-entropy of each row (index: rows; logits, dLogits [rows, V]): loss[r] = max + ln Σ_v e^{x_v − max} − x_y and
-    /// dLogits = softmax(x)·scale − scale·onehot(y) with scale = 1 / (counted rows); rows whose target is
-    /// <paramref name="ignore"/> get loss 0 and a zero gradient.
+    /// minGRU's scan coefficients (index: rows·H; pre [rows, 2H] = [k, u] = x Wᵀ + b, a and b [rows, H]): z = σ(u), a = 1 − z,
+    /// b = z·g(k), so that h_t = a_t h_{t−1} + b_t.
     /// </summary>
-    public static void CrossEntropy(Index1D index, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> dLogits, ArrayView<float> loss,
-        int V, int ignore, float scale)
+    public static void MinGruCoefficients(Index1D index, ArrayView<float> pre, ArrayView<float> a, ArrayView<float> b, int H)
+    {
+        int r = index / H, j = index % H;
+        long at = (long)r * 2 * H + j;
+        float z = Sigmoid(pre[at + H]);
+        a[index] = 1f - z;
+        b[index] = z * Candidate(pre[at]);
+    }
+
+    /// <summary>
+    /// minGRU's step backward (index: rows·H; pre, dPre [rows, 2H]; hPrev, g [rows, H] with g = ∂L/∂h_t from the reverse scan):
+    /// ∂L/∂k = g·z·g'(k) with g'(k) = 1 for k ≥ 0, σ(k)(1 − σ(k)) below; ∂L/∂u = g·z(1 − z)·(g(k) − h_{t−1}).
+    /// </summary>
+    public static void MinGruBackward(Index1D index, ArrayView<float> pre, ArrayView<float> hPrev, ArrayView<float> g, ArrayView<float> dPre, int H)
+    {
+        int r = index / H, j = index % H;
+        long at = (long)r * 2 * H + j;
+        float k = pre[at];
+        float z = Sigmoid(pre[at + H]);
+        float s = Sigmoid(k);
+        float candidate = k >= 0f ? k + 0.5f : s;
+        float slope = k >= 0f ? 1f : s * (1f - s);
+        float gz = g[index] * z;
+        dPre[at] = gz * slope;
+        dPre[at + H] = gz * (1f - z) * (candidate - hPrev[index]);
+    }
+
+    /// <summary>
+    /// Cross-entropy of each row (index: rows; logits, dLogits [rows, V]; weights [V]): loss[r] = max + ln Σ_v e^{x_v − max} − x_y
+    /// (unweighted) and dLogits = (softmax(x) − onehot(y))·scale·w[y]; the caller passes scale = 1 / (counted rows), and all-ones
+    /// weights but for a class-weighted loss. Rows whose target is <paramref name="ignore"/> get loss 0 and a zero gradient.
+    /// </summary>
+    public static void CrossEntropy(Index1D index, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> weights, ArrayView<float> dLogits,
+        ArrayView<float> loss, int V, int ignore, float scale)
     {
         long at = (long)(int)index * V;
         int y = targets[index];
@@ -223,10 +310,23 @@ internal static class GpuTrainKernels
         for (int v = 0; v < V; v++)
             z += XMath.Exp(logits[at + v] - max);
         loss[index] = max + XMath.Log(z) - logits[at + y];
-        float factor = scale / z;
+        float rowScale = scale * weights[y];
+        float factor = rowScale / z;
         for (int v = 0; v < V; v++)
             dLogits[at + v] = XMath.Exp(logits[at + v] - max) * factor;
-        dLogits[at + y] -= scale;
+        dLogits[at + y] -= rowScale;
+    }
+
+    /// <summary>
+    /// The mean-square error's gradient (index: elements; prediction, target, dPrediction, difference [n]): d = p − t,
+    /// difference = d (the host sums d² in float64), dPrediction = scale·d with scale = 2 / n.
+    /// </summary>
+    public static void MeanSquareError(Index1D index, ArrayView<float> prediction, ArrayView<float> target, ArrayView<float> dPrediction,
+        ArrayView<float> difference, float scale)
+    {
+        float d = prediction[index] - target[index];
+        difference[index] = d;
+        dPrediction[index] = scale * d;
     }
 
     /// <summary>dy = y · scale (index: elements): the gradient of mean(y²) with scale = 2 / (elements).</summary>

@@ -8,29 +8,41 @@ using ILGPU.Runtime;
 namespace Baton.Gpu;
 
 /// <summary>
-/// Trains a language model (<c>lm</c>: embedding → unidirectional LSTM, GRU or Elman layers → linear head, cross-entropy with
-/// padding ignored) on an accelerator, for <see cref="Trainer.UseEngine"/>. The weights, gradients and optimizer state live in
-/// device memory as one flat block each, in the host's <see cref="Parameters"/> layout, so clipping and the optimizer are single
-/// kernels over them. Per batch the token ids and targets are sent once; forward and backward through time run as one
-/// product (<see cref="GpuTrainKernels.MatMul"/>) and one cell kernel per step and layer; only the per-row losses and the
-/// norm's partial sums come back. Buffers are sized for <c>maxT</c> steps of <c>maxB</c> streams. Not thread-safe.
+/// Trains a <see cref="SequenceModel"/> on an accelerator, for <see cref="Trainer.UseEngine"/>: a language model (<c>lm</c>: embedding →
+/// unidirectional LSTM, GRU, Elman or minGRU layers → linear head at every step, cross-entropy with padding ignored), a forecaster
+/// (<c>forecast</c>: features → layers → head on the last layer's final state, MSE over the horizon outputs) or a classifier
+/// (<c>classify</c>: the same on the final state, cross-entropy weighted per class when asked), the final-state tasks over
+/// sequences of their own lengths. The weights, gradients and optimizer state live in device memory as one flat block each, in
+/// the host's <see cref="Parameters"/> layout, so clipping and the optimizer are single kernels over them. Per batch the inputs
+/// (token ids or features), the targets and the lengths are sent once; forward and backward through time run as one product
+/// (<see cref="GpuTrainKernels.MatMul"/>) and one cell kernel per step and layer; only the per-row losses (for MSE the
+/// differences) and the norm's partial sums come back. Buffers are sized for <c>maxT</c> steps of <c>maxB</c> streams.
+/// Not thread-safe.
 /// </summary>
 internal sealed class GpuTrainer : ITrainingEngine
 {
     private readonly Accelerator acc;
     private readonly GpuTrainKernelSet k;
     private readonly GpuRecurrentStack stack;
-    private readonly int E, H, V, maxT, maxB;
-    private readonly ParameterTensor embedding, headWeight, headBias;
+    private readonly TaskKind task;
+    private readonly bool perStep;                                                  // lm: a head row per step; else one per sequence
+    private readonly int I, H, O, maxT, maxB;
+    private readonly ParameterTensor? embedding;
+    private readonly ParameterTensor headWeight, headBias;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> parameters, gradients;   // [P]
     private readonly Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>> optimizerState = new(StringComparer.Ordinal);
     private readonly MemoryBuffer1D<float, Stride1D.Dense> unused;                  // [1] for an optimizer state the options do not keep
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> ids, targets;             // [T, B]
-    private readonly MemoryBuffer1D<float, Stride1D.Dense> x, dx;                  // [T, B, E]
-    private readonly MemoryBuffer1D<float, Stride1D.Dense> logits, dLogits;        // [T, B, V]
-    private readonly MemoryBuffer1D<float, Stride1D.Dense> rowLoss;                // [T, B]
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> ids;                       // [T, B] token ids (lm)
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> targets;                   // [T, B] next tokens (lm), [B] labels (classify)
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> classWeights;            // [O] w_c (all ones without class weights)
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> regressionTargets;       // [B, O] (forecast)
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> difference;              // [B, O] prediction − target (forecast)
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> x, dx;                  // [T, B, I]: the embedded tokens or the features; dx (lm) their gradient
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> logits, dLogits;        // [rows, O], rows = T·B (lm) or B
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> rowLoss;                // [rows]
     private readonly MemoryBuffer1D<double, Stride1D.Dense> partial;               // [⌈P / NormChunk⌉]
-    private readonly float[] rowLossHost;
+    private readonly float[] rowLossHost, differenceHost;
+    private readonly float[]? classWeightsHost;
     private readonly double[] partialHost;
     private int T, B;
 
@@ -50,24 +62,36 @@ internal sealed class GpuTrainer : ITrainingEngine
             throw new NotSupportedException($"The device trainer does not support {reason} yet (use --device cpu).");
         var config = model.Config;
         acc = device.Accelerator;
-        (E, H, V) = (config.Embedding, config.Hidden, config.OutputSize);
+        task = config.TaskKind;
+        perStep = config.OutputsPerStep;
+        (I, H, O) = (model.InputWidth, config.Hidden, config.OutputSize);
         (this.maxT, this.maxB) = (maxT, maxB);
         var p = model.Parameters;
-        embedding = p["embedding.weight"];
+        embedding = config.UsesEmbedding ? p["embedding.weight"] : null;
         headWeight = p["head.weight"];
         headBias = p["head.bias"];
         k = new GpuTrainKernelSet(acc);
-        stack = new GpuRecurrentStack(acc, k, config.Cell, E, config.Hidden, config.Layers, p, "rnn.", maxT, maxB);
-        long rows = (long)maxT * maxB;
+        stack = new GpuRecurrentStack(acc, k, config.Cell, I, config.Hidden, config.Layers, p, "rnn.", maxT, maxB);
+        long steps = (long)maxT * maxB, rows = perStep ? steps : maxB;
         parameters = acc.Allocate1D<float>(p.Count);
         gradients = acc.Allocate1D<float>(p.Count);
         unused = acc.Allocate1D<float>(1);
-        ids = acc.Allocate1D<int>(rows);
+        ids = acc.Allocate1D<int>(embedding is null ? 1 : steps);
         targets = acc.Allocate1D<int>(rows);
-        x = acc.Allocate1D<float>(rows * E);
-        dx = acc.Allocate1D<float>(rows * E);
-        logits = acc.Allocate1D<float>(rows * V);
-        dLogits = acc.Allocate1D<float>(rows * V);
+        classWeights = acc.Allocate1D<float>(O);
+        classWeightsHost = options?.ClassWeights;
+        var weights = new float[O];
+        Array.Fill(weights, 1f);
+        classWeightsHost?.CopyTo(weights, 0);
+        classWeights.View.CopyFromCPU(weights);
+        bool regression = task == TaskKind.Forecast;
+        regressionTargets = acc.Allocate1D<float>(regression ? rows * O : 1);
+        difference = acc.Allocate1D<float>(regression ? rows * O : 1);
+        differenceHost = new float[regression ? rows * O : 1];
+        x = acc.Allocate1D<float>(steps * I);
+        dx = acc.Allocate1D<float>(embedding is null ? 1 : steps * I);
+        logits = acc.Allocate1D<float>(rows * O);
+        dLogits = acc.Allocate1D<float>(rows * O);
         rowLoss = acc.Allocate1D<float>(rows);
         int chunks = (p.Count + GpuTrainKernels.NormChunk - 1) / GpuTrainKernels.NormChunk;
         partial = acc.Allocate1D<double>(chunks);
@@ -77,16 +101,19 @@ internal sealed class GpuTrainer : ITrainingEngine
 
     /// <summary>
     /// Null when the device path trains <paramref name="config"/> with <paramref name="options"/>; else what it lacks: tasks other
-    /// than lm, cells other than lstm / gru / rnn / rnn_relu, bidirectional layers, projections; and for training (options not
-    /// null) dropout and the RMSprop optimizer.
+    /// than lm, forecast and classify, cells other than lstm / gru / rnn / rnn_relu / mingru (and mingru for classify, whose
+    /// sequences have their own lengths), bidirectional layers, projections; and for
+    /// training (options not null) dropout, the RMSprop optimizer and regression losses other than MSE.
     /// </summary>
     public static string? Unsupported(ModelConfig config, TrainerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (config.TaskKind != TaskKind.Lm)
-            return $"task '{config.Task}' (only lm)";
-        if (config.CellKind is not (CellKind.Lstm or CellKind.Gru or CellKind.Rnn))
-            return $"the {config.Cell} cell (lstm, gru, rnn, rnn_relu)";
+        if (config.TaskKind is not (TaskKind.Lm or TaskKind.Forecast or TaskKind.Classify))
+            return $"task '{config.Task}' (lm, forecast, classify)";
+        if (config.CellKind is not (CellKind.Lstm or CellKind.Gru or CellKind.Rnn or CellKind.MinGru))
+            return $"the {config.Cell} cell (lstm, gru, rnn, rnn_relu, mingru)";
+        if (config.CellKind == CellKind.MinGru && config.TaskKind == TaskKind.Classify)
+            return "the mingru cell for classify (sequences of their own lengths)";
         if (config.Bidirectional)
             return "bidirectional layers";
         if (config.ProjSize > 0)
@@ -97,6 +124,8 @@ internal sealed class GpuTrainer : ITrainingEngine
             return "dropout";
         if (options.Optimizer.Kind is not ("sgd" or "adam" or "adamw"))
             return $"the {options.Optimizer.Kind} optimizer (sgd, adam, adamw)";
+        if (config.TaskKind == TaskKind.Forecast && options.RegressionLoss != "mse")
+            return $"the {options.RegressionLoss} loss (mse)";
         return null;
     }
 
@@ -146,53 +175,118 @@ internal sealed class GpuTrainer : ITrainingEngine
     {
         long count = Send(batch);
         Forward();
-        float gradScale = count == 0 ? 0f : (float)(1.0 / count);
-        k.CrossEntropy(T * B, logits.View, targets.View, dLogits.View, rowLoss.View, V, Losses.IgnoreIndex, gradScale);
+        double sum;
+        switch (task)
+        {
+            case TaskKind.Forecast:
+            {
+                // F.mse_loss: mean (p − t)² over the B·O outputs; dp = 2(p − t) / n.
+                int n = B * O;
+                k.MeanSquareError(n, logits.View, regressionTargets.View, dLogits.View, difference.View, 2f / n);
+                difference.View.SubView(0, n).CopyToCPU(ref differenceHost[0], n);
+                sum = 0;
+                for (int i = 0; i < n; i++)
+                    sum += (double)differenceHost[i] * differenceHost[i];
+                break;
+            }
+            case TaskKind.Classify:
+            {
+                // (1/B) Σ_r w[y_r] · loss_r (every weight 1 without class weights); dLogits_r = w[y_r] (softmax − onehot) / B.
+                k.CrossEntropy(B, logits.View, targets.View, classWeights.View, dLogits.View, rowLoss.View, O, Losses.IgnoreIndex, (float)(1.0 / B));
+                rowLoss.View.SubView(0, B).CopyToCPU(ref rowLossHost[0], B);
+                sum = 0;
+                for (int r = 0; r < B; r++)
+                    sum += (classWeightsHost is null ? 1.0 : classWeightsHost[batch.Labels[r]]) * rowLossHost[r];
+                break;
+            }
+            default:
+                k.CrossEntropy(T * B, logits.View, targets.View, classWeights.View, dLogits.View, rowLoss.View, O, Losses.IgnoreIndex,
+                    count == 0 ? 0f : (float)(1.0 / count));
+                sum = RowLossSum();
+                break;
+        }
         gradients.View.MemSetToZero();
         Backward();
-        double sum = RowLossSum();
         return count == 0 ? double.NaN : sum / count;
     }
 
     /// <summary>
-    /// Forward only over <paramref name="batch"/> from the carried state (zero after <see cref="ResetState"/>): the summed
-    /// cross-entropy over its counted targets. The caller carries the state on with <see cref="CarryState"/>.
+    /// Forward only over <paramref name="batch"/> (a language model's) from the carried state (zero after <see cref="ResetState"/>):
+    /// the summed cross-entropy over its counted targets. The caller carries the state on with <see cref="CarryState"/>.
     /// </summary>
     public TokenLoss Score(TrainingBatch batch)
     {
+        if (task != TaskKind.Lm)
+            throw new InvalidOperationException($"Score reads a language model's batches, not task '{task}'.");
         long count = Send(batch);
         Forward();
-        k.CrossEntropy(T * B, logits.View, targets.View, dLogits.View, rowLoss.View, V, Losses.IgnoreIndex, 0f);
+        k.CrossEntropy(T * B, logits.View, targets.View, classWeights.View, dLogits.View, rowLoss.View, O, Losses.IgnoreIndex, 0f);
         return new TokenLoss(RowLossSum(), count);
     }
 
-    /// <summary>Checks <paramref name="batch"/>, sends its token ids and targets, and returns the number of targets counted.</summary>
+    /// <summary>
+    /// Checks <paramref name="batch"/>, sends its inputs, targets and lengths, and returns the number of values the loss averages
+    /// over: counted tokens (lm), sequences (classify) or outputs B·O (forecast).
+    /// </summary>
     private long Send(TrainingBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.HasLengths)
-            throw new NotSupportedException("The device trainer does not support sequences of different lengths yet.");
         if (batch.T < 1 || batch.T > maxT || batch.B < 1 || batch.B > maxB)
             throw new ArgumentException($"The batch is {batch.T} steps × {batch.B} streams; the device trainer holds at most {maxT} × {maxB}.", nameof(batch));
         (T, B) = (batch.T, batch.B);
         int rows = T * B;
-        long count = 0;
-        foreach (int y in batch.Tokens.AsSpan(0, rows))
+        bool shorter = false;
+        if (batch.HasLengths)
         {
-            if ((uint)y >= (uint)V)
-                throw new ArgumentOutOfRangeException(nameof(batch), $"token id {y} is outside the vocabulary [0, {V}).");
+            foreach (int length in batch.Lengths.AsSpan(0, B))
+            {
+                if (length < 1 || length > T)
+                    throw new ArgumentOutOfRangeException(nameof(batch), $"length {length} is outside [1, {T}].");
+                shorter |= length < T;
+            }
         }
-        foreach (int y in batch.TokenTargets.AsSpan(0, rows))
+        if (shorter && perStep)
+            throw new NotSupportedException("The device trainer does not support sequences of different lengths in a language model yet.");
+        stack.SetLengths(shorter ? batch.Lengths.AsSpan(0, B) : default);
+        if (embedding is null)
         {
-            if (y == Losses.IgnoreIndex)
-                continue;
-            if ((uint)y >= (uint)V)
-                throw new ArgumentOutOfRangeException(nameof(batch), $"target {y} is outside [0, {V}).");
-            count++;
+            x.View.SubView(0, (long)rows * I).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Features.AsSpan()), (long)rows * I);
         }
-        ids.View.SubView(0, rows).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Tokens.AsSpan()), rows);
-        targets.View.SubView(0, rows).CopyFromCPU(ref MemoryMarshal.GetReference(batch.TokenTargets.AsSpan()), rows);
-        return count;
+        else
+        {
+            foreach (int y in batch.Tokens.AsSpan(0, rows))
+            {
+                if ((uint)y >= (uint)O)
+                    throw new ArgumentOutOfRangeException(nameof(batch), $"token id {y} is outside the vocabulary [0, {O}).");
+            }
+            ids.View.SubView(0, rows).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Tokens.AsSpan()), rows);
+        }
+        switch (task)
+        {
+            case TaskKind.Forecast:
+                regressionTargets.View.SubView(0, (long)B * O).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Targets.AsSpan()), (long)B * O);
+                return (long)B * O;
+            case TaskKind.Classify:
+                foreach (int y in batch.Labels.AsSpan(0, B))
+                {
+                    if ((uint)y >= (uint)O)
+                        throw new ArgumentOutOfRangeException(nameof(batch), $"label {y} is outside [0, {O}).");
+                }
+                targets.View.SubView(0, B).CopyFromCPU(ref MemoryMarshal.GetReference(batch.Labels.AsSpan()), B);
+                return B;
+            default:
+                long count = 0;
+                foreach (int y in batch.TokenTargets.AsSpan(0, rows))
+                {
+                    if (y == Losses.IgnoreIndex)
+                        continue;
+                    if ((uint)y >= (uint)O)
+                        throw new ArgumentOutOfRangeException(nameof(batch), $"target {y} is outside [0, {O}).");
+                    count++;
+                }
+                targets.View.SubView(0, rows).CopyFromCPU(ref MemoryMarshal.GetReference(batch.TokenTargets.AsSpan()), rows);
+                return count;
+        }
     }
 
     /// <summary>Σ of the per-row losses of the last <see cref="GpuTrainKernels.CrossEntropy"/>, in row order, in float64 (rows ignored count 0).</summary>
@@ -210,23 +304,46 @@ internal sealed class GpuTrainer : ITrainingEngine
 
     private ArrayView<float> Grads(ParameterTensor tensor) => gradients.View.SubView(tensor.Offset, tensor.Length);
 
+    /// <summary>Rows of the head: one per step (lm) or one per sequence.</summary>
+    private int HeadRows => perStep ? T * B : B;
+
+    /// <summary>What the head reads: every step's output [T, B, H] (lm) or the final state [B, H].</summary>
+    private ArrayView<float> HeadInput => perStep ? stack.Output : stack.FinalState;
+
     private void Forward()
     {
-        int rows = T * B;
-        k.EmbeddingForward(rows * E, ids.View, Weights(embedding), x.View, E);
-        stack.Forward(parameters.View, x.View.SubView(0, (long)rows * E), T, B);
-        k.Linear(rows * V, stack.Output, Weights(headWeight), Weights(headBias), logits.View, V, H);
+        int steps = T * B;
+        var input = x.View.SubView(0, (long)steps * I);
+        if (embedding is { } table)
+            k.EmbeddingForward(steps * I, ids.View, Weights(table), input, I);
+        stack.Forward(parameters.View, input, T, B);
+        k.Linear(HeadRows * O, HeadInput, Weights(headWeight), Weights(headBias), logits.View, O, H);
     }
 
     private void Backward()
     {
-        int rows = T * B;
-        // head: dW += dLogitsᵀ y, db += Σ_rows dLogits, dy = dLogits W
-        k.MatMul(V * H, dLogits.View, 1, V, stack.Output, H, 1, Grads(headWeight), H, rows, 1);
-        k.ColumnSum(V, dLogits.View, Grads(headBias), V, rows);
-        k.MatMul(rows * H, dLogits.View, V, 1, Weights(headWeight), H, 1, stack.DOutput, H, V, 0);
-        stack.Backward(parameters.View, gradients.View, x.View.SubView(0, (long)rows * E), dx.View.SubView(0, (long)rows * E));
-        k.EmbeddingBackward(E, ids.View, dx.View, Grads(embedding), E, rows);
+        int steps = T * B, rows = HeadRows;
+        // head: dW += dLogitsᵀ y, db += Σ_rows dLogits, dy = dLogits W (the final-state tasks: into the last step's slot, zero elsewhere)
+        k.MatMul(O * H, dLogits.View, 1, O, HeadInput, H, 1, Grads(headWeight), H, rows, 1);
+        k.ColumnSum(O, dLogits.View, Grads(headBias), O, rows);
+        var dHeadInput = stack.DOutput;
+        if (!perStep)
+        {
+            dHeadInput.MemSetToZero();
+            dHeadInput = dHeadInput.SubView((long)(T - 1) * B * H, (long)B * H);
+        }
+        k.MatMul(rows * H, dLogits.View, O, 1, Weights(headWeight), H, 1, dHeadInput, H, O, 0);
+        var input = x.View.SubView(0, (long)steps * I);
+        if (embedding is { } table)
+        {
+            var dInput = dx.View.SubView(0, (long)steps * I);
+            stack.Backward(parameters.View, gradients.View, input, dInput);
+            k.EmbeddingBackward(I, ids.View, dInput, Grads(table), I, steps);
+        }
+        else
+        {
+            stack.Backward(parameters.View, gradients.View, input, default);
+        }
     }
 
     /// <inheritdoc/>
@@ -295,7 +412,7 @@ internal sealed class GpuTrainer : ITrainingEngine
         stack.Dispose();
         foreach (var buffer in optimizerState.Values)
             buffer.Dispose();
-        foreach (var buffer in new[] { parameters, gradients, unused, x, dx, logits, dLogits, rowLoss })
+        foreach (var buffer in new[] { parameters, gradients, unused, classWeights, regressionTargets, difference, x, dx, logits, dLogits, rowLoss })
             buffer.Dispose();
         ids.Dispose();
         targets.Dispose();

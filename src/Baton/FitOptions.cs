@@ -163,4 +163,14 @@ public sealed record FitOptions
 
     /// <summary>Seed of the batch order and of dropout: the same seed, data and options give the same run (default 1).</summary>
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// The device that computes the training steps (see <see cref="TrainingDevice"/>; the caller keeps and disposes it); null = the
+    /// CPU engine (default). A device trains unidirectional LSTM, GRU and Elman models without dropout or projections, with
+    /// <see cref="OptimizerKind.Adam"/>, <see cref="OptimizerKind.AdamW"/> or <see cref="OptimizerKind.Sgd"/>, for
+    /// <see cref="ModelTask.Classification"/>, <see cref="ModelTask.Regression"/> with <see cref="RegressionLoss.MeanSquaredError"/>,
+    /// and <see cref="ModelTask.LanguageModel"/> over sequences of one length; <see cref="RecurrentModel.Fit"/> throws
+    /// <see cref="NotSupportedException"/>, naming the part, for anything else.
+    /// </summary>
+    public TrainingDevice? Device { get; init; }
 }

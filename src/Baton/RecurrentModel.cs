@@ -214,7 +214,8 @@ public sealed class RecurrentModel
     /// <see cref="FitOptions.Loss"/> for regression; per-step tasks count every step inside each sequence's length), runs
     /// backward, clips the gradient (<see cref="FitOptions.ClipNorm"/>) and applies one optimizer update. See
     /// <see cref="FitOptions"/> for validation, early stopping, checkpoints and resume. Returns when the epochs are done, on
-    /// early stopping, on cancellation (<see cref="FitStopReason.Cancelled"/>, not an exception) or on divergence.
+    /// early stopping, on cancellation (<see cref="FitStopReason.Cancelled"/>, not an exception) or on divergence. With
+    /// <see cref="FitOptions.Device"/> the steps run on that device (see <see cref="TrainingDevice"/>).
     /// </summary>
     public FitResult Fit(SequenceDataset train, FitOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -267,9 +268,14 @@ public sealed class RecurrentModel
             InitializeParameters = false,
             ClassWeights = options.ClassWeights is { } weights ? [.. weights] : null,
         };
+        if (options.Device?.Unsupported(model.Config, trainerOptions) is { } unsupported)
+            throw new NotSupportedException($"FitOptions.Device does not train {unsupported} yet; leave it null for the CPU engine.");
         var trainer = resuming
             ? Trainer.Resume(options.CheckpointPath!, model, examples, trainerOptions)
             : new Trainer(model, examples, trainerOptions);
+        using var engine = options.Device?.CreateEngine(model, trainerOptions, examples.MaxT, examples.MaxB);
+        if (engine is not null)
+            trainer.UseEngine(engine);
 
         double epochLossSum = 0;
         int epochLossCount = 0;

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Baton.Distributed;
 using Baton.Gpu;
+using Baton.Models;
 using Baton.Training;
 
 namespace Baton.Cli.Cli;
@@ -32,4 +34,24 @@ internal static class DeviceOption
             throw new CliError($"--device {ComputeDevices.Name(device)}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Refuses with a <see cref="CliError"/> (exit 2, one line naming it) a run on <paramref name="device"/> that the device trainer
+    /// cannot do: what <see cref="GpuTrainer.Unsupported"/> names for <paramref name="config"/> trained with <paramref name="options"/>,
+    /// or data-parallel (MPI) training. Nothing for the CPU engine.
+    /// </summary>
+    public static void CheckTrainable(ComputeDevice device, ModelConfig config, TrainerOptions options)
+    {
+        if (device == ComputeDevice.Cpu)
+            return;
+        if (GpuTrainer.Unsupported(config, options) is { } unsupported)
+            throw new CliError($"--device {ComputeDevices.Name(device)}: the device trainer does not support {unsupported} yet; use --device cpu.");
+        if (DataParallel.Current is not null)
+            throw new CliError($"--device {ComputeDevices.Name(device)} cannot be combined with data-parallel (MPI) training yet; use --device cpu.");
+    }
+
+    /// <summary>The engine factory of a run on <paramref name="accelerator"/>: the device trainer; null for the CPU engine.</summary>
+    public static TrainingEngineFactory? Engine(GpuDevice? accelerator) => accelerator is null
+        ? null
+        : (model, options, maxT, maxB) => new GpuTrainer(accelerator, model, options, maxT, maxB);
 }

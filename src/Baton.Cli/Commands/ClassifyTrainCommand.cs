@@ -43,11 +43,12 @@ internal static class ClassifyTrainCommand
         public readonly Option<string> ClassWeights = CliOptions.Choice("--class-weights", "Loss weight per class: N / (classes · n_class), or none", "balanced", "balanced", "none");
         public readonly Option<int> Seed = CliOptions.Int("--seed", "Seed for the data, split, initialisation and batch order", 1, min: 0, max: int.MaxValue);
         public readonly Option<string> Out = new("--out") { Description = "Output folder", DefaultValueFactory = _ => "classify-out" };
+        public readonly Option<string> Device = DeviceOption.Create("Where the network trains: cpu (the CPU engine), cuda (an NVIDIA GPU through ILGPU) or emulate (the GPU code on ILGPU's CPU emulation, slow); the data, baselines and evaluation stay on the CPU");
 
         public void AddTo(Command command)
         {
             foreach (Option option in new Option[] { Csv, Audio, Dataset, Sequences, Id, Label, Time, Features, Cell, Hidden, Layers, Bidirectional,
-                Epochs, Minutes, Batch, Rate, ClassWeights, Seed, Out })
+                Epochs, Minutes, Batch, Rate, ClassWeights, Seed, Out, Device })
                 command.Options.Add(option);
         }
     }
@@ -65,7 +66,8 @@ internal static class ClassifyTrainCommand
     {
         var output = new Output(parse);
         var settings = new Settings(parse.GetValue(o.Csv), parse.GetValue(o.Audio), parse.GetValue(o.Dataset)!, parse.GetValue(o.Sequences), parse.GetValue(o.Id),
-            parse.GetValue(o.Label), parse.GetValue(o.Time), CliOptions.Names(parse.GetValue(o.Features)), parse.GetValue(o.Out)!);
+            parse.GetValue(o.Label), parse.GetValue(o.Time), CliOptions.Names(parse.GetValue(o.Features)), parse.GetValue(o.Out)!,
+            DeviceOption.Read(parse, o.Device));
         var options = new ClassifyOptions
         {
             Cell = parse.GetValue(o.Cell)!,
@@ -84,7 +86,8 @@ internal static class ClassifyTrainCommand
         return GlobalOptions.OneThreadUnlessAsked(parse, () => Run(settings, options, output));
     }
 
-    private sealed record Settings(string? Csv, string? Audio, string Dataset, int Sequences, string? Id, string? Label, string? Time, string[] Features, string OutDir);
+    private sealed record Settings(string? Csv, string? Audio, string Dataset, int Sequences, string? Id, string? Label, string? Time, string[] Features, string OutDir,
+        ComputeDevice Device);
 
     /// <summary>Loaded data: the sequences, the columns they came from, and for built-in motion data the jumps and the table to write.</summary>
     private sealed record Loaded(LabeledSequences Data, string Source, string Id, string Label, string? Time, CatJump[]? Jumps, CsvTable? Generated,
@@ -92,6 +95,15 @@ internal static class ClassifyTrainCommand
 
     private static int Run(Settings settings, ClassifyOptions options, Output output)
     {
+        // The device is checked and opened before the data is read: a refusal writes nothing.
+        var probe = new ModelConfig
+        {
+            Task = "classify", Cell = options.Cell, Hidden = options.Hidden, Layers = options.Layers, Bidirectional = options.Bidirectional, InputSize = 1, OutputSize = 2,
+        };
+        DeviceOption.CheckTrainable(settings.Device, probe, ClassifyTrainer.TrainerOptions(options, 1, validate: true, classWeights: null));
+        using var accelerator = DeviceOption.Open(settings.Device);
+        if (accelerator is not null)
+            output.Status($"training on {accelerator.Name} ({ComputeDevices.Name(settings.Device)})");
         var loaded = ClassifyCommand.BadInputAsCliError(() => Load(settings, options.Seed));
         var data = loaded.Data;
         string[] classes = loaded.ClassOrder ?? LabeledSequences.ClassNames(data.Labels!);
@@ -134,7 +146,7 @@ internal static class ClassifyTrainCommand
             output.Status(FormattableString.Invariant($"  epoch {epoch.Number}/{options.Epochs}  loss {epoch.TrainLoss:F4}") +
                 (epoch.ValidationLoss is double v
                     ? FormattableString.Invariant($"  validation {v:F4}  accuracy {Percent(epoch.ValidationAccuracy ?? 0)}")
-                    : "")));
+                    : "")), engineFactory: DeviceOption.Engine(accelerator));
         if (trained.Training.Reason == StopReason.Diverged)
             throw new CliError($"training failed: {trained.Training.Message}", ExitCodes.Failure);
         if (trained.History.Count == 0)
@@ -241,6 +253,9 @@ internal static class ClassifyTrainCommand
             ["best_epoch"] = trained.BestEpoch,
             ["model"] = modelPath,
             ["metrics"] = metricsPath,
+            ["device"] = ComputeDevices.Name(settings.Device),
+            ["train_loss"] = trained.History[^1].TrainLoss,
+            ["validation_loss"] = trained.History[^1].ValidationLoss,
         };
         if (motion is not null)
             result["by_fraction"] = motion.Json();

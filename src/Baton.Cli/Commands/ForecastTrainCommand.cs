@@ -44,11 +44,12 @@ internal static class ForecastTrainCommand
         var lags = CliOptions.Choice("--lags", "Seasonal-lag inputs (the values one and two seasons before each forecast step)", "seasons", "seasons", "none");
         var baseOption = CliOptions.Choice("--base", "Classical forecast the network corrects (the correction's weight is chosen on validation): auto = the best on rolling-origin validation of ets, naive and combined; ets = Holt-Winters fitted on the training part; naive = seasonal naive of the primary season; combined = the mean of the two", "auto", "auto", "ets", "naive", "combined", "none");
         var outDir = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "forecast-out" };
+        var device = DeviceOption.Create("Where the network trains: cpu (the CPU engine), cuda (an NVIDIA GPU through ILGPU) or emulate (the GPU code on ILGPU's CPU emulation, slow); the data, bases and evaluation stay on the CPU");
 
         var command = new Command("train", "Train a forecaster on a CSV time series (or the built-in data) and score the test part beside baselines. Runs on 1 thread unless --threads is given.")
         {
             csv, dataset, target, features, time, window, horizon, cell, hidden, layers, steps, batch, rate, seed, season, fill, test,
-            timeFormat, allowOutliers, normalise, lags, baseOption, outDir,
+            timeFormat, allowOutliers, normalise, lags, baseOption, outDir, device,
         };
         command.SetAction(parse =>
         {
@@ -58,7 +59,7 @@ internal static class ForecastTrainCommand
                 Seasons(parse.GetValue(season)), ForecastCommand.Fill(parse.GetValue(fill)), parse.GetValue(outDir)!, parse.GetValue(test),
                 parse.GetValue(timeFormat), parse.GetValue(allowOutliers),
                 parse.GetValue(normalise) == "window" ? ForecastNormalisation.Window : ForecastNormalisation.Global,
-                parse.GetValue(lags) == "seasons", BaseKind(parse.GetValue(baseOption)!));
+                parse.GetValue(lags) == "seasons", BaseKind(parse.GetValue(baseOption)!), DeviceOption.Read(parse, device));
             var options = new ForecastOptions
             {
                 Cell = parse.GetValue(cell)!,
@@ -76,7 +77,7 @@ internal static class ForecastTrainCommand
 
     private sealed record Settings(string? Csv, string Dataset, string[] Targets, string[] Features, string? Time,
         int Window, int Horizon, int[] Season, TimeSeriesFill Fill, string OutDir, int Test, string? TimeFormat, bool AllowOutliers,
-        ForecastNormalisation Normalisation, bool Lags, ForecastBase? Base);
+        ForecastNormalisation Normalisation, bool Lags, ForecastBase? Base, ComputeDevice Device);
 
     /// <summary>The base named by --base; null for auto (chosen on validation).</summary>
     private static ForecastBase? BaseKind(string name) => name switch
@@ -103,6 +104,12 @@ internal static class ForecastTrainCommand
 
     private static int Run(Settings settings, ForecastOptions options, Output output)
     {
+        // The device is checked and opened before the data is read: a refusal writes nothing.
+        var probe = new Baton.Models.ModelConfig { Task = "forecast", Cell = options.Cell, Hidden = options.Hidden, Layers = options.Layers, InputSize = 1, OutputSize = 1 };
+        DeviceOption.CheckTrainable(settings.Device, probe, ForecastTrainer.TrainerOptions(options));
+        using var accelerator = DeviceOption.Open(settings.Device);
+        if (accelerator is not null)
+            output.Status($"training on {accelerator.Name} ({ComputeDevices.Name(settings.Device)})");
         var (frame, targets, features) = ForecastCommand.BadInputAsCliError(() => LoadData(settings, output));
         foreach (string note in frame.Notes)
             output.Status(note);
@@ -171,7 +178,7 @@ internal static class ForecastTrainCommand
             {
                 if (p.Step % every == 0 || p.Step == p.MaxSteps)
                     output.Status($"  step {p.Step}/{p.MaxSteps}  loss {p.Loss:F4}{(p.ValidationLoss is double v ? $"  validation {v:F4}" : "")}  {p.Elapsed.TotalSeconds:F1}s");
-            });
+            }, engineFactory: DeviceOption.Engine(accelerator));
             if (run.Training.Reason == StopReason.Diverged || !double.IsFinite(run.ValidationLoss))
                 throw new CliError($"training failed: {run.Training.Message}", ExitCodes.Failure);
             output.Status($"kept the weights of step {run.BestStep} (validation MSE {run.ValidationLoss:F4} in standardised units)" +
@@ -248,6 +255,9 @@ internal static class ForecastTrainCommand
                 ["test_from"] = frame.Times.Count > 0 ? frame.Times[split.ValidationEnd] : null,
             },
             ["scheme"] = final.Describe(),
+            ["device"] = ComputeDevices.Name(settings.Device),
+            ["train_loss"] = trained.Training.LastLoss,
+            ["validation_loss"] = trained.ValidationLoss,
         };
         if (choice is not null)
         {

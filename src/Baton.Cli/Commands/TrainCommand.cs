@@ -186,10 +186,7 @@ internal static class TrainCommand
         };
 
         var device = DeviceOption.Read(parse, Device);
-        if (device != ComputeDevice.Cpu && GpuTrainer.Unsupported(config, options) is { } unsupported)
-            throw new CliError($"--device {ComputeDevices.Name(device)}: the device trainer does not support {unsupported} yet; use --device cpu.");
-        if (device != ComputeDevice.Cpu && DataParallel.Current is not null)
-            throw new CliError($"--device {ComputeDevices.Name(device)} cannot be combined with data-parallel (MPI) training yet; use --device cpu.");
+        DeviceOption.CheckTrainable(device, config, options);
         using var accelerator = DeviceOption.Open(device);
 
         Directory.CreateDirectory(outDir);

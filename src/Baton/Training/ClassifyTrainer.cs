@@ -19,10 +19,12 @@ internal static class ClassifyTrainer
 
     /// <summary>
     /// Trains a model of <paramref name="config"/> (task classify, its scaling already set) on <paramref name="train"/> and validates
-    /// on <paramref name="validation"/> (standardised examples; may be empty, then the last weights are kept).
+    /// on <paramref name="validation"/> (standardised examples; may be empty, then the last weights are kept). With
+    /// <paramref name="engineFactory"/> the steps compute on the engine it makes (a GPU); validation runs on the CPU engine.
     /// </summary>
     public static Result Train(ModelConfig config, IReadOnlyList<SequenceExample> train, IReadOnlyList<SequenceExample> validation,
-        ClassifyOptions options, Action<Epoch>? progress = null, CancellationToken cancellationToken = default)
+        ClassifyOptions options, Action<Epoch>? progress = null, CancellationToken cancellationToken = default,
+        TrainingEngineFactory? engineFactory = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(train);
@@ -35,18 +37,11 @@ internal static class ClassifyTrainer
         int perEpoch = examples.BatchesPerEpoch;
         float[]? weights = options.BalanceClasses ? BalancedWeights(train, C) : null;
         var model = new SequenceModel(config);
-        var trainerOptions = new TrainerOptions
-        {
-            Seed = options.Seed,
-            MaxSteps = (long)options.Epochs * perEpoch,
-            Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = options.LearningRate },
-            Schedule = new ScheduleOptions { Kind = "cosine", MinLearningRate = options.LearningRate / 20 },
-            ClipNorm = 1,
-            EvalEvery = validation.Count > 0 ? perEpoch : 0,
-            HistoryEvery = perEpoch,
-            ClassWeights = weights,
-        };
+        var trainerOptions = TrainerOptions(options, perEpoch, validation.Count > 0, weights);
         var trainer = new Trainer(model, examples, trainerOptions);
+        using var engine = engineFactory?.Invoke(model, trainerOptions, examples.MaxT, examples.MaxB);
+        if (engine is not null)
+            trainer.UseEngine(engine);
         var predictor = new ClassifyPredictor(model);
         float[] best = (float[])model.Parameters.Data.Clone();
         double bestLoss = double.PositiveInfinity;
@@ -92,6 +87,28 @@ internal static class ClassifyTrainer
             bestEpoch = history.Count;
         }
         return new Result(model, history, bestEpoch, result, weights);
+    }
+
+    /// <summary>
+    /// The trainer's settings of a classify run of <paramref name="perEpoch"/> batches per epoch: Adam at
+    /// <see cref="ClassifyOptions.LearningRate"/> with a cosine schedule down to a twentieth of it, clipping at norm 1, the
+    /// cross-entropy weighted by <paramref name="classWeights"/> (null: unweighted), validation after every epoch when
+    /// <paramref name="validate"/>.
+    /// </summary>
+    public static TrainerOptions TrainerOptions(ClassifyOptions options, int perEpoch, bool validate, float[]? classWeights)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new TrainerOptions
+        {
+            Seed = options.Seed,
+            MaxSteps = (long)options.Epochs * perEpoch,
+            Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = options.LearningRate },
+            Schedule = new ScheduleOptions { Kind = "cosine", MinLearningRate = options.LearningRate / 20 },
+            ClipNorm = 1,
+            EvalEvery = validate ? perEpoch : 0,
+            HistoryEvery = perEpoch,
+            ClassWeights = classWeights,
+        };
     }
 
     /// <summary>w_c = N / (C · n_c) over the training labels (a class with no training sequence gets weight 1).</summary>

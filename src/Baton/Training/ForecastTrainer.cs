@@ -23,10 +23,12 @@ internal static class ForecastTrainer
 
     /// <summary>
     /// Trains on origins <see cref="Data.TimeSeriesSplit.TrainOrigins"/> and validates on
-    /// <see cref="Data.TimeSeriesSplit.ValidationOrigins"/>. <paramref name="progress"/> is called after every step.
+    /// <see cref="Data.TimeSeriesSplit.ValidationOrigins"/>. <paramref name="progress"/> is called after every step. With
+    /// <paramref name="engineFactory"/> the steps compute on the engine it makes (a GPU); validation and the forecasts that choose
+    /// the blend run on the CPU engine, with the base forecasts and scaling, which are computed per example on the host either way.
     /// </summary>
     public static Result Train(ForecastData data, ForecastOptions options, Action<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, TrainingEngineFactory? engineFactory = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
@@ -37,18 +39,11 @@ internal static class ForecastTrainer
         var config = data.ModelConfig(options.Cell, options.Hidden, options.Layers);
         config.Validate();
         var model = new SequenceModel(config);
-        var trainerOptions = new TrainerOptions
-        {
-            Seed = options.Seed,
-            MaxSteps = options.Steps,
-            Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = options.LearningRate },
-            Schedule = new ScheduleOptions { Kind = "cosine", MinLearningRate = options.LearningRate / 20 },
-            ClipNorm = 1,
-            RegressionLoss = "mse",
-            EvalEvery = (int)Math.Min(options.EvalEvery, options.Steps),
-            HistoryEvery = 10,
-        };
+        var trainerOptions = TrainerOptions(options);
         var trainer = new Trainer(model, examples, trainerOptions);
+        using var engine = engineFactory?.Invoke(model, trainerOptions, examples.MaxT, examples.MaxB);
+        if (engine is not null)
+            trainer.UseEngine(engine);
         float[] best = (float[])model.Parameters.Data.Clone();
         double bestLoss = double.PositiveInfinity;
         long bestStep = 0;
@@ -70,6 +65,26 @@ internal static class ForecastTrainer
         }
         var (scheme, error) = ChooseBlend(data, model);
         return new Result(model, result, bestLoss, bestStep, scheme, error);
+    }
+
+    /// <summary>
+    /// The trainer's settings of a forecast run: Adam at <see cref="ForecastOptions.LearningRate"/> with a cosine schedule down to a
+    /// twentieth of it, clipping at norm 1, MSE, validation every <see cref="ForecastOptions.EvalEvery"/> steps.
+    /// </summary>
+    public static TrainerOptions TrainerOptions(ForecastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new TrainerOptions
+        {
+            Seed = options.Seed,
+            MaxSteps = options.Steps,
+            Optimizer = new OptimizerOptions { Kind = "adam", LearningRate = options.LearningRate },
+            Schedule = new ScheduleOptions { Kind = "cosine", MinLearningRate = options.LearningRate / 20 },
+            ClipNorm = 1,
+            RegressionLoss = "mse",
+            EvalEvery = (int)Math.Min(options.EvalEvery, options.Steps),
+            HistoryEvery = 10,
+        };
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ public sealed class ClassifyCommandTests
         var result = Train(WriteTrends(dir), outDir);
         Assert.True(result.ExitCode == 0, result.Stderr);
         var json = result.Json.AsObject();
-        Assert.Equal(["test", "baselines", "classes", "best_epoch", "model", "metrics"], json.Select(p => p.Key));
+        Assert.Equal(["test", "baselines", "classes", "best_epoch", "model", "metrics", "device", "train_loss", "validation_loss"], json.Select(p => p.Key));
         Assert.Equal(["accuracy", "macro_f1", "sequences"], json["test"]!.AsObject().Select(p => p.Key));
         Assert.Equal(["majority", "pooled"], json["baselines"]!.AsObject().Select(p => p.Key));
         Assert.Equal(["fall", "flat", "rise"], json["classes"]!.AsArray().Select(c => (string)c!));

@@ -35,7 +35,7 @@ public sealed class ForecastCommandTests
         var result = Train(EnergyCsv(dir), Path.Combine(dir, "run"), "--json");
         Assert.True(result.ExitCode == 0, result.Stderr);
         var json = result.Json.AsObject();
-        Assert.Equal(["test", "baselines", "model", "seasons", "split", "scheme", "base_choice"], json.Select(p => p.Key));
+        Assert.Equal(["test", "baselines", "model", "seasons", "split", "scheme", "device", "train_loss", "validation_loss", "base_choice"], json.Select(p => p.Key));
         Assert.Equal(["mae", "rmse", "smape", "mase"], json["test"]!.AsObject().Select(p => p.Key));
         int[] seasons = [.. json["seasons"]!.AsArray().Select(n => (int)n!)];
         Assert.Equal(["seasonal_naive", "last_value", "ets", "base", .. seasons.Where(m => m > 1).Select(m => $"seasonal_naive_{m}")],

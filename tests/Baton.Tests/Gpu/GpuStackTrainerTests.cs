@@ -22,6 +22,7 @@ public class GpuStackTrainerTests : IClassFixture<EmulatedDeviceFixture>
     [InlineData("lstm", 2)]
     [InlineData("gru", 1)]
     [InlineData("rnn", 2)]
+    [InlineData("mingru", 2)]
     public void Three_device_steps_of_the_bench_definition_match_the_cpu_stack(string cellName, int layers)
     {
         const int B = 3, T = 5, I = 4, H = 6;
@@ -60,10 +61,30 @@ public class GpuStackTrainerTests : IClassFixture<EmulatedDeviceFixture>
         }
     }
 
+    [Theory]
+    [InlineData("lstm", 4 * 6 * (4 + 6))]
+    [InlineData("mingru", 2 * 6 * 4)]   // minGRU has no recurrent product
+    public void A_gpu_training_row_runs_on_the_emulation_at_a_small_size_and_counts_its_products(string cellName, int perToken)
+    {
+        const int B = 2, T = 5, I = 4, H = 6;
+        Assert.True(CellKinds.TryParse(cellName, out var cell, out _));
+        var work = new GpuRows.GpuTrainRow("gpu-smoke", cell, B, T, I, H, L: 1).Prepare();
+        try
+        {
+            work.Run();
+            Assert.Equal(3 * 2.0 * B * T * perToken, work.Flops);   // 3 · 2·B·T·G·H·(I + H) as the CPU rows count (minGRU: I alone)
+            Assert.Equal(B * T, work.Tokens);
+        }
+        finally
+        {
+            work.Resources?.Dispose();
+        }
+    }
+
     [Fact]
     public void The_gpu_rows_are_registered_beside_the_standard_set()
     {
         var names = BenchRegistry.Lab.Rows.Select(r => r.Name).ToArray();
-        Assert.Subset(names.ToHashSet(), new HashSet<string> { "gpu-lstm-small", "gpu-lstm-1024", "gpu-gru-4096", "gpu-stream-lstm-512x2" });
+        Assert.Subset(names.ToHashSet(), new HashSet<string> { "gpu-lstm-small", "gpu-lstm-1024", "gpu-gru-4096", "gpu-mingru-4096", "gpu-stream-lstm-512x2" });
     }
 }

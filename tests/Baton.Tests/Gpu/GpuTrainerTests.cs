@@ -133,6 +133,7 @@ public class GpuTrainerTests : IClassFixture<EmulatedDeviceFixture>
     [InlineData("rnn_relu", 2, "adamw")]
     [InlineData("gru", 1, "amsgrad")]
     [InlineData("lstm", 1, "nesterov")]
+    [InlineData("mingru", 2, "adam")]
     public void Twenty_device_steps_match_the_cpu_engine_in_every_loss_and_every_weight(string cell, int layers, string optimizer)
     {
         var options = Options(optimizer);
@@ -243,7 +244,7 @@ public class GpuTrainerTests : IClassFixture<EmulatedDeviceFixture>
     }
 
     [Theory]
-    [InlineData("mingru", "sgd", "the mingru cell")]
+    [InlineData("minlstm", "sgd", "the minlstm cell")]
     [InlineData("lstm", "rmsprop", "the rmsprop optimizer")]
     public void What_the_device_does_not_train_yet_is_refused_by_name(string cell, string optimizer, string named)
     {

@@ -16,6 +16,7 @@ internal sealed class GpuRows : IBenchRowFamily
         new GpuTrainRow("gpu-lstm-small", CellKind.Lstm, B: 32, T: 128, I: 256, H: 256, L: 1),
         new GpuTrainRow("gpu-lstm-1024", CellKind.Lstm, B: 64, T: 64, I: 1024, H: 1024, L: 1),
         new GpuTrainRow("gpu-gru-4096", CellKind.Gru, B: 64, T: 4096, I: 256, H: 256, L: 1),
+        new GpuTrainRow("gpu-mingru-4096", CellKind.MinGru, B: 64, T: 4096, I: 256, H: 256, L: 1),
         new GpuStreamRow("gpu-stream-lstm-512x2", CellKind.Lstm, I: 512, H: 512, L: 2),
     ];
 
@@ -56,8 +57,8 @@ internal sealed class GpuRows : IBenchRowFamily
                 }
                 Step();
                 double flops = 0;
-                for (int l = 0; l < L; l++)
-                    flops += 2.0 * B * T * cell.Gates() * H * ((l == 0 ? I : H) + H);
+                for (int l = 0; l < L; l++)   // minGRU has no recurrent product
+                    flops += 2.0 * B * T * cell.Gates() * H * ((l == 0 ? I : H) + (cell == CellKind.MinGru ? 0 : H));
                 return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T, Resources: new Owned(trainer, device));
             }
             catch
