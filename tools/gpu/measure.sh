@@ -12,7 +12,9 @@
 #   DIR/bench.jsonl   baton bench gpu-lstm-small gpu-lstm-1024 gpu-gru-4096 gpu-mingru-4096 gpu-stream-lstm-512x2 --json
 #   DIR/torch.jsonl   the same rows in PyTorch on cuDNN (bench/torch_reference.py; float32, TF32 off)
 #   DIR/log.txt       everything the commands printed on stderr
-# With the device tool: run `publish` here, then run(command="tools/gpu/measure.sh run $OUT", carry=["out/gpu"]).
+# With the device tool: run `publish` here, then run(command="tools/gpu/measure.sh run $OUT", carry=["out/gpu"], timeout_s=600).
+# The whole run fits one 10-minute call: speed rows first (bench 200 s, cuDNN 100 s at most), then six check runs of 40 s at
+# most each; whatever a timeout cuts is missing from its file, never half-written into another.
 # BATON_MEASURE_DEVICE=emulate runs the checks against ILGPU's CPU emulation instead (to try the script without a GPU; slow).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,6 +37,12 @@ run)
     WORK=$(mktemp -d)
     nvidia-smi > "$DIR/smi.txt" 2>&1
     export DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+    # The speed rows first, Baton's and cuDNN's (each row's "device" says whether CUDA or the emulation ran it).
+    timeout 200 "$BIN" bench gpu-lstm-small gpu-lstm-1024 gpu-gru-4096 gpu-mingru-4096 gpu-stream-lstm-512x2 --json \
+        > "$DIR/bench.jsonl" 2>> "$LOG"
+    PYTHONUNBUFFERED=1 timeout 100 python3 bench/torch_reference.py gpu-lstm-small gpu-lstm-1024 gpu-gru-4096 gpu-mingru-4096 \
+        gpu-stream-lstm-512x2 --json > "$DIR/torch.jsonl" 2>> "$LOG"
 
     # The device checks: the same run on cpu and on cuda, the JSON's losses compared.
     python3 -c "print('the cat sat on the mat; the dog lay on the log. ' * 400)" > "$WORK/text.txt"
@@ -64,11 +72,11 @@ print(f"{name}: {'PASS' if ok else 'FAIL'}; device {cuda.get('device')}")
 PY
     }
     for device in cpu "$DEVICE"; do
-        timeout 600 "$BIN" train --data "$WORK/text.txt" --hidden 256 --layers 2 --embedding 32 --seq-length 64 --batch 16 --steps 20 \
+        timeout 40 "$BIN" train --data "$WORK/text.txt" --hidden 256 --layers 2 --embedding 32 --seq-length 64 --batch 16 --steps 20 \
             --eval-every 10 --out "$WORK/train-$device" --device "$device" --json > "$WORK/train-$device.json" 2>> "$LOG"
-        timeout 600 "$BIN" forecast train --dataset energy --hidden 64 --steps 40 --out "$WORK/forecast-$device" --device "$device" \
+        timeout 40 "$BIN" forecast train --dataset energy --hidden 64 --steps 40 --out "$WORK/forecast-$device" --device "$device" \
             --json > "$WORK/forecast-$device.json" 2>> "$LOG"
-        timeout 600 "$BIN" classify train --dataset motion --sequences 600 --hidden 64 --epochs 2 --out "$WORK/classify-$device" \
+        timeout 40 "$BIN" classify train --dataset motion --sequences 600 --hidden 64 --epochs 2 --out "$WORK/classify-$device" \
             --device "$device" --json > "$WORK/classify-$device.json" 2>> "$LOG"
     done
     compare train train_loss val_loss
@@ -79,11 +87,6 @@ PY
         cat "$f"
     done > "$DIR/runs.txt"
 
-    # The speed rows, Baton's and cuDNN's.
-    timeout 1200 "$BIN" bench gpu-lstm-small gpu-lstm-1024 gpu-gru-4096 gpu-mingru-4096 gpu-stream-lstm-512x2 --json \
-        > "$DIR/bench.jsonl" 2>> "$LOG"
-    PYTHONUNBUFFERED=1 timeout 600 python3 bench/torch_reference.py gpu-lstm-small gpu-lstm-1024 gpu-gru-4096 gpu-mingru-4096 \
-        gpu-stream-lstm-512x2 --json > "$DIR/torch.jsonl" 2>> "$LOG"
     rm -rf "$WORK"
     cat "$DIR/checks.txt" "$DIR/bench.jsonl" "$DIR/torch.jsonl"
     ;;

@@ -8,7 +8,7 @@ namespace Baton.Lab.Bench;
 /// <summary>One measured (or failed) row: the fields of the JSON line. Megabytes are 10⁶ bytes.</summary>
 public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, double? TokensPerSecond,
     double? MicrosecondsPerStep, int Threads, double? GigabytesPerSecond = null, string? Error = null,
-    double? PeakMegabytes = null, double? MinimumMegabytes = null)
+    double? PeakMegabytes = null, double? MinimumMegabytes = null, string? Device = null)
 {
     /// <summary>The SIMD path Baton's kernels take in this process (<see cref="SimdPaths.Describe"/>).</summary>
     public static string MachineSimd { get; } = SimdPaths.Describe(SimdPaths.Best);
@@ -28,7 +28,7 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
 
     /// <summary>
     /// <c>{"name","median_ms","gflops","tok_s","us_per_step","threads","simd","cpu"}</c> (null where a field does not apply),
-    /// plus <c>"gb_s"</c> for rows that count bytes, <c>"peak_mb"</c> and <c>"min_mb"</c> for rows that measure the memory
+    /// plus <c>"device"</c> for rows on an accelerator, <c>"gb_s"</c> for rows that count bytes, <c>"peak_mb"</c> and <c>"min_mb"</c> for rows that measure the memory
     /// their work holds (training rows), and <c>"error"</c> for rows that could not run.
     /// </summary>
     public string ToJson()
@@ -42,6 +42,8 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
         s.Append(",\"threads\":").Append(Threads.ToString(CultureInfo.InvariantCulture));
         s.Append(",\"simd\":").Append(Quote(Simd));
         s.Append(",\"cpu\":").Append(Quote(Cpu));
+        if (Device is not null)
+            s.Append(",\"device\":").Append(Quote(Device));
         if (GigabytesPerSecond is not null)
             s.Append(",\"gb_s\":").Append(Number(GigabytesPerSecond));
         if (PeakMegabytes is not null)
@@ -65,6 +67,7 @@ public sealed record BenchResult(string Name, double? MedianMs, double? Gflops, 
         if (GigabytesPerSecond is { } b) s.Append($"  {b,8:F1} GB/s");
         if (PeakMegabytes is { } peak) s.Append($"  peak {peak,8:F2} MB");
         if (MinimumMegabytes is { } min) s.Append($" (min {min:F2} MB)");
+        if (Device is not null) s.Append($"  device={Device}");
         return s.Append($"  threads={Threads}  simd={Simd}").ToString();
     }
 

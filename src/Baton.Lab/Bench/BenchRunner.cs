@@ -77,6 +77,7 @@ public static class BenchRunner
             Threads.Count,
             work.Bytes / seconds / 1e9,
             PeakMegabytes: work.HeldBytes / 1e6,
-            MinimumMegabytes: work.MinimumBytes / 1e6);
+            MinimumMegabytes: work.MinimumBytes / 1e6,
+            Device: work.Device);
     }
 }

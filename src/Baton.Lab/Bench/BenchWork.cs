@@ -12,5 +12,6 @@ namespace Baton.Lab.Bench;
 /// <param name="HeldBytes">Managed bytes the timed work holds once warm (gives <c>peak_mb</c>); see <see cref="BenchMemory"/>.</param>
 /// <param name="MinimumBytes">The fewest bytes the same work could hold (gives <c>min_mb</c>).</param>
 /// <param name="Resources">Native resources of the work (an ONNX Runtime session, ...), disposed once the row is measured.</param>
+/// <param name="Device">The accelerator the work ran on (gives <c>device</c>), null for the CPU engine.</param>
 public sealed record BenchWork(Action Run, double? Flops = null, double? Tokens = null, double? Steps = null, double? Bytes = null,
-    long? HeldBytes = null, long? MinimumBytes = null, IDisposable? Resources = null);
+    long? HeldBytes = null, long? MinimumBytes = null, IDisposable? Resources = null, string? Device = null);

@@ -66,6 +66,17 @@ public class BenchHarnessTests
     }
 
     [Fact]
+    public void A_row_on_an_accelerator_names_it_in_json_and_text_and_a_cpu_row_has_no_device()
+    {
+        var gpu = new BenchResult("gpu-row", 1.5, null, null, null, 1, Device: "emulate: CPUAccelerator");
+        using var doc = JsonDocument.Parse(gpu.ToJson());
+        Assert.Equal("emulate: CPUAccelerator", doc.RootElement.GetProperty("device").GetString());
+        Assert.Contains("device=emulate: CPUAccelerator", gpu.ToText());
+        using var cpu = JsonDocument.Parse(new BenchResult("cpu-row", 1.5, null, null, null, 1).ToJson());
+        Assert.False(cpu.RootElement.TryGetProperty("device", out _));
+    }
+
+    [Fact]
     public void A_row_that_is_not_implemented_reports_an_error_and_no_figures()
     {
         var result = BenchRunner.Measure(BenchProgram.Registry, "row-without-an-implementation", 1);

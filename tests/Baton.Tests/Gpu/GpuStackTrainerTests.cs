@@ -74,6 +74,7 @@ public class GpuStackTrainerTests : IClassFixture<EmulatedDeviceFixture>
             work.Run();
             Assert.Equal(3 * 2.0 * B * T * perToken, work.Flops);   // 3 · 2·B·T·G·H·(I + H) as the CPU rows count (minGRU: I alone)
             Assert.Equal(B * T, work.Tokens);
+            Assert.Matches("^(cuda|emulate): .+", work.Device);   // every GPU figure says what ran it
         }
         finally
         {

@@ -59,7 +59,8 @@ internal sealed class GpuRows : IBenchRowFamily
                 double flops = 0;
                 for (int l = 0; l < L; l++)   // minGRU has no recurrent product
                     flops += 2.0 * B * T * cell.Gates() * H * ((l == 0 ? I : H) + (cell == CellKind.MinGru ? 0 : H));
-                return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T, Resources: new Owned(trainer, device));
+                return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T, Resources: new Owned(trainer, device),
+                    Device: DeviceName(device));
             }
             catch
             {
@@ -88,7 +89,8 @@ internal sealed class GpuRows : IBenchRowFamily
                     device.Synchronize();
                 }
                 Step();
-                return new BenchWork(Step, Tokens: 1, Steps: 1, Resources: new Owned(trainer, device));
+                return new BenchWork(Step, Tokens: 1, Steps: 1, Resources: new Owned(trainer, device),
+                    Device: DeviceName(device));
             }
             catch
             {
@@ -97,6 +99,9 @@ internal sealed class GpuRows : IBenchRowFamily
             }
         }
     }
+
+    /// <summary>"cuda: NAME" or "emulate: NAME": every figure says whether a GPU made it.</summary>
+    private static string DeviceName(GpuDevice device) => $"{(device.IsCuda ? "cuda" : "emulate")}: {device.Name}";
 
     /// <summary>The row's trainer, then its device, disposed in that order.</summary>
     private sealed class Owned(IDisposable trainer, GpuDevice device) : IDisposable
