@@ -82,4 +82,66 @@ public sealed class ForecastExamplesTests
              BitConverter.DoubleToInt64Bits(result.ValidationLoss).ToString("X16"),
              ParameterHash(result)));
     }
+    [Theory]
+    [InlineData("legacy")]
+    [InlineData("None")]
+    [InlineData("Ets")]
+    [InlineData("SeasonalNaive")]
+    [InlineData("Combined")]
+    public void An_example_built_for_a_batch_equals_the_stored_one_bit_for_bit_at_every_origin_in_any_order(string kind)
+    {
+        var data = Data(kind);
+        int end = data.Frame.Length - data.Horizon;
+        var stored = data.Examples(data.FirstOrigin, end);
+        var examples = new ForecastExamples(data, data.FirstOrigin, 150, 149, end, batchSize: 4, seed: 1);
+        int T = examples.MaxT, I = examples.InputSize, O = examples.TargetSize;
+        var x = new float[T * 3 * I];
+        var label = new float[O];
+        // Backwards, then a stride that jumps across saved states: each origin is reached from a different state.
+        int[] origins = [.. Enumerable.Range(data.FirstOrigin, end - data.FirstOrigin).Reverse(),
+            .. Enumerable.Range(0, 40).Select(k => data.FirstOrigin + k * 37 % (end - data.FirstOrigin))];
+        foreach (int origin in origins)
+        {
+            examples.Write(origin, x, b: 1, B: 3, label);
+            var expected = stored[origin - data.FirstOrigin];
+            for (int t = 0; t < T; t++)
+                Assert.True(expected.Features.AsSpan(t * I, I).SequenceEqual(x.AsSpan((t * 3 + 1) * I, I)), $"origin {origin}, step {t}");
+            Assert.Equal(expected.Target, label);
+        }
+    }
+
+    [Fact]
+    public void Batches_come_in_the_order_and_layout_of_the_stored_examples()
+    {
+        var data = Data("Combined");
+        var (_, trainEnd) = data.Split.TrainOrigins(data.Window, data.Horizon);
+        var (validationStart, validationEnd) = data.Split.ValidationOrigins(data.Horizon);
+        var stored = new SequenceExamples(data.Examples(data.FirstOrigin, trainEnd), data.Examples(validationStart, validationEnd),
+            data.Inputs.Length, data.Horizon * data.Targets.Length, batchSize: 16, seed: 9);
+        var built = new ForecastExamples(data, data.FirstOrigin, trainEnd, validationStart, validationEnd, batchSize: 16, seed: 9);
+        Assert.Equal((stored.MaxT, stored.InputSize, stored.TargetSize, stored.BatchesPerEpoch, stored.ValidationBatchCount),
+            (built.MaxT, built.InputSize, built.TargetSize, built.BatchesPerEpoch, built.ValidationBatchCount));
+        var a = new TrainingBatch(stored.MaxT, stored.MaxB, stored.InputSize, stored.TargetSize);
+        var b = new TrainingBatch(built.MaxT, built.MaxB, built.InputSize, built.TargetSize);
+        for (int step = 0; step < 3 * stored.BatchesPerEpoch; step++)
+        {
+            stored.NextTrain(a);
+            built.NextTrain(b);
+            AssertSame(a, b, $"training step {step}");
+        }
+        for (int v = 0; v < stored.ValidationBatchCount; v++)
+        {
+            stored.GetValidation(v, a);
+            built.GetValidation(v, b);
+            AssertSame(a, b, $"validation batch {v}");
+        }
+    }
+
+    private static void AssertSame(TrainingBatch a, TrainingBatch b, string where)
+    {
+        Assert.Equal((a.T, a.B, a.HasLengths, a.ContinuesState), (b.T, b.B, b.HasLengths, b.ContinuesState));
+        Assert.True(a.Features.SequenceEqual(b.Features), $"{where}: features");
+        Assert.True(a.Targets.SequenceEqual(b.Targets), $"{where}: targets");
+        Assert.True(a.Lengths.AsSpan(0, a.B).SequenceEqual(b.Lengths.AsSpan(0, b.B)), $"{where}: lengths");
+    }
 }
