@@ -82,6 +82,9 @@ internal sealed class TimeSeriesHoltWinters
     /// <summary>Current trend b.</summary>
     public double Trend { get; private set; }
 
+    /// <summary>Bytes of the state a copy holds: the season factors, level, trend and count, 8 bytes each.</summary>
+    public int StateBytes => 8 * (season.Length + 3);
+
     /// <summary>Values fed so far.</summary>
     public long Count => count;
 

@@ -81,8 +81,17 @@ internal sealed class ForecastExamples : ITrainingData
     /// <inheritdoc/>
     public int ValidationBatchCount { get; }
 
-    /// <summary>Smoothing states saved (0 without smoothing): what this holds besides the order, about (2·J·m + 40) bytes each.</summary>
+    /// <summary>Smoothing states saved: ⌈(last origin + 1) / <see cref="SnapshotRows"/>⌉ with smoothing, 0 without.</summary>
     public int Snapshots => snapshots.Length;
+
+    /// <summary>
+    /// Bytes this holds besides the rows of its <see cref="ForecastData"/>, counted: 4 per training origin (the order), the
+    /// saved smoothing states (<see cref="Data.TimeSeriesHoltWinters.StateBytes"/> per target, and the rows kept for a
+    /// start not yet made), and one row ring, example and label of <see cref="ForecastInputs"/>; nothing per origin besides the order.
+    /// </summary>
+    public long HeldBytes =>
+        4L * order.Length + 8L * future.Length + inputs.HeldBytes
+        + snapshots.Sum(s => s.Smoothing.Sum(m => (long)(m?.StateBytes ?? 0)) + 8L * (s.Pending?.Length ?? 0));
 
     /// <inheritdoc/>
     public long[] Position

@@ -61,6 +61,9 @@ internal sealed class ForecastInputs
     /// <summary>The first row at which a forecast can be made.</summary>
     public int FirstOrigin { get; }
 
+    /// <summary>Bytes of the arrays this holds: the row ring, the smoothing state and its start rows, the level and base forecast.</summary>
+    public long HeldBytes => 8L * (ring.Length + pending.Length + center.Length + baseline.Length) + ets.Sum(m => (long)(m?.StateBytes ?? 0));
+
     /// <summary>Rows fed so far.</summary>
     public long Rows { get; private set; }
 

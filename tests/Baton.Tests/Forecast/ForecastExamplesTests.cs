@@ -144,4 +144,33 @@ public sealed class ForecastExamplesTests
         Assert.True(a.Targets.SequenceEqual(b.Targets), $"{where}: targets");
         Assert.True(a.Lengths.AsSpan(0, a.B).SequenceEqual(b.Lengths.AsSpan(0, b.B)), $"{where}: lengths");
     }
+    [Theory]
+    [InlineData(24)]
+    [InlineData(96)]
+    public void The_examples_hold_four_bytes_an_origin_and_less_than_one_a_row_whatever_the_window(int window)
+    {
+        const int N = 20_000, Season = 24;
+        double[] y = [.. Enumerable.Range(0, N).Select(t => 50 + 10 * Math.Sin(2 * Math.PI * t / Season) + 2 * Math.Sin(0.37 * t))];
+        var frame = new TimeSeriesFrame(["y"], [y], []);
+        var scheme = new ForecastScheme
+        {
+            Normalisation = ForecastNormalisation.Window,
+            LagSeasons = [Season],
+            LevelRows = Season,
+            Base = ForecastBase.Combined,
+            Ets = [TimeSeriesHoltWinters.Fit(y.AsSpan(0, 2000), Season).Model],
+            BaseSeason = Season,
+        };
+        var data = new ForecastData(frame, ["y"], [], window, horizon: 12, scheme, testRows: 0);
+        var (_, trainEnd) = data.Split.TrainOrigins(data.Window, data.Horizon);
+        var (validationStart, validationEnd) = data.Split.ValidationOrigins(data.Horizon);
+        var examples = new ForecastExamples(data, data.FirstOrigin, trainEnd, validationStart, validationEnd, batchSize: 32, seed: 1);
+        Assert.Equal((validationEnd + ForecastExamples.SnapshotRows - 1) / ForecastExamples.SnapshotRows, examples.Snapshots);
+        // A smoothing state is 8·(24 + 3) bytes every 256 rows; the ring W + 2·24 + 12 + 1 rows of one column.
+        long bound = 4L * (trainEnd - data.FirstOrigin) + 1L * N + 8L * (window + 2 * Season + 13) + 4096;
+        Assert.InRange(examples.HeldBytes, 4L * (trainEnd - data.FirstOrigin), bound);
+        // Stored, one example per origin held T·I + K floats: (W + 12)·5 + 12 of them here.
+        long stored = 4L * ((window + 12) * data.Inputs.Length + 12) * (trainEnd - data.FirstOrigin + validationEnd - validationStart);
+        Assert.True(stored > 20 * bound, $"stored {stored} bytes, built per batch at most {bound}");
+    }
 }
