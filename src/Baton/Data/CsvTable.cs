@@ -15,7 +15,7 @@ internal sealed class CsvTable
 {
     private readonly Dictionary<string, int> columnIndex;
     private readonly Column[] columns;
-    private readonly int[] lines;
+    private readonly ChunkedColumn<int> lines;
 
     /// <summary>Creates a table from rows of cells; <paramref name="lines"/> gives the file line (1-based) of each row.</summary>
     public CsvTable(string source, IReadOnlyList<string> columns, IReadOnlyList<string[]> rows, IReadOnlyList<int> lines)
@@ -29,10 +29,11 @@ internal sealed class CsvTable
         Columns = built.Header;
         columns = built.Columns;
         foreach (var column in columns)
-            column.TrimExcess(built.RowCount);
-        lines = built.Lines[..built.RowCount];
+            column.TrimExcess();
+        lines = built.Lines;
         RowCount = built.RowCount;
         Rows = new RowList(this);
+        Lines = new LineList(lines);
         columnIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int c = 0; c < Columns.Count; c++)
         {
@@ -54,13 +55,14 @@ internal sealed class CsvTable
     public IReadOnlyList<string[]> Rows { get; }
 
     /// <summary>File line (1-based, the header is line 1) where each row starts.</summary>
-    public IReadOnlyList<int> Lines => lines;
+    public IReadOnlyList<int> Lines { get; }
 
     /// <summary>
     /// Bytes of the arrays the table holds for its rows: 8 per numeric cell, 2 per character and 4 per text cell (plus 4 per
-    /// row of a column holding both kinds), 4 per row for its line, spare capacity included.
+    /// row of a column holding both kinds), 4 per row for its line; numbers and lines are held in blocks of
+    /// <see cref="ChunkedColumn{T}.ChunkSize"/> rows, the last one partly used.
     /// </summary>
-    public long HeldBytes => 4L * lines.Length + columns.Sum(c => c.HeldBytes);
+    public long HeldBytes => lines.HeldBytes + columns.Sum(c => c.HeldBytes);
 
     /// <summary>The cell of row <paramref name="row"/>, column <paramref name="column"/>, exactly as written in the file.</summary>
     public string Cell(int row, int column)
@@ -82,7 +84,7 @@ internal sealed class CsvTable
     }
 
     /// <summary>File line of row <paramref name="row"/>.</summary>
-    public int Line(int row) => lines[row];
+    public int Line(int row) => Lines[row];
 
     /// <summary>True when the header has a column named <paramref name="name"/> (exact, case-sensitive).</summary>
     public bool HasColumn(string name) => columnIndex.ContainsKey(name);
@@ -165,25 +167,19 @@ internal sealed class CsvTable
         public string Source { get; } = source;
         public string[] Header { get; } = header;
         public Column[] Columns { get; } = [.. header.Select(_ => new Column())];
-        public int[] Lines { get; private set; } = new int[16];
-        public int RowCount { get; private set; }
+        public ChunkedColumn<int> Lines { get; } = new();
+        public int RowCount => Lines.Count;
 
         public void Add(string[] cells, int line)
         {
-            if (RowCount == Lines.Length)
-            {
-                if (RowCount == Array.MaxLength)
-                    throw new TimeSeriesDataException($"{Source} line {line}: more than {Array.MaxLength} rows.");
-                var grown = Lines;
-                Array.Resize(ref grown, (int)Math.Min(Array.MaxLength, 2L * RowCount));
-                Lines = grown;
-            }
+            if (RowCount == Array.MaxLength)
+                throw new TimeSeriesDataException($"{Source} line {line}: more than {Array.MaxLength} rows.");
             for (int c = 0; c < cells.Length; c++)
             {
                 if (!Columns[c].Add(cells[c], RowCount))
                     throw new TimeSeriesDataException($"{Source} line {line}, column '{Header[c]}': the column holds more than {TextColumn.MaxCharacters} characters of text.");
             }
-            Lines[RowCount++] = line;
+            Lines.Add(line);
         }
     }
 
@@ -193,11 +189,11 @@ internal sealed class CsvTable
     /// </summary>
     private sealed class Column
     {
-        private double[]? numbers;    // [rows] value of a number cell; null while no cell is a number
-        private int[]? textOf;        // [rows] text cell of each row, −1 for a number; null while the column holds one kind
+        private ChunkedColumn<double>? numbers;   // [rows] value of a number cell; null while no cell is a number
+        private ChunkedColumn<int>? textOf;       // [rows] text cell of each row, −1 for a number; null while the column holds one kind
         private readonly TextColumn text = new();
 
-        public long HeldBytes => 8L * (numbers?.Length ?? 0) + 4L * (textOf?.Length ?? 0) + (text.Count == 0 ? 0 : text.HeldBytes);
+        public long HeldBytes => (numbers?.HeldBytes ?? 0) + (textOf?.HeldBytes ?? 0) + (text.Count == 0 ? 0 : text.HeldBytes);
 
         /// <summary>Adds the cell of row <paramref name="row"/> (rows come in order); false when the text would not fit.</summary>
         public bool Add(string cell, int row)
@@ -206,19 +202,18 @@ internal sealed class CsvTable
             {
                 if (numbers is null)
                 {
-                    numbers = new double[Math.Max(16, row + 1)];
-                    numbers.AsSpan(0, row).Fill(double.NaN);
+                    numbers = new ChunkedColumn<double>();
+                    for (int r = 0; r < row; r++)
+                        numbers.Add(double.NaN);
                     if (text.Count > 0)
                     {
-                        textOf = new int[numbers.Length];
+                        textOf = new ChunkedColumn<int>();
                         for (int r = 0; r < row; r++)
-                            textOf[r] = r;
+                            textOf.Add(r);
                     }
                 }
-                Grow(row);
-                numbers[row] = value;
-                if (textOf is not null)
-                    textOf[row] = -1;
+                numbers.Add(value);
+                textOf?.Add(-1);
                 return true;
             }
             if (!text.CanAdd(cell.Length))
@@ -227,12 +222,12 @@ internal sealed class CsvTable
             {
                 if (textOf is null)
                 {
-                    textOf = new int[numbers.Length];
-                    textOf.AsSpan(0, row).Fill(-1);
+                    textOf = new ChunkedColumn<int>();
+                    for (int r = 0; r < row; r++)
+                        textOf.Add(-1);
                 }
-                Grow(row);
-                numbers[row] = double.NaN;
-                textOf[row] = text.Count;
+                numbers.Add(double.NaN);
+                textOf.Add(text.Count);
             }
             text.Add(cell);
             return true;
@@ -255,24 +250,7 @@ internal sealed class CsvTable
             return true;
         }
 
-        public void TrimExcess(int rows)
-        {
-            if (numbers is not null)
-                Array.Resize(ref numbers, rows);
-            if (textOf is not null)
-                Array.Resize(ref textOf, rows);
-            text.TrimExcess();
-        }
-
-        private void Grow(int row)
-        {
-            if (row < numbers!.Length)
-                return;
-            int size = (int)Math.Min(Array.MaxLength, 2L * numbers.Length);
-            Array.Resize(ref numbers, size);
-            if (textOf is not null)
-                Array.Resize(ref textOf, size);
-        }
+        public void TrimExcess() => text.TrimExcess();
 
         /// <summary>True when <paramref name="cell"/> is a finite number that <c>ToString("R")</c> writes back exactly.</summary>
         private static bool IsCanonicalNumber(string cell, out double value)
@@ -284,6 +262,22 @@ internal sealed class CsvTable
             Span<char> written = stackalloc char[32];
             return value.TryFormat(written, out int length, "R", CultureInfo.InvariantCulture) && written[..length].SequenceEqual(cell);
         }
+    }
+
+    /// <summary>The line numbers as a list.</summary>
+    private sealed class LineList(ChunkedColumn<int> lines) : IReadOnlyList<int>
+    {
+        public int Count => lines.Count;
+
+        public int this[int index] => (uint)index < (uint)Count ? lines[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<int> GetEnumerator()
+        {
+            for (int r = 0; r < Count; r++)
+                yield return lines[r];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>The rows as string arrays, made when read.</summary>

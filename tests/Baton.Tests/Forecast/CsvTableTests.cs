@@ -87,28 +87,31 @@ public sealed class CsvTableTests
         Assert.False(table.IsNumber(1, 0, out _));   // "1.50" is a number but not written as "R" writes it: kept as text
     }
 
+    /// <summary>Rows held: numbers and lines come in blocks of 16384 rows.</summary>
+    private static long Blocked(int rows) => (rows + ChunkedColumn<double>.ChunkSize - 1) / ChunkedColumn<double>.ChunkSize * (long)ChunkedColumn<double>.ChunkSize;
+
     [Fact]
     public void A_numeric_table_holds_eight_bytes_a_cell_and_four_a_row_for_its_line()
     {
-        const int N = 5000, C = 4;
+        const int N = 40_000, C = 4;
         var rng = new Random(3);
         var text = new StringBuilder("a,b,c,d\n");
         for (int r = 0; r < N; r++)
             text.AppendLine(string.Join(",", Enumerable.Range(0, C).Select(_ => Math.Round(rng.NextDouble() * 100, 2).ToString("R", CultureInfo.InvariantCulture))));
-        Assert.Equal(N * (8L * C + 4), Parse(text.ToString()).HeldBytes);
+        Assert.Equal(Blocked(N) * (8L * C + 4), Parse(text.ToString()).HeldBytes);
     }
 
     [Fact]
     public void A_time_column_holds_two_bytes_a_character_and_four_a_row_beside_its_numbers()
     {
-        const int N = 5000, C = 3, Characters = 16;   // yyyy-MM-ddTHH:mm
+        const int N = 40_000, C = 3, Characters = 16;   // yyyy-MM-ddTHH:mm
         var text = new StringBuilder("time,a,b,c\n");
         for (int r = 0; r < N; r++)
-            text.AppendLine($"{new DateTime(2000, 1, 1).AddHours(r):yyyy-MM-dd'T'HH:mm},{r % 97 * 0.25},{r % 13},{-r}");
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{new DateTime(2000, 1, 1).AddHours(r):yyyy-MM-dd'T'HH:mm},{r % 97 * 0.25},{r % 13},{-r}"));
         var table = Parse(text.ToString());
-        Assert.Equal(N * (8L * C + 4) + N * (2L * Characters + 4) + 4, table.HeldBytes);
+        Assert.Equal(Blocked(N) * (8L * C + 4) + N * (2L * Characters + 4) + 4, table.HeldBytes);
         var frame = TimeSeriesFrame.FromTable(table, "time", ["a", "b", "c"]);
         Assert.Equal("2000-01-01T01:00", frame.Times[1]);
-        Assert.Equal(-4999, frame.Column("c")[^1]);
+        Assert.Equal(1 - N, frame.Column("c")[^1]);
     }
 }
