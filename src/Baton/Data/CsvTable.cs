@@ -83,6 +83,25 @@ internal sealed class CsvTable
         return columns[column].IsNumber(row, out value);
     }
 
+    /// <summary>
+    /// The cells of column <paramref name="column"/> without leading or trailing white space, held as one exactly sized
+    /// <see cref="TextColumn"/> (no string per cell is made).
+    /// </summary>
+    public TextColumn TrimmedText(int column)
+    {
+        var cells = columns[column];
+        Span<char> buffer = stackalloc char[32];
+        long characters = 0;
+        for (int r = 0; r < RowCount; r++)
+            characters += cells.Write(r, buffer).Trim().Length;
+        if (characters > TextColumn.MaxCharacters)
+            throw new TimeSeriesDataException($"{Source}: column '{Columns[column]}' holds more than {TextColumn.MaxCharacters} characters of text.");
+        var text = new TextColumn(RowCount, (int)characters);
+        for (int r = 0; r < RowCount; r++)
+            text.Add(cells.Write(r, buffer).Trim());
+        return text;
+    }
+
     /// <summary>File line of row <paramref name="row"/>.</summary>
     public int Line(int row) => Lines[row];
 
@@ -239,6 +258,18 @@ internal sealed class CsvTable
                 return text[row];
             int t = textOf is null ? -1 : textOf[row];
             return t < 0 ? numbers[row].ToString("R", CultureInfo.InvariantCulture) : text[t];
+        }
+
+        /// <summary>The cell of <paramref name="row"/>: its text, or its number written into <paramref name="buffer"/>.</summary>
+        public ReadOnlySpan<char> Write(int row, Span<char> buffer)
+        {
+            if (numbers is null)
+                return text.Span(row);
+            int t = textOf is null ? -1 : textOf[row];
+            if (t >= 0)
+                return text.Span(t);
+            numbers[row].TryFormat(buffer, out int length, "R", CultureInfo.InvariantCulture);
+            return buffer[..length];
         }
 
         public bool IsNumber(int row, out double value)

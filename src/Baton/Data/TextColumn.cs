@@ -11,8 +11,23 @@ internal sealed class TextColumn : IReadOnlyList<string>
     /// <summary>Most characters one column holds (the largest array of chars .NET allows).</summary>
     public static readonly int MaxCharacters = Array.MaxLength;
 
-    private char[] chars = new char[16];
-    private int[] starts = new int[8];   // [Count + 1]: item i is chars[starts[i] .. starts[i + 1])
+    private char[] chars;
+    private int[] starts;   // [Count + 1]: item i is chars[starts[i] .. starts[i + 1])
+
+    /// <summary>An empty list that grows as items are added.</summary>
+    public TextColumn()
+        : this(7, 16)
+    {
+    }
+
+    /// <summary>An empty list with room for <paramref name="items"/> items of <paramref name="characters"/> characters in all.</summary>
+    public TextColumn(int items, int characters)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        ArgumentOutOfRangeException.ThrowIfNegative(characters);
+        chars = new char[characters];
+        starts = new int[items + 1];
+    }
 
     /// <summary>Number of items.</summary>
     public int Count { get; private set; }
@@ -46,7 +61,7 @@ internal sealed class TextColumn : IReadOnlyList<string>
         if (end > chars.Length)
             Array.Resize(ref chars, (int)Math.Min(MaxCharacters, Math.Max(end, 2L * chars.Length)));
         if (Count + 2 > starts.Length)
-            Array.Resize(ref starts, (int)Math.Min(Array.MaxLength, 2L * starts.Length));
+            Array.Resize(ref starts, (int)Math.Min(Array.MaxLength, Math.Max(Count + 2, 2L * starts.Length)));
         text.CopyTo(chars.AsSpan(Characters));
         starts[Count + 1] = end;
         Count++;

@@ -123,10 +123,7 @@ internal sealed class TimeSeriesFrame
         if (timeColumn is not null)
         {
             int timeIndex = table.ColumnIndex(timeColumn);
-            var cells = new TextColumn();
-            for (int r = 0; r < n; r++)
-                cells.Add(table.Cell(r, timeIndex).AsSpan().Trim());
-            cells.TrimExcess();
+            var cells = table.TrimmedText(timeIndex);
             double[] keys = CheckTimes(table, timeColumn, cells, options.TimeFormat, out bool numeric);
             step = TimeSeriesStep.Infer(keys, numeric);
             times = cells;
@@ -227,8 +224,16 @@ internal sealed class TimeSeriesFrame
     private static void CheckOutliers(CsvTable table, string name, TimeSeriesReadOptions options, int[] position, double[] values,
         bool[] missing, List<string> notes)
     {
-        int[] known = [.. Enumerable.Range(0, values.Length).Where(r => !missing[r])];
-        int[] found = [.. TimeSeriesOutliers.Find([.. known.Select(r => values[r])]).Select(i => known[i])];
+        int[] found;
+        if (Array.IndexOf(missing, true) < 0)
+        {
+            found = TimeSeriesOutliers.Find(values);
+        }
+        else
+        {
+            int[] known = [.. Enumerable.Range(0, values.Length).Where(r => !missing[r])];
+            found = [.. TimeSeriesOutliers.Find([.. known.Select(r => values[r])]).Select(i => known[i])];
+        }
         if (found.Length == 0)
             return;
         var lineOf = new Dictionary<int, int>();
