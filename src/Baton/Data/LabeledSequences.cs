@@ -60,7 +60,7 @@ internal sealed class LabeledSequences
         int idIndex = Column(idColumn, "--id");
         int labelIndex = labelColumn is null ? -1 : Column(labelColumn, "--label");
         int timeIndex = timeColumn is null ? -1 : Column(timeColumn, "--time");
-        if (table.Rows.Count == 0)
+        if (table.RowCount == 0)
             throw new SequenceDataException($"{source}: no rows after the header.");
 
         string[] featureNames;
@@ -77,7 +77,7 @@ internal sealed class LabeledSequences
         else
         {
             featureNames = [.. table.Columns.Where((name, c) => c != idIndex && c != labelIndex && c != timeIndex
-                && table.Rows.All(row => TryNumber(row[c], out _)))];
+                && Enumerable.Range(0, table.RowCount).All(r => table.IsNumber(r, c, out _) || TryNumber(table.Cell(r, c), out _)))];
             if (featureNames.Length == 0)
                 throw new SequenceDataException($"{source}: no numeric feature column besides the id, label and time (columns: {string.Join(", ", table.Columns)}).");
         }
@@ -88,14 +88,13 @@ internal sealed class LabeledSequences
         var rowsOf = new List<List<int>>();
         var labels = new List<string>();
         var labelLines = new List<int>();
-        for (int r = 0; r < table.Rows.Count; r++)
+        for (int r = 0; r < table.RowCount; r++)
         {
-            string[] row = table.Rows[r];
-            int line = table.Lines[r];
-            string id = row[idIndex].Trim();
+            int line = table.Line(r);
+            string id = table.Cell(r, idIndex).Trim();
             if (id.Length == 0)
                 throw new SequenceDataException($"{source} line {line}: empty id in column '{idColumn}'.");
-            string? label = labelIndex < 0 ? null : row[labelIndex].Trim();
+            string? label = labelIndex < 0 ? null : table.Cell(r, labelIndex).Trim();
             if (label is { Length: 0 })
                 throw new SequenceDataException($"{source} line {line}: sequence '{id}' has an empty label in column '{labelColumn}'.");
             if (!order.TryGetValue(id, out int s))
@@ -125,21 +124,25 @@ internal sealed class LabeledSequences
             var x = new float[rows.Count * I];
             for (int t = 0; t < rows.Count; t++)
             {
-                string[] row = table.Rows[rows[t]];
                 for (int f = 0; f < I; f++)
                 {
-                    string cell = row[featureIndex[f]];
+                    if (table.IsNumber(rows[t], featureIndex[f], out double number) && Math.Abs(number) <= float.MaxValue)
+                    {
+                        x[t * I + f] = (float)number;   // what TryNumber gives for the cell
+                        continue;
+                    }
+                    string cell = table.Cell(rows[t], featureIndex[f]);
                     if (!TryNumber(cell, out double v))
                         throw new SequenceDataException(cell.Trim().Length == 0
-                            ? $"{source} line {table.Lines[rows[t]]}, column '{featureNames[f]}': missing value."
-                            : $"{source} line {table.Lines[rows[t]]}, column '{featureNames[f]}': '{cell}' is not a number.");
+                            ? $"{source} line {table.Line(rows[t])}, column '{featureNames[f]}': missing value."
+                            : $"{source} line {table.Line(rows[t])}, column '{featureNames[f]}': '{cell}' is not a number.");
                     if (Math.Abs(v) > float.MaxValue)
-                        throw new SequenceDataException($"{source} line {table.Lines[rows[t]]}, column '{featureNames[f]}': {cell} is outside float32's range.");
+                        throw new SequenceDataException($"{source} line {table.Line(rows[t])}, column '{featureNames[f]}': {cell} is outside float32's range.");
                     x[t * I + f] = (float)v;
                 }
             }
             values[s] = x;
-            firstLines[s] = table.Lines[rows[0]];
+            firstLines[s] = table.Line(rows[0]);
         }
         return new LabeledSequences(featureNames, ids, values, labelIndex < 0 ? null : [.. labels], firstLines);
     }
@@ -149,20 +152,20 @@ internal sealed class LabeledSequences
         var keys = new double[rows.Count];
         for (int t = 0; t < rows.Count; t++)
         {
-            string cell = table.Rows[rows[t]][timeIndex].Trim();
+            string cell = table.Cell(rows[t], timeIndex).Trim();
             if (TryNumber(cell, out double number))
                 keys[t] = number;
             else if (DateTime.TryParse(cell, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date))
                 keys[t] = date.Ticks;
             else
-                throw new SequenceDataException($"{table.Source} line {table.Lines[rows[t]]}, column '{timeColumn}': '{cell}' is neither a number nor a date.");
+                throw new SequenceDataException($"{table.Source} line {table.Line(rows[t])}, column '{timeColumn}': '{cell}' is neither a number nor a date.");
         }
         int[] index = [.. Enumerable.Range(0, rows.Count).OrderBy(t => keys[t]).ThenBy(t => t)];
         for (int k = 1; k < index.Length; k++)
         {
             if (keys[index[k]] == keys[index[k - 1]])
                 throw new SequenceDataException(
-                    $"{table.Source} line {table.Lines[rows[index[k]]]}: sequence '{id}' has time '{table.Rows[rows[index[k]]][timeIndex].Trim()}' twice (also line {table.Lines[rows[index[k - 1]]]}).");
+                    $"{table.Source} line {table.Line(rows[index[k]])}: sequence '{id}' has time '{table.Cell(rows[index[k]], timeIndex).Trim()}' twice (also line {table.Line(rows[index[k - 1]])}).");
         }
         return [.. index.Select(t => rows[t])];
     }

@@ -111,19 +111,19 @@ internal sealed class TimeSeriesFrame
                 throw new TimeSeriesDataException($"column '{name}' is the time column; it cannot also be a value.");
         }
         int[] indices = [.. columns.Select(table.ColumnIndex)];
-        int n = table.Rows.Count;
+        int n = table.RowCount;
         if (n == 0)
             throw new TimeSeriesDataException($"{table.Source}: the file has a header but no rows.");
 
         var notes = new List<string>();
-        string[] times = [];
+        IReadOnlyList<string> times = [];
         TimeSeriesStep? step = null;
         int[] position = [.. Enumerable.Range(0, n)];   // the row each table row becomes once gaps are filled
         int length = n;
         if (timeColumn is not null)
         {
             int timeIndex = table.ColumnIndex(timeColumn);
-            string[] cells = [.. table.Rows.Select(row => row[timeIndex].Trim())];
+            var cells = table.TrimmedText(timeIndex);
             double[] keys = CheckTimes(table, timeColumn, cells, options.TimeFormat, out bool numeric);
             step = TimeSeriesStep.Infer(keys, numeric);
             times = cells;
@@ -195,19 +195,25 @@ internal sealed class TimeSeriesFrame
         var values = new double[length];
         var missing = new bool[length];
         Array.Fill(missing, true);
-        for (int r = 0; r < table.Rows.Count; r++)
+        for (int r = 0; r < table.RowCount; r++)
         {
-            string cell = table.Rows[r][index];
+            if (table.IsNumber(r, index, out double number))
+            {
+                values[position[r]] = number;   // what ParseNumber gives for the cell
+                missing[position[r]] = false;
+                continue;
+            }
+            string cell = table.Cell(r, index);
             if (IsMissing(cell))
             {
                 if (options.Fill == TimeSeriesFill.None)
                 {
                     throw new TimeSeriesDataException(
-                        $"{table.Source} line {table.Lines[r]}, column '{name}': missing value (fill it explicitly with --fill forward|linear|zero).");
+                        $"{table.Source} line {table.Line(r)}, column '{name}': missing value (fill it explicitly with --fill forward|linear|zero).");
                 }
                 continue;
             }
-            values[position[r]] = ParseNumber(cell, table.Source, table.Lines[r], name);
+            values[position[r]] = ParseNumber(cell, table.Source, table.Line(r), name);
             missing[position[r]] = false;
         }
         CheckOutliers(table, name, options, position, values, missing, notes);
@@ -218,13 +224,21 @@ internal sealed class TimeSeriesFrame
     private static void CheckOutliers(CsvTable table, string name, TimeSeriesReadOptions options, int[] position, double[] values,
         bool[] missing, List<string> notes)
     {
-        int[] known = [.. Enumerable.Range(0, values.Length).Where(r => !missing[r])];
-        int[] found = [.. TimeSeriesOutliers.Find([.. known.Select(r => values[r])]).Select(i => known[i])];
+        int[] found;
+        if (Array.IndexOf(missing, true) < 0)
+        {
+            found = TimeSeriesOutliers.Find(values);
+        }
+        else
+        {
+            int[] known = [.. Enumerable.Range(0, values.Length).Where(r => !missing[r])];
+            found = [.. TimeSeriesOutliers.Find([.. known.Select(r => values[r])]).Select(i => known[i])];
+        }
         if (found.Length == 0)
             return;
         var lineOf = new Dictionary<int, int>();
         for (int r = 0; r < position.Length; r++)
-            lineOf[position[r]] = table.Lines[r];
+            lineOf[position[r]] = table.Line(r);
         string first = $"line {lineOf[found[0]]}: {Format(values[found[0]])}";
         string what = $"column '{name}' has {found.Length} outlier{(found.Length == 1 ? "" : "s")} " +
             $"(a jump of more than {TimeSeriesOutliers.Bound} robust deviations and back; first {first})";
@@ -240,10 +254,10 @@ internal sealed class TimeSeriesFrame
         notes.Add($"{what}, filled ({options.Fill.ToString().ToLowerInvariant()})");
     }
 
-    private static (string[] Times, int[] Position, int Length) FindGaps(CsvTable table, string timeColumn, string[] cells, double[] keys,
+    private static (IReadOnlyList<string> Times, int[] Position, int Length) FindGaps(CsvTable table, string timeColumn, TextColumn cells, double[] keys,
         TimeSeriesStep step, bool numeric, TimeSeriesFill fill, List<string> notes)
     {
-        int n = cells.Length;
+        int n = cells.Count;
         var position = new int[n];
         int gaps = 0;
         long inserted = 0;
@@ -255,14 +269,14 @@ internal sealed class TimeSeriesFrame
             {
                 // Irregular spacing: kept as it is (no gap can be named), and said once.
                 if (!notes.Any(n => n.StartsWith("irregular", StringComparison.Ordinal)))
-                    notes.Add($"irregular times: line {table.Lines[r]} ('{cells[r]}') is not a whole number of {step} steps after line {table.Lines[r - 1]}");
+                    notes.Add($"irregular times: line {table.Line(r)} ('{cells[r]}') is not a whole number of {step} steps after line {table.Line(r - 1)}");
                 steps = 1;
             }
             if (steps > 1)
             {
                 gaps++;
                 inserted += steps - 1;
-                firstGap ??= $"line {table.Lines[r]}: {steps - 1} row{(steps == 2 ? "" : "s")} missing between '{cells[r - 1]}' and '{cells[r]}'";
+                firstGap ??= $"line {table.Line(r)}: {steps - 1} row{(steps == 2 ? "" : "s")} missing between '{cells[r - 1]}' and '{cells[r]}'";
             }
             position[r] = (int)Math.Min(int.MaxValue, position[r - 1] + steps);
         }
@@ -274,17 +288,18 @@ internal sealed class TimeSeriesFrame
         if (n + inserted > 50_000_000)
             throw new TimeSeriesDataException($"{table.Source}: {what}; filling would make {n + inserted} rows.");
         int length = (int)(n + inserted);
-        var times = new string[length];
+        var times = new TextColumn();
         for (int r = 0; r < n; r++)
         {
-            times[position[r]] = cells[r];
+            times.Add(cells.Span(r));
             if (r + 1 < n)
             {
                 for (int g = position[r] + 1; g < position[r + 1]; g++)
-                    times[g] = numeric ? Format(step.Advance(keys[r], g - position[r]))
-                        : new DateTime((long)step.Advance(keys[r], g - position[r]), DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+                    times.Add(numeric ? Format(step.Advance(keys[r], g - position[r]))
+                        : new DateTime((long)step.Advance(keys[r], g - position[r]), DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
             }
         }
+        times.TrimExcess();
         notes.Add($"{what}, filled ({fill.ToString().ToLowerInvariant()})");
         return (times, position, length);
     }
@@ -312,7 +327,7 @@ internal sealed class TimeSeriesFrame
                 if (firstKnown > 0)
                 {
                     throw new TimeSeriesDataException(
-                        $"{table.Source} line {table.Lines[0]}, column '{name}': missing value with nothing above it to carry forward (use --fill linear or zero).");
+                        $"{table.Source} line {table.Line(0)}, column '{name}': missing value with nothing above it to carry forward (use --fill linear or zero).");
                 }
                 for (int r = 1; r < n; r++)
                 {
@@ -347,15 +362,15 @@ internal sealed class TimeSeriesFrame
         }
     }
 
-    private static double[] CheckTimes(CsvTable table, string timeColumn, string[] times, string? format, out bool numeric)
+    private static double[] CheckTimes(CsvTable table, string timeColumn, TextColumn times, string? format, out bool numeric)
     {
-        numeric = format is null && times.Length > 0 && IsNumericTime(times[0]);
-        var keys = new double[times.Length];
-        for (int r = 0; r < times.Length; r++)
+        numeric = format is null && times.Count > 0 && IsNumericTime(times[0]);
+        var keys = new double[times.Count];
+        for (int r = 0; r < times.Count; r++)
         {
-            keys[r] = TimeKey(times[r], numeric, table.Source, table.Lines[r], timeColumn, format);
-            if (r > 0)
-                CheckOrder(keys[r], keys[r - 1], times[r], times[r - 1], table.Source, table.Lines[r], table.Lines[r - 1], timeColumn);
+            keys[r] = TimeKey(times[r], numeric, table.Source, table.Line(r), timeColumn, format);
+            if (r > 0 && keys[r] <= keys[r - 1])
+                CheckOrder(keys[r], keys[r - 1], times[r], times[r - 1], table.Source, table.Line(r), table.Line(r - 1), timeColumn);
         }
         return keys;
     }

@@ -79,6 +79,26 @@ internal sealed class TimeSeriesHoltWinters
             initialSeason.CopyTo(season);
     }
 
+    /// <summary>A copy in the same state (level, trend, season factors, values fed): feeding both the same values gives the same forecasts.</summary>
+    public TimeSeriesHoltWinters Clone()
+    {
+        var copy = new TimeSeriesHoltWinters(Model, Level, Trend, Model.Seasonality == TimeSeriesSeasonality.None ? [] : season);
+        copy.count = count;
+        return copy;
+    }
+
+    /// <summary>Puts this model in the state of <paramref name="other"/>, which has the same parameters.</summary>
+    public void CopyStateFrom(TimeSeriesHoltWinters other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Model != Model)
+            throw new ArgumentException("The models differ in parameters.", nameof(other));
+        Level = other.Level;
+        Trend = other.Trend;
+        other.season.CopyTo(season, 0);
+        count = other.count;
+    }
+
     /// <summary>The model's parameters.</summary>
     public Parameters Model { get; }
 
@@ -87,6 +107,9 @@ internal sealed class TimeSeriesHoltWinters
 
     /// <summary>Current trend b.</summary>
     public double Trend { get; private set; }
+
+    /// <summary>Bytes of the state a copy holds: the season factors, level, trend and count, 8 bytes each.</summary>
+    public int StateBytes => 8 * (season.Length + 3);
 
     /// <summary>Values fed so far.</summary>
     public long Count => count;

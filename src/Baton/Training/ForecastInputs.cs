@@ -66,6 +66,9 @@ internal sealed class ForecastInputs
     /// <summary>The first row at which a forecast can be made.</summary>
     public int FirstOrigin { get; }
 
+    /// <summary>Bytes of the arrays this holds: the row ring, the smoothing state and its start rows, the level and base forecast.</summary>
+    public long HeldBytes => 8L * (ring.Length + pending.Length + center.Length + baseline.Length) + ets.Sum(m => (long)(m?.StateBytes ?? 0));
+
     /// <summary>Rows fed so far.</summary>
     public long Rows { get; private set; }
 
@@ -76,13 +79,62 @@ internal sealed class ForecastInputs
     public ReadOnlySpan<double> Baseline => baseline;
 
     /// <summary>Feeds raw row <paramref name="row"/> [C] (targets first) and prepares the origin it makes.</summary>
-    public void Append(ReadOnlySpan<double> row)
+    public void Append(ReadOnlySpan<double> row) => Feed(row, prepare: true);
+
+    /// <summary>
+    /// The smoothing state after the rows fed so far (null where a target's smoothing has not started, and the rows kept
+    /// for its start while it has not), for <see cref="Rewind"/>.
+    /// </summary>
+    public sealed record Snapshot(long Rows, TimeSeriesHoltWinters?[] Smoothing, double[]? Pending);
+
+    /// <summary>Saves the state of the smoothing after the rows fed so far (nothing to save without smoothing).</summary>
+    public Snapshot Save() => new(Rows,
+        [.. ets.Select(model => model?.Clone())],
+        scheme.UsesSmoothing && Rows < startRows ? (double[])pending.Clone() : null);
+
+    /// <summary>
+    /// Puts this instance in the state it had after the first <paramref name="snapshot"/>.Rows rows of <paramref name="rows"/>
+    /// [n, C] (targets first) were appended, given the <paramref name="snapshot"/> saved then, and appends rows from there up to
+    /// and including row <paramref name="origin"/>, so that the current origin is <paramref name="origin"/>; the state is then
+    /// exactly that of appending rows 0 .. <paramref name="origin"/> one by one. Without smoothing the snapshot may be of any
+    /// earlier row (only its row count is read).
+    /// </summary>
+    public void Rewind(ReadOnlySpan<double> rows, Snapshot snapshot, long origin)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        long from = scheme.UsesSmoothing ? snapshot.Rows : origin;
+        if (from > origin || (origin + 1) * C > rows.Length)
+            throw new ArgumentOutOfRangeException(nameof(origin), $"origin {origin} is before the snapshot's row {from} or past the rows.");
+        Array.Clear(ring);
+        for (long r = Math.Max(0, from - capacity); r < from; r++)
+            rows.Slice((int)r * C, C).CopyTo(ring.AsSpan((int)(r % capacity) * C, C));
+        if (scheme.UsesSmoothing)
+        {
+            for (int j = 0; j < J; j++)
+            {
+                var saved = snapshot.Smoothing[j];
+                if (saved is null)
+                    ets[j] = null;
+                else if (ets[j] is { } model)
+                    model.CopyStateFrom(saved);
+                else
+                    ets[j] = saved.Clone();
+            }
+            if (snapshot.Pending is not null)
+                snapshot.Pending.CopyTo(pending, 0);
+        }
+        Rows = from;
+        for (long r = from; r <= origin; r++)
+            Feed(rows.Slice((int)r * C, C), prepare: r == origin);
+    }
+
+    private void Feed(ReadOnlySpan<double> row, bool prepare)
     {
         row[..C].CopyTo(ring.AsSpan((int)(Rows % capacity) * C, C));
         if (scheme.UsesSmoothing)
             AdvanceSmoothing(row);
         Rows++;
-        if (Ready)
+        if (prepare && Ready)
             PrepareOrigin();
     }
 

@@ -4,7 +4,7 @@ using Baton.Models;
 namespace Baton.Training;
 
 /// <summary>
-/// Trains a forecast <see cref="SequenceModel"/> on the training windows of a <see cref="ForecastData"/>
+/// Trains a forecast <see cref="SequenceModel"/> on the training windows of a <see cref="ForecastData"/> (built per batch, <see cref="ForecastExamples"/>)
 /// (MSE on the standardised targets, Adam with a cosine schedule, gradient clipping), validating on the
 /// validation windows and keeping the weights of the best validation loss. The test part is never read.
 /// </summary>
@@ -34,8 +34,7 @@ internal static class ForecastTrainer
         ArgumentNullException.ThrowIfNull(options);
         var (_, trainEnd) = data.Split.TrainOrigins(data.Window, data.Horizon);
         var (validationStart, validationEnd) = data.Split.ValidationOrigins(data.Horizon);
-        var examples = new SequenceExamples(data.Examples(data.FirstOrigin, trainEnd), data.Examples(validationStart, validationEnd),
-            data.Inputs.Length, data.Horizon * data.Targets.Length, options.BatchSize, options.Seed);
+        var examples = new ForecastExamples(data, data.FirstOrigin, trainEnd, validationStart, validationEnd, options.BatchSize, options.Seed);
         var config = data.ModelConfig(options.Cell, options.Hidden, options.Layers);
         config.Validate();
         var model = new SequenceModel(config);
