@@ -6,7 +6,8 @@ namespace Baton.Tests.Forecast;
 
 /// <summary>
 /// The forecast examples are built per batch from the raw rows, not stored per origin. These tests pin them, and a short
-/// training run on them, to figures recorded from the build that stored one copy of every example.
+/// training run on them, to figures recorded from the build that stored one copy of every example (with the smoothing
+/// started from its fitted state, for the Ets and Combined bases).
 /// </summary>
 public sealed class ForecastExamplesTests
 {
@@ -61,9 +62,9 @@ public sealed class ForecastExamplesTests
     [Theory]
     [InlineData("legacy", "1F7F22800E5330A3")]
     [InlineData("None", "C97753CD9E1DF848")]
-    [InlineData("Ets", "55143A5855CADD99")]
+    [InlineData("Ets", "31C23117B9E704A9")]
     [InlineData("SeasonalNaive", "7DB3F63F9AEC9B73")]
-    [InlineData("Combined", "15C28820A639B5A4")]
+    [InlineData("Combined", "66E6CE9AA68411DE")]
     public void Every_example_equals_the_one_recorded_when_each_origin_kept_its_own_copy(string kind, string expected)
     {
         Assert.Equal(expected, ExampleHash(Data(kind)));
@@ -71,8 +72,8 @@ public sealed class ForecastExamplesTests
 
     [Theory]
     [InlineData("legacy", "3FDF3830B551D182", "400DC4C5A3FE6E93", "3BBC6775813468BD")]
-    [InlineData("Ets", "3F72ADBEF919F251", "3F6D7E2C36D72F30", "83D389004A9C9963")]
-    [InlineData("Combined", "3F81FA3CB6492BC5", "3F8224652B01EE00", "87CABA9017E57AB1")]
+    [InlineData("Ets", "3F6D3168E2E18186", "3F6C61BF828617B0", "7B8E638A77E6E71B")]
+    [InlineData("Combined", "3F815D4E6E17FFE0", "3F821903F69492AE", "8EE01A529269D562")]
     public void A_short_training_run_ends_with_the_losses_and_weights_recorded_when_each_origin_kept_its_own_copy(string kind,
         string lastLoss, string validationLoss, string weights)
     {
