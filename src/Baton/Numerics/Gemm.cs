@@ -15,14 +15,7 @@ internal static unsafe class Gemm
     /// </summary>
     private const long ParallelThreshold = 1 << 18;
 
-    /// <summary>
-    /// The most floats of op(A) packed once for all the threads of a column-split product (16 MB); a larger op(A) is
-    /// packed by each thread block by block.
-    /// </summary>
-    private const long SharedPackLimit = 1 << 22;
-
     [ThreadStatic] private static SgemmWork? sgemmWork;
-    [ThreadStatic] private static PackAWork? packAWork;
     [ThreadStatic] private static PackedWork? packedWork;
 
     /// <summary>
@@ -136,21 +129,9 @@ internal static unsafe class Gemm
             parts = 1;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            // Split by columns, every part needs all of op(A): pack it once, each thread a share of its row panels, rather
-            // than once per thread (the packing was about a tenth of a 512 × 512 × 512 product's time on two threads).
-            float* packedA = null;
-            int mPad = rowUnits * GemmKernel<SimdScalar, float>.MR;
-            if (parts > 1 && splitColumns && m <= GemmDriver<SimdScalar, float>.MC && (long)mPad * k <= SharedPackLimit)
-            {
-                packedA = GemmBuffers.ForThisThread.Shared((long)mPad * k);
-                var pack = packAWork ??= new PackAWork();
-                pack.Set(path, transA, pa, lda, m, k, packedA);
-                WorkerPool.Shared.Run(pack, Math.Min(parts, rowUnits));
-                pack.Clear();
-            }
             var work = sgemmWork ??= new SgemmWork();
             work.Set(path, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc,
-                splitColumns, splitColumns ? columnUnits : rowUnits, splitColumns ? nr : GemmKernel<SimdScalar, float>.MR, packedA);
+                splitColumns, splitColumns ? columnUnits : rowUnits, splitColumns ? nr : GemmKernel<SimdScalar, float>.MR);
             WorkerPool.Shared.Run(work, parts);
             work.Clear();
         }
@@ -229,16 +210,15 @@ internal static unsafe class Gemm
         private bool transA, transB, splitColumns;
         private int m, n, k, lda, ldb, ldc, units, unitSize;
         private float alpha, beta;
-        private float* a, b, c, packedA;
+        private float* a, b, c;
 
         public void Set(SimdPath path, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-            float* b, int ldb, float beta, float* c, int ldc, bool splitColumns, int units, int unitSize, float* packedA)
+            float* b, int ldb, float beta, float* c, int ldc, bool splitColumns, int units, int unitSize)
         {
             (this.path, this.transA, this.transB, this.m, this.n, this.k, this.alpha) = (path, transA, transB, m, n, k, alpha);
             this.a = a;
             this.b = b;
             this.c = c;
-            this.packedA = packedA;
             (this.lda, this.ldb, this.beta, this.ldc) = (lda, ldb, beta, ldc);
             (this.splitColumns, this.units, this.unitSize) = (splitColumns, units, unitSize);
         }
@@ -248,7 +228,6 @@ internal static unsafe class Gemm
             a = null;
             b = null;
             c = null;
-            packedA = null;
         }
 
         public void Execute(int index, int count)
@@ -264,49 +243,10 @@ internal static unsafe class Gemm
                 return;
             switch (path)
             {
-                case SimdPath.Vector512: GemmDriver<Simd512, Vector512<float>>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc, packedA); break;
-                case SimdPath.Vector256: GemmDriver<Simd256, Vector256<float>>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc, packedA); break;
-                case SimdPath.Vector128: GemmDriver<Simd128, Vector128<float>>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc, packedA); break;
-                default: GemmDriver<SimdScalar, float>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc, packedA); break;
-            }
-        }
-    }
-
-    /// <summary>Packs op(A) for every K slice into one buffer, each part a share of the MR-row panels.</summary>
-    private sealed class PackAWork : IParallelWork
-    {
-        private SimdPath path;
-        private bool transA;
-        private int lda, m, k;
-        private float* a, packed;
-
-        public void Set(SimdPath path, bool transA, float* a, int lda, int m, int k, float* packed)
-        {
-            (this.path, this.transA, this.lda, this.m, this.k) = (path, transA, lda, m, k);
-            this.a = a;
-            this.packed = packed;
-        }
-
-        public void Clear()
-        {
-            a = null;
-            packed = null;
-        }
-
-        public void Execute(int index, int count)
-        {
-            int mr = GemmKernel<SimdScalar, float>.MR;
-            int panels = (m + mr - 1) / mr;
-            int r0 = (int)((long)panels * index / count) * mr;
-            int r1 = Math.Min((int)((long)panels * (index + 1) / count) * mr, m);
-            if (r0 >= r1)
-                return;
-            switch (path)
-            {
-                case SimdPath.Vector512: GemmDriver<Simd512, Vector512<float>>.PackSlices(transA, a, lda, r0, r1, m, k, packed); break;
-                case SimdPath.Vector256: GemmDriver<Simd256, Vector256<float>>.PackSlices(transA, a, lda, r0, r1, m, k, packed); break;
-                case SimdPath.Vector128: GemmDriver<Simd128, Vector128<float>>.PackSlices(transA, a, lda, r0, r1, m, k, packed); break;
-                default: GemmDriver<SimdScalar, float>.PackSlices(transA, a, lda, r0, r1, m, k, packed); break;
+                case SimdPath.Vector512: GemmDriver<Simd512, Vector512<float>>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+                case SimdPath.Vector256: GemmDriver<Simd256, Vector256<float>>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+                case SimdPath.Vector128: GemmDriver<Simd128, Vector128<float>>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+                default: GemmDriver<SimdScalar, float>.Block(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
             }
         }
     }

@@ -15,8 +15,6 @@ internal sealed unsafe class GemmBuffers
     private float* blockBase;
     private float[] rowsStorage = [];
     private float* rowsBase;
-    private float[] sharedStorage = [];
-    private float* sharedBase;
 
     /// <summary>The calling thread's buffers.</summary>
     public static GemmBuffers ForThisThread => current ??= new GemmBuffers();
@@ -37,17 +35,6 @@ internal sealed unsafe class GemmBuffers
         if (rowsStorage.Length < floats + 16)
             rowsBase = Allocate(checked((int)floats), out rowsStorage);
         return rowsBase;
-    }
-
-    /// <summary>
-    /// A buffer of at least <paramref name="floats"/> floats for op(A) packed once for every thread of a product that the
-    /// calling thread splits by columns.
-    /// </summary>
-    public float* Shared(long floats)
-    {
-        if (sharedStorage.Length < floats + 16)
-            sharedBase = Allocate(checked((int)floats), out sharedStorage);
-        return sharedBase;
     }
 
     /// <summary>Allocates a pinned array and returns its first 64-byte aligned element.</summary>

@@ -31,19 +31,14 @@ internal static unsafe class GemmDriver<TOps, TVec>
     /// <summary>Floats of the per-thread buffer before the packed A block: the packed B block, then a tile of scratch.</summary>
     private static int FixedFloats => KC * NC + 64 * 64;
 
-    /// <summary>
-    /// C[m0..m1, n0..n1) = alpha · op(A) · op(B) + beta · C over those rows and columns. With <paramref name="packedA"/>
-    /// (rows [0, m1) with m1 ≤ <see cref="MC"/>, every K slice, as <see cref="PackSlices"/> lays them out) op(A) is
-    /// not packed again; without it (null) op(A) is packed here, block by block.
-    /// </summary>
+    /// <summary>C[m0..m1, n0..n1) = alpha · op(A) · op(B) + beta · C over those rows and columns.</summary>
     public static void Block(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* packedA = null)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         int mcMax = Math.Min(MC, (m1 - m0 + MR - 1) / MR * MR);
-        float* bp = GemmBuffers.ForThisThread.Block(FixedFloats + (packedA == null ? mcMax * KC : 0));
+        float* bp = GemmBuffers.ForThisThread.Block(FixedFloats + mcMax * KC);
         float* scratch = bp + KC * NC;
         float* ap = scratch + 64 * 64;
-        int mPad = (m1 + MR - 1) / MR * MR;
         int nr = NR;
         for (int ic = m0; ic < m1; ic += MC)
         {
@@ -52,10 +47,7 @@ internal static unsafe class GemmDriver<TOps, TVec>
             {
                 int kc = Math.Min(KC, k - pc);
                 float betaSlice = pc == 0 ? beta : 1f;
-                if (packedA == null)
-                    GemmKernel<TOps, TVec>.PackA(transA, a, lda, ic, mc, pc, kc, ap);
-                else
-                    ap = packedA + (long)mPad * pc;
+                GemmKernel<TOps, TVec>.PackA(transA, a, lda, ic, mc, pc, kc, ap);
                 for (int jc = n0; jc < n1; jc += NC)
                 {
                     int nc = Math.Min(NC, n1 - jc);
@@ -74,21 +66,6 @@ internal static unsafe class GemmDriver<TOps, TVec>
                     }
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// Packs rows [r0, r1) of op(A) (r0 a multiple of MR; r1 one too, or m) for every K slice: slice pc (a multiple of KC)
-    /// starts at dst + mPad · pc, mPad = m rounded up to MR, and holds its MR-row panels as <see cref="Block"/> packs
-    /// them. Threads that pack disjoint row ranges fill one buffer that all of them read.
-    /// </summary>
-    public static void PackSlices(bool transA, float* a, int lda, int r0, int r1, int m, int k, float* dst)
-    {
-        int mPad = (m + MR - 1) / MR * MR;
-        for (int pc = 0; pc < k; pc += KC)
-        {
-            int kc = Math.Min(KC, k - pc);
-            GemmKernel<TOps, TVec>.PackA(transA, a, lda, r0, r1 - r0, pc, kc, dst + (long)mPad * pc + (long)r0 * kc);
         }
     }
 

@@ -173,9 +173,7 @@ public class GemmTests
     [InlineData(true, true)]
     public void Sgemm_is_bit_identical_for_one_two_and_three_threads(bool transA, bool transB)
     {
-        // (37, 530, 800): split by columns, op(A) is packed once for all threads, across three K slices and a last row
-        // panel of one row.
-        foreach (var (m, n, k) in new[] { (257, 300, 70), (40, 1000, 300), (700, 20, 33), (37, 530, 800) })
+        foreach (var (m, n, k) in new[] { (257, 300, 70), (40, 1000, 300), (700, 20, 33) })
         {
             var a = Random(m * k, 7);
             var b = Random(k * n, 8);
