@@ -33,6 +33,12 @@ internal static unsafe class GemmKernel<TOps, TVec>
     /// <summary>How many k-steps ahead the kernel prefetches the B panel.</summary>
     private const int PrefetchSteps = 8;
 
+    /// <summary>
+    /// How many k-steps before the end of the K loop the kernel asks for the C tile: about 200 cycles on a narrow tile,
+    /// time for a line from L3; asked for at the start, the tile's lines would leave L1 again under the streaming B panel.
+    /// </summary>
+    private const int LateTileSteps = 64;
+
     /// <summary>Columns of a micro-tile (and of a packed B panel).</summary>
     public static int NR => TOps.GemmVectors * TOps.Count;
 
@@ -47,8 +53,10 @@ internal static unsafe class GemmKernel<TOps, TVec>
         where TRows : struct, IRows
     {
         int nr = NR;
-        PrefetchTile(c, ldc, TRows.Value, nr);
-        Accumulate<TRows>(ap, bp, kc, scratch);
+        // Tiles of several rows ask for C near the end of their K loop (Accumulate); a one-row tile has no prefetches.
+        if (TRows.Value == 1)
+            PrefetchTile(c, ldc, 1, nr);
+        Accumulate<TRows>(ap, bp, kc, scratch, c, ldc);
         bool full = col0 == 0 && cols == nr;
         for (int r = 0; r < TRows.Value; r++)
             StoreRow(c + (long)r * ldc, scratch + r * nr, alpha, beta, full, col0, cols);
@@ -58,15 +66,19 @@ internal static unsafe class GemmKernel<TOps, TVec>
     /// sums[r·NR + c] = Σ_p Ap[p, r] · Bp[p, c] for r &lt; R, in ascending p with fused multiply-adds. A method of its own
     /// that takes no float argument: with AVX2's 16 vector registers the 6 × 2 tile needs 12 accumulators, two B vectors
     /// and a broadcast, and an alpha or beta kept live across the loop would push one accumulator onto the stack.
+    /// <see cref="LateTileSteps"/> k-steps before the end it asks for the C tile (<paramref name="c"/>, stride
+    /// <paramref name="ldc"/>) that <see cref="Tile{TRows}"/> will update.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Accumulate<TRows>(float* ap, float* bp, int kc, float* sums)
+    private static void Accumulate<TRows>(float* ap, float* bp, int kc, float* sums, float* c, int ldc)
         where TRows : struct, IRows
     {
         int rows = TRows.Value;
-        bool wide = TOps.GemmVectors > 2;
-        int w = TOps.Count;
-        int nr = TOps.GemmVectors * w;
+        int nr = TOps.GemmVectors * TOps.Count;
+        // Four k-steps an iteration on the narrow tiles, two on the wide ones, every load at a constant offset from the
+        // two panel pointers: a narrow tile's 12 multiply-adds a step leave the front end little room, and the loop's
+        // pointer arithmetic and counting would otherwise take a fifth of it.
+        int unroll = TOps.GemmVectors <= 2 ? 4 : 2;
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
@@ -74,26 +86,37 @@ internal static unsafe class GemmKernel<TOps, TVec>
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
         TVec c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
         bool prefetch = Sse.IsSupported && rows > 1;
-        int p = 0;
-        // Two k-steps an iteration: half the loop's counting and branching, which competes with the 12 FMAs of a
-        // narrow tile for the front end.
-        for (; p + 2 <= kc; p += 2)
+        int whole = kc / unroll * unroll;
+        float* late = bp + (long)(Math.Max(whole - LateTileSteps, 0) / unroll * unroll) * nr;
+        float* stop = bp + (long)whole * nr;
+        for (int phase = 0; phase < 2; phase++)
         {
-            Step<TRows>(ap, bp, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
-                ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
-                ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
-            Step<TRows>(ap + rows, bp + nr, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
-                ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
-                ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
-            ap += 2 * rows;
-            bp += 2 * nr;
+            float* end = phase == 0 ? late : stop;
+            for (; bp < end; ap += unroll * rows, bp += unroll * nr)
+            {
+                Step<TRows>(ap, bp, 0, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                        ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                        ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+                Step<TRows>(ap, bp, 1, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                        ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                        ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+                if (unroll == 4)
+                {
+                    Step<TRows>(ap, bp, 2, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                        ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                        ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+                    Step<TRows>(ap, bp, 3, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                        ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                        ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
+                }
+            }
+            if (phase == 0 && prefetch)
+                PrefetchTile(c, ldc, rows, nr);
         }
-        if (p < kc)
-        {
-            Step<TRows>(ap, bp, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
-                ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
-                ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
-        }
+        for (float* end = bp + (long)(kc - whole) * nr; bp < end; ap += rows, bp += nr)
+            Step<TRows>(ap, bp, 0, prefetch, ref c00, ref c01, ref c02, ref c03, ref c10, ref c11, ref c12, ref c13,
+                        ref c20, ref c21, ref c22, ref c23, ref c30, ref c31, ref c32, ref c33,
+                        ref c40, ref c41, ref c42, ref c43, ref c50, ref c51, ref c52, ref c53);
         SaveRow(sums, c00, c01, c02, c03);
         if (rows > 1) SaveRow(sums + nr, c10, c11, c12, c13);
         if (rows > 2) SaveRow(sums + 2 * nr, c20, c21, c22, c23);
@@ -102,9 +125,12 @@ internal static unsafe class GemmKernel<TOps, TVec>
         if (rows > 5) SaveRow(sums + 5 * nr, c50, c51, c52, c53);
     }
 
-    /// <summary>One k-step of the tile: c_rv += Ap[r] · Bp[v·Count..] for r &lt; R and each of the GemmVectors vectors.</summary>
+    /// <summary>
+    /// k-step <paramref name="k"/> (a constant where inlined) from the panel pointers: c_rv += Ap[k, r] · Bp[k, v·Count..]
+    /// for r &lt; R and each of the GemmVectors vectors.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TRows>(float* ap, float* bp, bool prefetch,
+    private static void Step<TRows>(float* ap, float* bp, int k, bool prefetch,
         ref TVec c00, ref TVec c01, ref TVec c02, ref TVec c03, ref TVec c10, ref TVec c11, ref TVec c12, ref TVec c13,
         ref TVec c20, ref TVec c21, ref TVec c22, ref TVec c23, ref TVec c30, ref TVec c31, ref TVec c32, ref TVec c33,
         ref TVec c40, ref TVec c41, ref TVec c42, ref TVec c43, ref TVec c50, ref TVec c51, ref TVec c52, ref TVec c53)
@@ -114,63 +140,70 @@ internal static unsafe class GemmKernel<TOps, TVec>
         bool wide = TOps.GemmVectors > 2;
         int w = TOps.Count;
         int nr = TOps.GemmVectors * w;
+        int a0 = k * rows, b0ff = k * nr;
         if (prefetch)
         {
             // B streams from L2 (or L3 for a large packed weight): ask for it a few k-steps ahead.
-            float* ahead = bp + PrefetchSteps * nr;
-            Sse.Prefetch0(ahead);
-            if (nr > 16) Sse.Prefetch0(ahead + 16);
-            if (nr > 32) Sse.Prefetch0(ahead + 32);
-            if (nr > 48) Sse.Prefetch0(ahead + 48);
+            Sse.Prefetch0(bp + (b0ff + PrefetchSteps * nr));
+            if (nr > 16) Sse.Prefetch0(bp + (b0ff + PrefetchSteps * nr + 16));
+            if (nr > 32) Sse.Prefetch0(bp + (b0ff + PrefetchSteps * nr + 32));
+            if (nr > 48) Sse.Prefetch0(bp + (b0ff + PrefetchSteps * nr + 48));
         }
-        TVec b0 = TOps.Load(bp);
-        TVec b1 = TOps.Load(bp + w);
-        TVec b2 = wide ? TOps.Load(bp + 2 * w) : TOps.Zero;
-        TVec b3 = wide ? TOps.Load(bp + 3 * w) : TOps.Zero;
-        TVec a = TOps.Broadcast(ap[0]);
+        TVec b0 = TOps.Load(bp + b0ff);
+        TVec b1 = TOps.Load(bp + (b0ff + w));
+        TVec b2 = wide ? TOps.Load(bp + (b0ff + 2 * w)) : TOps.Zero;
+        TVec b3 = wide ? TOps.Load(bp + (b0ff + 3 * w)) : TOps.Zero;
+        TVec a = TOps.BroadcastFrom(ap + a0);
         c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
         if (wide) { c02 = TOps.MultiplyAdd(a, b2, c02); c03 = TOps.MultiplyAdd(a, b3, c03); }
         if (rows > 1)
         {
-            a = TOps.Broadcast(ap[1]);
+            a = TOps.BroadcastFrom(ap + (a0 + 1));
             c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
             if (wide) { c12 = TOps.MultiplyAdd(a, b2, c12); c13 = TOps.MultiplyAdd(a, b3, c13); }
         }
         if (rows > 2)
         {
-            a = TOps.Broadcast(ap[2]);
+            a = TOps.BroadcastFrom(ap + (a0 + 2));
             c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
             if (wide) { c22 = TOps.MultiplyAdd(a, b2, c22); c23 = TOps.MultiplyAdd(a, b3, c23); }
         }
         if (rows > 3)
         {
-            a = TOps.Broadcast(ap[3]);
+            a = TOps.BroadcastFrom(ap + (a0 + 3));
             c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
             if (wide) { c32 = TOps.MultiplyAdd(a, b2, c32); c33 = TOps.MultiplyAdd(a, b3, c33); }
         }
         if (rows > 4)
         {
-            a = TOps.Broadcast(ap[4]);
+            a = TOps.BroadcastFrom(ap + (a0 + 4));
             c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
             if (wide) { c42 = TOps.MultiplyAdd(a, b2, c42); c43 = TOps.MultiplyAdd(a, b3, c43); }
         }
         if (rows > 5)
         {
-            a = TOps.Broadcast(ap[5]);
+            a = TOps.BroadcastFrom(ap + (a0 + 5));
             c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
             if (wide) { c52 = TOps.MultiplyAdd(a, b2, c52); c53 = TOps.MultiplyAdd(a, b3, c53); }
         }
     }
 
-    /// <summary>Asks for the C tile's cache lines early, so that its update at the end of the K loop does not stall.</summary>
+    /// <summary>
+    /// Asks for the C tile's cache lines early, so that its update at the end of the K loop does not stall: every line
+    /// of each row's NR floats, the last one included (a row of C need not start on a cache line).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchTile(float* c, int ldc, int rows, int nr)
     {
         if (!Sse.IsSupported)
             return;
         for (int r = 0; r < rows; r++)
+        {
+            float* row = c + (long)r * ldc;
             for (int j = 0; j < nr; j += 16)
-                Sse.Prefetch0(c + (long)r * ldc + j);
+                Sse.Prefetch0(row + j);
+            Sse.Prefetch0(row + nr - 1);
+        }
     }
 
     /// <summary>Writes one row of accumulators (GemmVectors of them) to <paramref name="sums"/>.</summary>
@@ -294,6 +327,12 @@ internal static unsafe class GemmKernel<TOps, TVec>
         int p = 0;
         for (; p + 4 <= kc; p += 4)
         {
+            if ((p & 15) == 0)
+            {
+                // Each row is its own stream from L2 or L3: ask for the line four ahead of the one being read.
+                Sse.Prefetch0(s0 + p + 64); Sse.Prefetch0(s1 + p + 64); Sse.Prefetch0(s2 + p + 64);
+                Sse.Prefetch0(s3 + p + 64); Sse.Prefetch0(s4 + p + 64); Sse.Prefetch0(s5 + p + 64);
+            }
             var r0 = Sse.LoadVector128(s0 + p);
             var r1 = Sse.LoadVector128(s1 + p);
             var r2 = Sse.LoadVector128(s2 + p);
@@ -331,7 +370,31 @@ internal static unsafe class GemmKernel<TOps, TVec>
     {
         int nr = NR;
         int w = TOps.Count;
-        for (int q = 0; q < nc; q += nr)
+        int q = 0;
+        if (!transB)
+        {
+            // Whole panels row by row: each stored row of B is read once, left to right, and its NR-float pieces go to
+            // their panels. Panel by panel instead would read kc rows a page apart for every panel.
+            int wholeCols = nc / nr * nr;
+            for (int p = 0; p < kc && wholeCols > 0; p++)
+            {
+                float* src = b + (long)(p0 + p) * ldb + j0;
+                float* d = bp + p * nr;
+                for (int j = 0; j < wholeCols; j += nr, d += (long)kc * nr)
+                {
+                    // Two rows ahead: B comes from L3 or memory, and its rows lie a page or more apart.
+                    if (Sse.IsSupported && p + 2 < kc)
+                    {
+                        for (int v = 0; v < nr; v += 16)
+                            Sse.Prefetch0(src + 2L * ldb + j + v);
+                    }
+                    for (int v = 0; v < nr; v += w)
+                        TOps.Store(d + v, TOps.Load(src + j + v));
+                }
+            }
+            q = wholeCols;
+        }
+        for (; q < nc; q += nr)
         {
             int cols = Math.Min(nr, nc - q);
             float* dst = bp + (long)q * kc;
@@ -347,16 +410,6 @@ internal static unsafe class GemmKernel<TOps, TVec>
                 for (int j = cols; j < nr; j++)
                     for (int p = 0; p < kc; p++)
                         dst[p * nr + j] = 0f;
-            }
-            else if (cols == nr)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(p0 + p) * ldb + j0 + q;
-                    float* d = dst + p * nr;
-                    for (int v = 0; v < nr; v += w)
-                        TOps.Store(d + v, TOps.Load(src + v));
-                }
             }
             else
             {

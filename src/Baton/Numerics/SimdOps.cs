@@ -23,6 +23,8 @@ internal interface ISimdOps<TVec> where TVec : struct
 
     static abstract TVec Zero { get; }
     static abstract TVec Broadcast(float x);
+    /// <summary>Every lane = *p, loaded straight into the vector (one broadcast load where the instruction set has it).</summary>
+    static abstract unsafe TVec BroadcastFrom(float* p);
     static abstract unsafe TVec Load(float* p);
     static abstract unsafe void Store(float* p, TVec v);
     static abstract TVec Add(TVec a, TVec b);
@@ -63,6 +65,7 @@ internal readonly struct Simd512 : ISimdOps<Vector512<float>>
     public static int GemmVectors => 4;
     public static Vector512<float> Zero => Vector512<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vector512<float> BroadcastFrom(float* p) => Vector512.Create(*p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vector512<float> Load(float* p) => Vector512.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void Store(float* p, Vector512<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
@@ -91,6 +94,7 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
     public static int GemmVectors => Avx512F.VL.IsSupported ? 4 : 2;
     public static Vector256<float> Zero => Vector256<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vector256<float> BroadcastFrom(float* p) => Vector256.Create(*p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vector256<float> Load(float* p) => Vector256.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void Store(float* p, Vector256<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
@@ -118,6 +122,9 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
     public static int GemmVectors => 2;
     public static Vector128<float> Zero => Vector128<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float x) => Vector128.Create(x);
+    // Without AVX2 the JIT builds Vector128.Create(*p) as a scalar load and a shuffle; AVX's vbroadcastss is one load.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<float> BroadcastFrom(float* p) => Avx.IsSupported ? Avx.BroadcastScalarToVector128(p) : Vector128.Create(*p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vector128<float> Load(float* p) => Vector128.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void Store(float* p, Vector128<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
@@ -147,6 +154,7 @@ internal readonly struct SimdScalar : ISimdOps<float>
     public static int GemmVectors => 4;
     public static float Zero => 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Broadcast(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe float BroadcastFrom(float* p) => *p;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe float Load(float* p) => *p;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void Store(float* p, float v) => *p = v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
