@@ -22,12 +22,8 @@ internal sealed class ForecastExamples : ITrainingData
     private readonly int trainStart;
     private readonly int validationStart;
     private readonly int validationCount;
-    private readonly ulong seed;
-    private readonly int[] order;      // [training origins] this epoch's permutation
+    private readonly ShuffledEpochs epochs;   // the training origins' order
     private readonly double[] future;  // [K, J] actual values after the origin
-    private long epoch;
-    private long batchIndex;
-    private long orderEpoch = -1;
 
     /// <summary>
     /// Training origins [<paramref name="trainStart"/>, <paramref name="trainEnd"/>), validation origins
@@ -49,15 +45,13 @@ internal sealed class ForecastExamples : ITrainingData
         this.trainStart = trainStart;
         this.validationStart = validationStart;
         validationCount = Math.Max(0, validationEnd - validationStart);
-        this.seed = seed;
         inputs = new ForecastInputs(data.ModelConfig("lstm", 1, 1), data.Scheme);
         InputSize = inputs.InputSize;
         TargetSize = data.Horizon * data.Targets.Length;
         MaxT = inputs.Steps;
         MaxB = batchSize;
-        order = new int[trainEnd - trainStart];
+        epochs = new ShuffledEpochs(trainEnd - trainStart, batchSize, seed);
         future = new double[TargetSize];
-        BatchesPerEpoch = (order.Length + batchSize - 1) / batchSize;
         ValidationBatchCount = (validationCount + batchSize - 1) / batchSize;
         start = inputs.Save();
         snapshots = CheckAndSave(trainEnd, validationStart + validationCount);
@@ -76,7 +70,7 @@ internal sealed class ForecastExamples : ITrainingData
     public int TargetSize { get; }
 
     /// <summary>⌈N / B⌉ (the last batch may be smaller).</summary>
-    public int BatchesPerEpoch { get; }
+    public int BatchesPerEpoch => epochs.BatchesPerEpoch;
 
     /// <inheritdoc/>
     public int ValidationBatchCount { get; }
@@ -90,45 +84,21 @@ internal sealed class ForecastExamples : ITrainingData
     /// start not yet made), and one row ring, example and label of <see cref="ForecastInputs"/>; nothing per origin besides the order.
     /// </summary>
     public long HeldBytes =>
-        4L * order.Length + 8L * future.Length + inputs.HeldBytes
+        epochs.HeldBytes + 8L * future.Length + inputs.HeldBytes
         + snapshots.Sum(s => s.Smoothing.Sum(m => (long)(m?.StateBytes ?? 0)) + 8L * (s.Pending?.Length ?? 0));
 
     /// <inheritdoc/>
     public long[] Position
     {
-        get => [epoch, batchIndex];
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            if (value.Length != 2 || value[0] < 0 || value[1] < 0 || value[1] >= BatchesPerEpoch)
-                throw new ArgumentException($"Invalid example position [{string.Join(", ", value)}] for {BatchesPerEpoch} batches per epoch.", nameof(value));
-            (epoch, batchIndex) = (value[0], value[1]);
-        }
+        get => epochs.Position;
+        set => epochs.Position = value;
     }
 
     /// <inheritdoc/>
     public void NextTrain(TrainingBatch batch)
     {
-        if (orderEpoch != epoch)
-        {
-            for (int i = 0; i < order.Length; i++)
-                order[i] = i;
-            var rng = new Rng(seed + (ulong)epoch);
-            for (int i = order.Length - 1; i > 0; i--)
-            {
-                int j = rng.NextInt(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
-            orderEpoch = epoch;
-        }
-        int first = (int)batchIndex * MaxB;
-        int count = Math.Min(MaxB, order.Length - first);
-        Fill(batch, b => trainStart + order[first + b], count);
-        if (++batchIndex == BatchesPerEpoch)
-        {
-            batchIndex = 0;
-            epoch++;
-        }
+        var (first, count) = epochs.Next();
+        Fill(batch, b => trainStart + epochs[first + b], count);
     }
 
     /// <inheritdoc/>

@@ -14,11 +14,7 @@ internal sealed class SequenceExamples : ITrainingData
 {
     private readonly SequenceExample[] train;
     private readonly SequenceExample[] validation;
-    private readonly ulong seed;
-    private readonly int[] order;
-    private long epoch;
-    private long batchIndex;
-    private long orderEpoch = -1;
+    private readonly ShuffledEpochs epochs;
 
     /// <summary>
     /// Checks every example (lengths, finite values, label range) and fixes the batch size. <paramref name="inputSize"/> is 0 for
@@ -37,7 +33,6 @@ internal sealed class SequenceExamples : ITrainingData
         TargetSize = targetSize;
         this.train = [.. train];
         this.validation = validation is null ? [] : [.. validation];
-        this.seed = seed;
         MaxB = batchSize;
         PerStep = this.train[0].StepLabels is not null || this.train[0].StepTargets is not null;
         int maxT = 0;
@@ -46,8 +41,7 @@ internal sealed class SequenceExamples : ITrainingData
         for (int i = 0; i < this.validation.Length; i++)
             maxT = Math.Max(maxT, Check(this.validation[i], "validation", i));
         MaxT = maxT;
-        order = new int[this.train.Length];
-        BatchesPerEpoch = (this.train.Length + batchSize - 1) / batchSize;
+        epochs = new ShuffledEpochs(this.train.Length, batchSize, seed);
         ValidationBatchCount = (this.validation.Length + batchSize - 1) / batchSize;
     }
 
@@ -134,7 +128,7 @@ internal sealed class SequenceExamples : ITrainingData
     public int TargetSize { get; }
 
     /// <summary>⌈N / B⌉ (the last batch may be smaller).</summary>
-    public int BatchesPerEpoch { get; }
+    public int BatchesPerEpoch => epochs.BatchesPerEpoch;
 
     /// <inheritdoc/>
     public int ValidationBatchCount { get; }
@@ -142,39 +136,15 @@ internal sealed class SequenceExamples : ITrainingData
     /// <inheritdoc/>
     public long[] Position
     {
-        get => [epoch, batchIndex];
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            if (value.Length != 2 || value[0] < 0 || value[1] < 0 || value[1] >= BatchesPerEpoch)
-                throw new ArgumentException($"Invalid example position [{string.Join(", ", value)}] for {BatchesPerEpoch} batches per epoch.", nameof(value));
-            (epoch, batchIndex) = (value[0], value[1]);
-        }
+        get => epochs.Position;
+        set => epochs.Position = value;
     }
 
     /// <inheritdoc/>
     public void NextTrain(TrainingBatch batch)
     {
-        if (orderEpoch != epoch)
-        {
-            for (int i = 0; i < order.Length; i++)
-                order[i] = i;
-            var rng = new Rng(seed + (ulong)epoch);
-            for (int i = order.Length - 1; i > 0; i--)
-            {
-                int j = rng.NextInt(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
-            orderEpoch = epoch;
-        }
-        int start = (int)batchIndex * MaxB;
-        int count = Math.Min(MaxB, order.Length - start);
-        Fill(batch, i => train[order[start + i]], count);
-        if (++batchIndex == BatchesPerEpoch)
-        {
-            batchIndex = 0;
-            epoch++;
-        }
+        var (first, count) = epochs.Next();
+        Fill(batch, i => train[epochs[first + i]], count);
     }
 
     /// <inheritdoc/>
