@@ -27,27 +27,25 @@ internal sealed class MinGru : MinRecurrence
     {
         public static int Chunks => 2;
 
-        /// <summary>[k, u] = pre + bias; z = σ(u); a = 1 − z; b = z ⊙ g(k).</summary>
+        /// <summary>a = 1 − z, b = z ⊙ g(k) from the activations [g(k) tagged, z = σ(u)] of [k, u] = pre + bias.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Coefficients<TOps, TVec>(float* pre, float* bias, int H, out TVec a, out TVec b)
+        public static void Coefficients<TOps, TVec>(float* act, int H, out TVec a, out TVec b)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
-            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var z = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
+            var z = TOps.Load(act + H);
             a = TOps.Subtract(TOps.Broadcast(1f), z);
-            b = TOps.Multiply(z, MinActivations.G<TOps, TVec>(k));
+            b = TOps.Multiply(z, TOps.Abs(TOps.Load(act)));
         }
 
         /// <summary>
         /// With da = g ⊙ h_{t−1}: ∂L/∂z = g h̃ − da = g (h̃ − h_{t−1}); ∂L/∂u = ∂L/∂z · z(1 − z); ∂L/∂k = g z g'(k).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVec Gradients<TOps, TVec>(float* pre, float* bias, int H, TVec g, TVec hPrev, float* dpre, float* sums)
+        public static TVec Gradients<TOps, TVec>(float* act, int H, TVec g, TVec hPrev, float* dpre, float* sums)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
-            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var z = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
+            var candidate = MinActivations.FromTagged<TOps, TVec>(TOps.Load(act), out var slope);
+            var z = TOps.Load(act + H);
             var a = TOps.Subtract(TOps.Broadcast(1f), z);
             var gz = TOps.Multiply(g, z);
             IMinCell.Emit<TOps, TVec>(dpre, sums, TOps.Multiply(gz, slope));

@@ -26,16 +26,16 @@ internal sealed class MinLstm : MinRecurrence
     {
         public static int Chunks => 3;
 
-        /// <summary>[k, p, q] = pre + bias; f = σ(p), i = σ(q); a = f / (f + i); b = (1 − a) ⊙ g(k).</summary>
+        /// <summary>
+        /// a = f / (f + i), b = (1 − a) ⊙ g(k) from the activations [g(k) tagged, f = σ(p), i = σ(q)] of [k, p, q] = pre + bias.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Coefficients<TOps, TVec>(float* pre, float* bias, int H, out TVec a, out TVec b)
+        public static void Coefficients<TOps, TVec>(float* act, int H, out TVec a, out TVec b)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
-            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var f = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var i = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
-            a = TOps.Divide(f, TOps.Add(f, i));
-            b = TOps.Multiply(TOps.Subtract(TOps.Broadcast(1f), a), MinActivations.G<TOps, TVec>(k));
+            var f = TOps.Load(act + H);
+            a = TOps.Divide(f, TOps.Add(f, TOps.Load(act + 2 * H)));
+            b = TOps.Multiply(TOps.Subtract(TOps.Broadcast(1f), a), TOps.Abs(TOps.Load(act)));
         }
 
         /// <summary>
@@ -43,14 +43,13 @@ internal sealed class MinLstm : MinRecurrence
         /// ∂f'/∂q = −f'(1 − f')(1 − i); ∂L/∂k = g (1 − f') g'(k).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVec Gradients<TOps, TVec>(float* pre, float* bias, int H, TVec g, TVec hPrev, float* dpre, float* sums)
+        public static TVec Gradients<TOps, TVec>(float* act, int H, TVec g, TVec hPrev, float* dpre, float* sums)
             where TOps : struct, ISimdOps<TVec> where TVec : struct
         {
             var one = TOps.Broadcast(1f);
-            var k = TOps.Add(TOps.Load(pre), TOps.Load(bias));
-            var f = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + H), TOps.Load(bias + H)));
-            var i = VectorMath<TOps, TVec>.Sigmoid(TOps.Add(TOps.Load(pre + 2 * H), TOps.Load(bias + 2 * H)));
-            var candidate = MinActivations.G<TOps, TVec>(k, out var slope);
+            var candidate = MinActivations.FromTagged<TOps, TVec>(TOps.Load(act), out var slope);
+            var f = TOps.Load(act + H);
+            var i = TOps.Load(act + 2 * H);
             var forget = TOps.Divide(f, TOps.Add(f, i));
             var keep = TOps.Subtract(one, forget);
             var dSpread = TOps.Multiply(TOps.Multiply(g, TOps.Subtract(hPrev, candidate)), TOps.Multiply(forget, keep));

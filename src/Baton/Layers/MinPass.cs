@@ -61,12 +61,12 @@ internal sealed unsafe class MinPass : IParallelWork
     /// <c>[B]</c> or null) or <see cref="Mode.Gradients"/> (gNext null; dh holds the scanned g). h: the forward's h;
     /// dh: <c>[T, B, H]</c>; dpre: <c>[T·B, G·H]</c> overwritten; sums: <c>[B, G·H]</c>, accumulated.
     /// </summary>
-    public void Backward(float* pre, float* bias, float* h0, float* h, float* dh, float* gNext, float* aNext, int* cuts,
+    public void Backward(float* pre, float* h0, float* h, float* dh, float* gNext, float* aNext, int* cuts,
         float* dpre, float* sums, int T, int B, int H, int parts)
     {
         mode = gNext == null ? Mode.Gradients : Mode.ScanBackward;
         this.pre = pre;
-        this.bias = bias;
+        bias = null;
         this.h0 = h0;
         this.h = h;
         this.dh = dh;
@@ -132,11 +132,11 @@ internal sealed unsafe class MinPass : IParallelWork
                     kernels.Forward(Path, pre + row * GH, bias, prev, h + row * H, a + row * H, H, j0, j1);
                     break;
                 case Mode.ScanBackward:
-                    kernels.Backward(Path, pre + row * GH, bias, prev, dh + row * H, gNext + (long)b * H, aNext + (long)b * H,
+                    kernels.Backward(Path, pre + row * GH, prev, dh + row * H, gNext + (long)b * H, aNext + (long)b * H,
                         cuts != null && cuts[b] == t, dpre + row * GH, sums + (long)b * GH, H, j0, j1);
                     break;
                 default:
-                    kernels.Backward(Path, pre + row * GH, bias, prev, dh + row * H, null, null, false,
+                    kernels.Backward(Path, pre + row * GH, prev, dh + row * H, null, null, false,
                         dpre + row * GH, sums + (long)b * GH, H, j0, j1);
                     break;
             }

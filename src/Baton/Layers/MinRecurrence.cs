@@ -7,8 +7,9 @@ namespace Baton.Layers;
 /// What minGRU and minLSTM share: the gates depend on x_t only, so one GEMM projects all T·B rows to
 /// <c>[T·B, G·H]</c> (chunks in the reference implementation's order: hidden first, then the gates); one fused pass
 /// then turns each row into the coefficients of h_t = a_t ⊙ h_{t-1} + b_t and runs that recurrence over the N = B·H
-/// channels (the <see cref="LinearScan"/> loop, split over threads by channels). Backward is one fused pass too
-/// (the reversed scan and the elementwise derivatives, a recomputed rather than stored), then the weight-gradient
+/// channels (the <see cref="LinearScan"/> loop, split over threads by channels), leaving the row's activations in
+/// place of the projection. Backward is one fused pass too (the reversed scan and the elementwise derivatives from
+/// those activations, a recomputed rather than stored), then the weight-gradient
 /// GEMM and, when asked, the input-gradient GEMM. With <see cref="ScanMethod.TimeChunks"/> the scans run separately
 /// in <see cref="LinearScan"/>. The cells supply the per-vector math (<see cref="IMinCell"/>).
 /// </summary>
@@ -122,7 +123,7 @@ internal abstract unsafe class MinRecurrence
     /// bias gradients; dx <c>[T, B, I]</c> and dh0 <c>[B, H]</c> are overwritten (empty = skip). dy: <c>[T, B, H]</c>
     /// (ignored past each length); dhn: empty (zero) or <c>[B, H]</c>. <paramref name="truncateBefore"/> &gt; 0 treats the
     /// state handed from step truncateBefore − 1 to step truncateBefore as a constant (h.detach() there); 0 = full BPTT.
-    /// Each Forward serves one Backward: it overwrites the cached projection with its gradient.
+    /// Each Forward serves one Backward: it overwrites the cached activations with their gradient.
     /// </summary>
     public void Backward(MinRecurrenceCache cache, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhn, Span<float> dx, Span<float> dh0,
         int truncateBefore = 0)
@@ -242,7 +243,7 @@ internal abstract unsafe class MinRecurrence
     {
         int T = cache.T, B = cache.B, I = InputSize, H = HiddenSize, G = Chunks, rows = T * B, N = B * H;
         if (!cache.HasForward)
-            throw new InvalidOperationException("Backward needs a Forward on this cache first (each Forward serves one Backward: it overwrites the cached projection with its gradient).");
+            throw new InvalidOperationException("Backward needs a Forward on this cache first (each Forward serves one Backward: it overwrites the cached activations with their gradient).");
         if (dy.Length < rows * H)
             throw new ArgumentException($"dy must hold T·B·H = {rows * H} elements.", nameof(dy));
         if (!dhn.IsEmpty && dhn.Length != N)
@@ -280,7 +281,7 @@ internal abstract unsafe class MinRecurrence
             aNext.Fill(1f);
         }
 
-        // ∂L/∂pre overwrites pre in place: the kernels read a lane's projections before they store its gradients.
+        // ∂L/∂pre overwrites pre in place: the kernels read a lane's activations before they store its gradients.
         var dpre = cache.Pre.AsSpan(0, rows * G * H);                               // [T·B, G·H]
         var state0 = cache.H0.AsSpan(0, N);
         bool anyCut = false;
@@ -288,14 +289,14 @@ internal abstract unsafe class MinRecurrence
             anyCut |= cut > 0;
         if (separate)
             ScanSeparately(cache, h, anyCut ? cuts : [], dh0);
-        fixed (float* pPre = cache.Pre, pBias = parameters.Value(Bias), pH0 = state0, pH = h, pDh = dh, pGNext = gNext,
+        fixed (float* pPre = cache.Pre, pH0 = state0, pH = h, pDh = dh, pGNext = gNext,
             pANext = aNext, pDPre = dpre, pSums = sums)
         fixed (int* pCuts = cuts)
         {
             if (separate)
-                pass.Backward(pPre, pBias, pH0, pH, pDh, null, null, null, pDPre, pSums, T, B, H, ElementwiseParts(rows));
+                pass.Backward(pPre, pH0, pH, pDh, null, null, null, pDPre, pSums, T, B, H, ElementwiseParts(rows));
             else
-                pass.Backward(pPre, pBias, pH0, pH, pDh, pGNext, pANext, anyCut ? pCuts : null, pDPre, pSums, T, B, H, ScanParts(cache.Method));
+                pass.Backward(pPre, pH0, pH, pDh, pGNext, pANext, anyCut ? pCuts : null, pDPre, pSums, T, B, H, ScanParts(cache.Method));
         }
         if (!separate && !dh0.IsEmpty)
             TensorPrimitives.Multiply(aNext, gNext, dh0);                          // dh0 = a_0 ⊙ g_0

@@ -24,7 +24,7 @@ internal sealed class MinRecurrenceCache
     internal ScanMethod Method;       // the scan the forward ran: TimeChunks keeps a and scans separately
     internal bool HoldsInputs;        // X and H hold the forward's x and h (not so after MinRecurrence.ForwardInPlace)
     internal bool HasForward;         // a forward filled Pre and no backward has overwritten it since
-    internal readonly float[] Pre;    // [T·B, G·H]    the projection x·Wᵀ, without the bias; backward: ∂L/∂pre
+    internal readonly float[] Pre;    // [T·B, G·H]    the projection x·Wᵀ; after the forward pass the activations; backward: ∂L/∂pre
     internal readonly float[] H0;     // [B, H]        initial state (zeros when none was given)
     internal readonly float[] Sums;   // [B, G·H]      backward: Σ_t ∂L/∂pre per channel, for the bias gradient
     internal readonly float[] GNext;  // [B, H]        backward carries: g_{t+1} …

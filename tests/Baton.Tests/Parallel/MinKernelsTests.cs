@@ -46,7 +46,8 @@ public class MinKernelsTests
         }
     }
 
-    // Every output of the four kernel modes: h, (a, b), (dpre, sums, g, a) fused, (dpre, sums) after a separate scan.
+    // Every output of the four kernel modes: h and the activations, (a, b), (dpre, sums, g, a) fused, (dpre, sums) after a
+    // separate scan. Each forward starts from its own copy of the projection, which it turns into the activations.
     private static unsafe float[][] Run(MinKernels kernels, SimdPath path, int H, float[] pre, float[] bias, float[] prev,
         float[] dh, float[] carry, float[] coefficient)
     {
@@ -54,21 +55,56 @@ public class MinKernelsTests
         var h = new float[H];
         var a = new float[H];
         var b = new float[H];
+        var act = (float[])pre.Clone();
+        var actCoefficients = (float[])pre.Clone();
         var dpre = new float[G * H];
         var sums = Enumerable.Repeat(0.25f, G * H).ToArray();
         var gNext = (float[])carry.Clone();
         var aNext = (float[])coefficient.Clone();
         var dpreScanned = new float[G * H];
         var sumsScanned = new float[G * H];
-        fixed (float* pPre = pre, pBias = bias, pPrev = prev, pDh = dh, pH = h, pA = a, pB = b, pDPre = dpre, pSums = sums,
-            pGNext = gNext, pANext = aNext, pDPreScanned = dpreScanned, pSumsScanned = sumsScanned)
+        fixed (float* pAct = act, pActCoefficients = actCoefficients, pBias = bias, pPrev = prev, pDh = dh, pH = h, pA = a, pB = b,
+            pDPre = dpre, pSums = sums, pGNext = gNext, pANext = aNext, pDPreScanned = dpreScanned, pSumsScanned = sumsScanned)
         {
-            kernels.Forward(path, pPre, pBias, pPrev, pH, null, H, 0, H);
-            kernels.Forward(path, pPre, pBias, pPrev, pB, pA, H, 0, H);
-            kernels.Backward(path, pPre, pBias, pPrev, pDh, pGNext, pANext, false, pDPre, pSums, H, 0, H);
-            kernels.Backward(path, pPre, pBias, pPrev, pDh, null, null, false, pDPreScanned, pSumsScanned, H, 0, H);
+            kernels.Forward(path, pAct, pBias, pPrev, pH, null, H, 0, H);
+            kernels.Forward(path, pActCoefficients, pBias, pPrev, pB, pA, H, 0, H);
+            kernels.Backward(path, pAct, pPrev, pDh, pGNext, pANext, false, pDPre, pSums, H, 0, H);
+            kernels.Backward(path, pAct, pPrev, pDh, null, null, false, pDPreScanned, pSumsScanned, H, 0, H);
         }
-        return [h, a, b, dpre, sums, gNext, aNext, dpreScanned, sumsScanned];
+        Assert.Equal(act, actCoefficients);
+        return [h, act, a, b, dpre, sums, gNext, aNext, dpreScanned, sumsScanned];
+    }
+
+    [Fact]
+    public unsafe void The_candidate_slope_follows_the_branch_of_k_at_its_edges()
+    {
+        // k where σ(k) rounds to 0.5, where σ underflows to 0 (tagged −0), both zeros, and ordinary values; u = 0, so
+        // z = 0.5, and g = 1, h_{t−1} = 0: ∂L/∂k = z g'(k) = 0.5 g'(k), with g'(k) = σ(k)(1 − σ(k)) for k < 0, else 1.
+        float[] ks = [-1e-9f, -100f, 0f, -0f, 1e-9f, -3f, 3f, -0.5f, 90f];
+        int H = ks.Length;
+        var kernels = MinKernels<MinGru.Gates>.Instance;
+        foreach (var path in SimdPaths.Supported)
+        {
+            var act = ks.Concat(new float[H]).ToArray();
+            var dpre = new float[2 * H];
+            var sums = new float[2 * H];
+            var h = new float[H];
+            var prev = new float[H];
+            var dh = Enumerable.Repeat(1f, H).ToArray();
+            fixed (float* pAct = act, pBias = new float[2 * H], pPrev = prev, pH = h, pDh = dh, pDPre = dpre, pSums = sums)
+            {
+                kernels.Forward(path, pAct, pBias, pPrev, pH, null, H, 0, H);
+                kernels.Backward(path, pAct, pPrev, pDh, null, null, false, pDPre, pSums, H, 0, H);
+            }
+            for (int j = 0; j < H; j++)
+            {
+                double k = ks[j], s = 1 / (1 + Math.Exp(-k));
+                double slope = k < 0 ? (k < -88.72 ? 0 : s * (1 - s)) : 1;
+                Assert.True(Math.Abs(dpre[j] - 0.5 * slope) <= 1e-7, $"{path} k={k}: ∂L/∂k {dpre[j]}, expected {0.5 * slope}");
+                double g = k < 0 ? (k < -88.72 ? 0 : s) : k + 0.5;
+                Assert.True(Math.Abs(h[j] - 0.5 * g) <= 1e-6 * (1 + g), $"{path} k={k}: h {h[j]}, expected {0.5 * g}");
+            }
+        }
     }
 
     [Theory]
