@@ -7,7 +7,7 @@ Runs the rows of bench/Baton.Bench in PyTorch (Debian python3-torch) with the sa
   sgemm-N              torch.mm of two N x N float32 matrices, 2N^3 flops
   numpy-sgemm-N        the same product in numpy (OpenBLAS): the machine's sgemm peak at N = 2048
   lstm-small ...       training step: forward over T, loss = mean(y^2) over the recurrent output,
-                       backward, one SGD update; GFLOP/s counts 3 * sum_l 2*B*T*G*H*(I_l + H)
+                       backward, one SGD update; GFLOP/s counts the products the step computes (train_flops)
   stream-...           inference, batch 1, one step at a time with the state fed back, us/step
   recurrent-step-mM-hH h[M,H] @ W_hh[4H,H]^T, 2*M*4H*H flops (gb_s: weight bytes per second)
   cache-read           torch.sum over a 16 MB float32 tensor (gb_s)
@@ -218,9 +218,8 @@ def bench_gpu_row(name, threads, repeat):
             loss.backward()
             opt.step()
 
-        recurrent = 0 if cell == "mingru" else h
-        flops = sum(2.0 * b * t * GATES[cell] * h * ((i if l == 0 else h) + recurrent) for l in range(layers))
-        return row(name, threads, gpu_measure(torch, step, repeat), flops=3 * flops, tokens=b * t, steps=t, **extra)
+        return row(name, threads, gpu_measure(torch, step, repeat), flops=train_flops(cell, b, t, i, h, layers),
+                   tokens=b * t, steps=t, **extra)
     cell, i, h, layers = GPU_STREAM_ROWS[name]
     rnn = make_rnn(torch, cell, i, h, layers).to(device).eval()
     x = torch.rand(1, 1, i, device=device) * 2 - 1
@@ -231,6 +230,18 @@ def bench_gpu_row(name, threads, repeat):
             y, state[0] = rnn(x, state[0])
 
     return row(name, threads, gpu_measure(torch, stream_step, repeat), tokens=1, steps=1, **extra)
+
+
+def train_flops(cell, b, t, i, h, layers):
+    """Flops of the products in one training step, as Baton's rows count them: per layer and token, with R = H (0 for
+    minGRU), 2*G*H*(I_l + R) forward, as much for the weight gradients, 2*G*H*R back through the recurrence and
+    2*G*H*I_l for the input gradient of every layer but the first (the step asks for no input gradient)."""
+    recurrent = 0 if cell == "mingru" else h
+    total = 0.0
+    for l in range(layers):
+        inputs = i if l == 0 else h
+        total += 2.0 * b * t * GATES[cell] * h * (2 * (inputs + recurrent) + recurrent + (inputs if l > 0 else 0))
+    return total
 
 
 def bench_row(name, threads, repeat):
@@ -278,8 +289,7 @@ def bench_row(name, threads, repeat):
             loss.backward()
             opt.step()
 
-        flops = sum(2.0 * b * t * GATES[cell] * h * ((i if l == 0 else h) + h) for l in range(layers))
-        return row(name, threads, measure(step, repeat), flops=3 * flops, tokens=b * t, steps=t)
+        return row(name, threads, measure(step, repeat), flops=train_flops(cell, b, t, i, h, layers), tokens=b * t, steps=t)
     if name in STREAM_ROWS:
         cell, i, h, layers = STREAM_ROWS[name]
         rnn = make_rnn(torch, cell, i, h, layers).eval()

@@ -122,6 +122,20 @@ public class BenchHarnessTests
         Assert.Equal(result.PeakMegabytes, again.PeakMegabytes);
     }
 
+    [Theory]
+    // Two LSTM layers: layer 0 forward 4H(I + H), weight gradients as much, 4H·H through the recurrence; layer 1 the same
+    // with I = H plus 4H·H for the input gradient the layer below needs.
+    [InlineData("lstm", 4 * 12 * (2 * (8 + 12) + 12) + 4 * 12 * (2 * (12 + 12) + 12 + 12))]
+    // minGRU: no recurrent product; layer 1 adds its input gradient.
+    [InlineData("mingru", 2 * 12 * (2 * 8) + 2 * 12 * (2 * 12 + 12))]
+    public void A_training_row_counts_the_flops_of_the_products_its_step_computes(string cellName, int multiplyAddsPerToken)
+    {
+        const int B = 3, T = 16, I = 8, H = 12, L = 2;
+        Assert.True(CellKinds.TryParse(cellName, out var cell, out _));
+        var work = new RecurrentRows.TrainRow("tiny", cell, B, T, I, H, L).Prepare();
+        Assert.Equal(2.0 * B * T * multiplyAddsPerToken, work.Flops);
+    }
+
     [Fact]
     public void Stream_and_sgemm_rows_leave_the_memory_fields_out()
     {

@@ -57,9 +57,9 @@ internal sealed class GpuRows : IBenchRowFamily
                 }
                 Step();
                 double flops = 0;
-                for (int l = 0; l < L; l++)   // minGRU has no recurrent product
-                    flops += 2.0 * B * T * cell.Gates() * H * ((l == 0 ? I : H) + (cell == CellKind.MinGru ? 0 : H));
-                return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T, Resources: new Owned(trainer, device),
+                for (int l = 0; l < L; l++)
+                    flops += (double)B * T * RecurrentRows.TrainingFlopsPerToken(cell, l == 0 ? I : H, H, inputGradient: l > 0);
+                return new BenchWork(Step, Flops: flops, Tokens: (double)B * T, Steps: T, Resources: new Owned(trainer, device),
                     Device: DeviceName(device));
             }
             catch

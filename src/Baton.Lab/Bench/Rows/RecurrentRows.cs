@@ -7,8 +7,8 @@ namespace Baton.Lab.Bench.Rows;
 
 /// <summary>
 /// DESIGN.md's recurrent rows. Training rows: one step = Forward over T, loss = mean(y²) over the stack's output,
-/// Backward (no input gradient), one SGD update; GFLOP/s counts 3 · Σ_layers 2·B·T·G·H·(I_l + H)
-/// (minGRU / minLSTM: 3 · Σ_layers 2·B·T·G·H·I_l, their only products; mingru-512 is the parallel-in-time twin of gru-512).
+/// Backward (no input gradient), one SGD update; GFLOP/s counts the products the step computes
+/// (<see cref="TrainingFlopsPerToken"/>; mingru-512 is the parallel-in-time twin of gru-512).
 /// Training rows also report the managed bytes the step holds (<c>peak_mb</c>, see <see cref="BenchMemory"/>) beside the
 /// least BPTT needs (<c>min_mb</c>, see <see cref="MinimumBytes"/>).
 /// Stream rows: one <see cref="RecurrentStack.Step"/> of a batch-1 stream (µs per step); bench/Baton.Bench adds each a twin,
@@ -32,9 +32,17 @@ internal sealed class RecurrentRows : IBenchRowFamily
         new StreamRow("stream-gru-512x2", CellKind.Gru, I: 512, H: 512, L: 2),
     ];
 
-    /// <summary>Multiply-adds ×2 of one layer's products per token: minGRU / minLSTM have no recurrent product.</summary>
-    private static double FlopsPerToken(CellKind cell, int inputs, int H) =>
-        2.0 * cell.Gates() * H * (cell is CellKind.MinGru or CellKind.MinLstm ? inputs : inputs + H);
+    /// <summary>
+    /// Flops (2 per multiply-add) of one layer's products per token in a training step: with R = H (0 for minGRU /
+    /// minLSTM, which have no recurrent product), 2·G·H·(I_l + R) forward, as much again for the weight gradients,
+    /// 2·G·H·R for the gradient carried back through the recurrence and, where the layer below needs it
+    /// (<paramref name="inputGradient"/>: every layer but the first), 2·G·H·I_l for the input gradient.
+    /// </summary>
+    internal static double TrainingFlopsPerToken(CellKind cell, int inputs, int H, bool inputGradient)
+    {
+        int recurrent = cell is CellKind.MinGru or CellKind.MinLstm ? 0 : H;
+        return 2.0 * cell.Gates() * H * (2.0 * (inputs + recurrent) + recurrent + (inputGradient ? inputs : 0));
+    }
 
     /// <summary>
     /// Floats per token and layer that BPTT must keep from Forward for Backward: the layer's output h (W_hh's gradient reads
@@ -93,8 +101,8 @@ internal sealed class RecurrentRows : IBenchRowFamily
             long held = BenchMemory.Owned([p, stack, ws], exclude: [x, y, dy]);
             double flops = 0;
             for (int l = 0; l < L; l++)
-                flops += (double)B * T * FlopsPerToken(cell, l == 0 ? I : H, H);
-            return new BenchWork(Step, Flops: 3 * flops, Tokens: (double)B * T, Steps: T,
+                flops += (double)B * T * TrainingFlopsPerToken(cell, l == 0 ? I : H, H, inputGradient: l > 0);
+            return new BenchWork(Step, Flops: flops, Tokens: (double)B * T, Steps: T,
                 HeldBytes: held, MinimumBytes: MinimumBytes(cell, p.Count, B, T, H, L));
         }
     }
