@@ -22,9 +22,16 @@ internal sealed class SpinBarrier
     private volatile bool broken;
     private readonly object sleepLock = new();
     private int sleepers;
+    private int phases, longWaits;
 
     /// <summary>Parts that must arrive before a phase opens.</summary>
     public int Parties => parties;
+
+    /// <summary>Phases opened since <see cref="Reset"/>.</summary>
+    public int Phases => Volatile.Read(ref phases);
+
+    /// <summary>Waits since <see cref="Reset"/> that outlasted the spin (a partner that had lost its core).</summary>
+    public int LongWaits => Volatile.Read(ref longWaits);
 
     /// <summary>Prepares the barrier for a new run of <paramref name="count"/> parts.</summary>
     internal void Reset(int count)
@@ -32,6 +39,8 @@ internal sealed class SpinBarrier
         parties = count;
         arrived = 0;
         broken = false;
+        phases = 0;
+        longWaits = 0;
     }
 
     /// <summary>Marks the run as failed: every waiting and later <see cref="SignalAndWait"/> throws.</summary>
@@ -52,6 +61,7 @@ internal sealed class SpinBarrier
         if (Interlocked.Increment(ref arrived) == parties)
         {
             arrived = 0;                       // nobody arrives again before the phase below opens
+            phases++;                          // only the last arrival writes it, before the phase opens
             Interlocked.Exchange(ref current, p + 1); // full fence: the phase is published before sleepers is read
             if (Volatile.Read(ref sleepers) > 0)
             {
@@ -71,6 +81,8 @@ internal sealed class SpinBarrier
             }
             else if (polls < TightPolls + Yields)
             {
+                if (polls == TightPolls)
+                    Interlocked.Increment(ref longWaits);
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
             else

@@ -37,6 +37,10 @@ internal sealed class WorkerPool
     private bool currentSingle;   // a team run: each thread runs at most one part
     private readonly TeamRun team = new();
     private readonly SpinBarrier solo = new();
+    private readonly ContentionBackoff backoff = new();
+
+    /// <summary>When team runs go on one thread (tests set it).</summary>
+    internal ContentionBackoff Contention => backoff;
     private int generation;
     private long claim; // (generation << 32) | next unclaimed part
     private int done;
@@ -62,7 +66,9 @@ internal sealed class WorkerPool
     /// <summary>
     /// Runs the <paramref name="count"/> parts of <paramref name="work"/> at the same time, each on its own thread (the
     /// caller's and count − 1 workers), sharing one <see cref="SpinBarrier"/>: the shape of a recurrence split by hidden
-    /// units, whose parts meet once per time step. Inside another run's part, or with count ≤ 1, it runs as one part.
+    /// units, whose parts meet once per time step. Inside another run's part, or with count ≤ 1, it runs as one part;
+    /// so it does for a while after team runs whose partners kept losing their cores to other processes
+    /// (<see cref="ContentionBackoff"/>).
     /// </summary>
     public void RunTeam(ITeamWork work, int count)
     {
@@ -76,11 +82,18 @@ internal sealed class WorkerPool
         }
         lock (gate)
         {
+            if (backoff.RunSolo())
+            {
+                solo.Reset(1);
+                work.Execute(0, 1, solo);
+                return;
+            }
             team.Work = work;
             team.Barrier.Reset(count);
             try
             {
                 RunLocked(team, count, single: true);
+                backoff.Record(team.Barrier.Phases, team.Barrier.LongWaits);
             }
             finally
             {

@@ -103,7 +103,7 @@ public class WorkerPoolTests
         {
             Threads.Count = parts;
             var work = new LockstepWork(2000);
-            WorkerPool.Shared.RunTeam(work, parts);
+            new WorkerPool().RunTeam(work, parts);   // its own pool: no earlier contended run sends it to one thread
             Assert.Equal(parts, work.Parts);
             Assert.Equal(0, work.Mismatches);
             Assert.Equal(parts, work.ThreadIds.Take(parts).Distinct().Count());
@@ -151,9 +151,28 @@ public class WorkerPoolTests
     public void A_team_whose_parts_wait_long_enough_to_block_still_meets_in_lockstep()
     {
         var work = new LateArrivalWork(24);
-        WorkerPool.Shared.RunTeam(work, 2);
+        new WorkerPool().RunTeam(work, 2);   // its own pool, whose contention record no other test sees
         Assert.Equal(0, work.Mismatches);
         Assert.All(work.Sums, sum => Assert.Equal(3, sum));
+    }
+
+    [Fact]
+    public void After_a_contended_team_run_the_next_team_runs_go_on_one_thread_then_a_team_is_tried_again()
+    {
+        var pool = new WorkerPool();
+        pool.Contention.Record(phases: 100, longWaits: 100);
+        for (int run = 0; run < ContentionBackoff.FirstBackoff; run++)
+        {
+            var alone = new LockstepWork(50);
+            pool.RunTeam(alone, 2);
+            Assert.Equal(1, alone.Parts);
+            Assert.Equal(0, alone.Mismatches);
+            Assert.All(alone.Sums, sum => Assert.Equal(1, sum));
+        }
+        var team = new LockstepWork(50);
+        pool.RunTeam(team, 2);
+        Assert.Equal(2, team.Parts);
+        Assert.Equal(0, team.Mismatches);
     }
 
     private sealed class LateFailingTeamWork : ITeamWork

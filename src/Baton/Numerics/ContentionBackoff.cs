@@ -1,0 +1,48 @@
+namespace Baton.Numerics;
+
+/// <summary>
+/// Decides when a team run (parts that meet at a barrier every time step) should run on one thread instead. A part
+/// whose partner has lost its core to another process waits out the partner's time slice at every step, milliseconds
+/// where the step's work takes microseconds; so after a team run in which waits outlasted the spin at more than one
+/// step in eight, the next <see cref="FirstBackoff"/> team runs go on one thread, then one is tried as a team again,
+/// and each further contended try doubles the stretch on one thread (up to <see cref="MaxBackoff"/> runs). A run on one
+/// thread computes exactly what the team computes, so only the time changes. Not thread-safe: the pool calls it under
+/// its lock.
+/// </summary>
+internal sealed class ContentionBackoff
+{
+    /// <summary>Team runs on one thread after the first contended run.</summary>
+    public const int FirstBackoff = 4;
+
+    /// <summary>The longest stretch of team runs on one thread between two tries.</summary>
+    public const int MaxBackoff = 1024;
+
+    private int soloLeft;
+    private int next = FirstBackoff;
+
+    /// <summary>True while team runs should go on one thread; each call uses up one such run.</summary>
+    public bool RunSolo()
+    {
+        if (soloLeft == 0)
+            return false;
+        soloLeft--;
+        return true;
+    }
+
+    /// <summary>
+    /// Records a team run of <paramref name="phases"/> barrier phases in which <paramref name="longWaits"/> waits
+    /// outlasted the spin. Contended: more than one phase in eight, and more than two.
+    /// </summary>
+    public void Record(int phases, int longWaits)
+    {
+        if (longWaits > Math.Max(2, phases / 8))
+        {
+            soloLeft = next;
+            next = Math.Min(2 * next, MaxBackoff);
+        }
+        else
+        {
+            next = FirstBackoff;
+        }
+    }
+}
