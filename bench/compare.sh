@@ -45,19 +45,9 @@ done
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
-# One instruction set for both sides: Baton's through the runtime's ISA switches, OpenBLAS's core through
-# BATON_OPENBLAS_CORETYPE (torch_reference.py sets OPENBLAS_CORETYPE from it), oneDNN's through its ISA cap.
-baton_env=()
-reference_env=()
-case "$isa" in
-  native) ;;
-  avx512) reference_env=(BATON_OPENBLAS_CORETYPE=SkylakeX) ;;
-  avx2) baton_env=(DOTNET_EnableAVX512=0)
-        reference_env=(BATON_OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2) ;;
-  128) baton_env=(DOTNET_EnableAVX2=0)
-       reference_env=(BATON_OPENBLAS_CORETYPE=Nehalem ONEDNN_MAX_CPU_ISA=SSE41 DNNL_MAX_CPU_ISA=SSE41) ;;
-  *) echo "compare.sh: --isa takes native, avx512, avx2 or 128, not $isa" >&2; exit 2 ;;
-esac
+# One instruction set for both sides (bench/isa-env.sh).
+source bench/isa-env.sh
+set_isa_env "$isa"
 
 dotnet build bench/Baton.Bench -c Release -v quiet -nologo >&2
 bench_dll=bench/Baton.Bench/bin/Release/net10.0/Baton.Bench.dll

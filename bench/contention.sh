@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Baton and PyTorch with and without two competing busy processes on the same cores, row by row.
 #
-# usage: bench/contention.sh [ROW...] [--threads N] [--repeat N] [--rounds N] [--busy N] [--limit SECONDS] [--isa native|avx2|128]
+# usage: bench/contention.sh [ROW...] [--threads N] [--repeat N] [--rounds N] [--busy N] [--limit SECONDS] [--isa native|avx512|avx2|128]
 #   ROW: rows both sides run (default: lstm-small gru-small lstm-b1 stream-lstm-512x2)
 #   --busy N: competing processes, each a shell loop that never sleeps (default 2)
 #   --limit: seconds one side may take for one row before it is stopped and reported as "> limit" (default 120)
@@ -35,14 +35,8 @@ done
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
-baton_env=()
-reference_env=()
-case "$isa" in
-  native) ;;
-  avx2) baton_env=(DOTNET_EnableAVX512=0); reference_env=(BATON_OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2) ;;
-  128) baton_env=(DOTNET_EnableAVX2=0); reference_env=(BATON_OPENBLAS_CORETYPE=Nehalem ONEDNN_MAX_CPU_ISA=SSE41 DNNL_MAX_CPU_ISA=SSE41) ;;
-  *) echo "contention.sh: --isa takes native, avx2 or 128, not $isa" >&2; exit 2 ;;
-esac
+source bench/isa-env.sh
+set_isa_env "$isa"
 
 dotnet build bench/Baton.Bench -c Release -v quiet -nologo >&2
 bench_dll=bench/Baton.Bench/bin/Release/net10.0/Baton.Bench.dll

@@ -34,6 +34,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
     private PackedBatch? batch;
     private int truncateBefore, panelWidth;
     private float* output;            // forward: y [N, S]; backward: dy [N, S]
+    private readonly SpinBarrier alone = new();   // one party: what a dissolved team's part 0 goes on with
     private float* stateA, stateB;    // forward: the running h [B, S] (h0 on entry), and the other buffer a unit split alternates with
     private float* cellState;         // forward: the running c [B, C], or null
 
@@ -148,7 +149,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
     {
         var (j0, j1) = PartUnits(cell.Units, panelWidth, index, count);
         if (backward)
-            BackwardUnits(j0, j1 - j0, barrier);
+            BackwardUnits(j0, j1 - j0, index, barrier);
         else
             ForwardUnits(j0, j1 - j0, index, count, barrier);
     }
@@ -198,6 +199,13 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
                 cell.ForwardEpilogue(cache, step, (int)((long)S * index / count), (int)((long)S * (index + 1) / count));
             }
             barrier.SignalAndWait();
+            if (count > 1 && barrier.Dissolved)
+            {
+                // Other processes hold the cores: part 0 runs every unit of the steps left, alone; the others leave.
+                if (index != 0)
+                    return;
+                (step.U0, step.N, n, count, barrier) = (0, cell.Units, cell.Units, 1, alone);
+            }
         }
     }
 
@@ -231,7 +239,7 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
     /// <summary>Backward over every step for units [j0, j0 + n) × every running row, meeting the other parts once per step
     /// (the next block's product reads every gate gradient of this one); each part finishes the last step's product for
     /// its own units.</summary>
-    private void BackwardUnits(int j0, int n, SpinBarrier barrier)
+    private void BackwardUnits(int j0, int n, int index, SpinBarrier barrier)
     {
         var batch = this.batch!;
         int T = batch.T;
@@ -248,6 +256,13 @@ internal sealed unsafe class StepScheduler(RecurrentCell cell, CellCache cache) 
             barrier.SignalAndWait();
             (step.PrevO, step.PrevR1) = (step.O, bs);
             step.PrevCut = IsCut(t) ? CutRows(batch, t) : 0;
+            if (barrier.Parties > 1 && barrier.Dissolved)
+            {
+                // As in ForwardUnits: part 0 goes on with every unit, including the last step's product for all of them.
+                if (index != 0)
+                    return;
+                (step.U0, step.N, n, barrier) = (0, cell.Units, cell.Units, alone);
+            }
         }
         step.R1 = 0;
         if (n > 0 && step.PrevR1 > 0)

@@ -20,6 +20,9 @@ internal sealed class ContentionBackoff
     private int soloLeft;
     private int next = FirstBackoff;
 
+    /// <summary>Forgets every record: team runs go on as teams until the next contended one.</summary>
+    public void Reset() => (soloLeft, next) = (0, FirstBackoff);
+
     /// <summary>True while team runs should go on one thread; each call uses up one such run.</summary>
     public bool RunSolo()
     {

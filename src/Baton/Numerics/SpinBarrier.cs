@@ -22,7 +22,17 @@ internal sealed class SpinBarrier
     private volatile bool broken;
     private readonly object sleepLock = new();
     private int sleepers;
-    private int phases, longWaits;
+    private int phases, longWaits, dissolveAfter;
+    private volatile bool dissolved;
+
+    /// <summary>
+    /// Long waits after which a team run with dissolving on (<see cref="Reset"/>) is <see cref="Dissolved"/>, once they
+    /// are also more than one phase in eight.
+    /// </summary>
+    public const int DissolveAfterLongWaits = 4;
+
+    /// <summary>Tests: the phase at which every team run that may dissolve does (0: only by long waits).</summary>
+    internal static int ForceDissolveAtPhase;
 
     /// <summary>Parts that must arrive before a phase opens.</summary>
     public int Parties => parties;
@@ -33,14 +43,27 @@ internal sealed class SpinBarrier
     /// <summary>Waits since <see cref="Reset"/> that outlasted the spin (a partner that had lost its core).</summary>
     public int LongWaits => Volatile.Read(ref longWaits);
 
-    /// <summary>Prepares the barrier for a new run of <paramref name="count"/> parts.</summary>
-    internal void Reset(int count)
+    /// <summary>
+    /// True from the phase at which this run's waits outlasted the spin <see cref="DissolveAfterLongWaits"/> times and at
+    /// more than one phase in eight (other processes hold the cores): the parts may then leave the rest of the run to one
+    /// of them. Set by the last arrival before it opens the phase, so every part reads the same value after the same
+    /// <see cref="SignalAndWait"/>; the barrier itself keeps working either way.
+    /// </summary>
+    public bool Dissolved => dissolved;
+
+    /// <summary>
+    /// Prepares the barrier for a new run of <paramref name="count"/> parts; <paramref name="mayDissolve"/> lets long
+    /// waits set <see cref="Dissolved"/>.
+    /// </summary>
+    internal void Reset(int count, bool mayDissolve = false)
     {
         parties = count;
         arrived = 0;
         broken = false;
         phases = 0;
         longWaits = 0;
+        dissolveAfter = mayDissolve ? DissolveAfterLongWaits : 0;
+        dissolved = false;
     }
 
     /// <summary>Marks the run as failed: every waiting and later <see cref="SignalAndWait"/> throws.</summary>
@@ -62,6 +85,11 @@ internal sealed class SpinBarrier
         {
             arrived = 0;                       // nobody arrives again before the phase below opens
             phases++;                          // only the last arrival writes it, before the phase opens
+            if (dissolveAfter > 0 && !dissolved)
+            {
+                int waits = Volatile.Read(ref longWaits);
+                dissolved = waits >= dissolveAfter && 8L * waits > phases || phases == ForceDissolveAtPhase;
+            }
             Interlocked.Exchange(ref current, p + 1); // full fence: the phase is published before sleepers is read
             if (Volatile.Read(ref sleepers) > 0)
             {

@@ -89,7 +89,7 @@ internal sealed class WorkerPool
                 return;
             }
             team.Work = work;
-            team.Barrier.Reset(count);
+            team.Barrier.Reset(count, mayDissolve: true);
             try
             {
                 RunLocked(team, count, single: true);

@@ -55,6 +55,36 @@ public sealed class RecurrentStackTests
         AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, Bidirectional: true, ProjSize: proj), threads, 4);
     }
 
+    /// <summary>
+    /// A unit-split run whose partners keep losing their cores dissolves: part 0 finishes every unit alone. Forced here at
+    /// a given barrier phase (forward steps are one phase each, two with a projection; backward steps one), the results
+    /// still match one thread bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Rnn, 0, 1)]
+    [InlineData(CellKind.Gru, 0, 3)]
+    [InlineData(CellKind.Lstm, 0, 5)]
+    [InlineData(CellKind.Lstm, 24, 2)]
+    [InlineData(CellKind.Lstm, 24, 7)]
+    internal void A_unit_split_that_dissolves_mid_run_matches_one_thread(CellKind cell, int proj, int phase)
+    {
+        int saved = SpinBarrier.ForceDissolveAtPhase;
+        try
+        {
+            SpinBarrier.ForceDissolveAtPhase = phase;
+            // One direction: its team runs on the calling thread (two directions may run side by side, each on one thread).
+            // Two parts, and no earlier contended run sending the teams to one thread: so the runs do dissolve, unless
+            // the machine's own load keeps them on one thread, where the results must agree just the same.
+            Action asTeam = WorkerPool.Shared.Contention.Reset;
+            AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 1, ProjSize: proj), 2, 0, beforeEachPass: asTeam);
+            AssertThreadCountsAgree(new RecurrentOptions(cell, 20, 130, 2, ProjSize: proj), 2, 4, beforeEachPass: asTeam);
+        }
+        finally
+        {
+            SpinBarrier.ForceDissolveAtPhase = saved;
+        }
+    }
+
     /// <summary>H = 40 fits one panel, so with 13 sequences every cell splits whole sequences (batch rows) between threads.</summary>
     [Theory]
     [InlineData(CellKind.Lstm, 0, 2, 0)]
@@ -68,7 +98,8 @@ public sealed class RecurrentStackTests
         AssertThreadCountsAgree(new RecurrentOptions(cell, 12, 40, 2, Bidirectional: true, ProjSize: proj), threads,
             truncateBefore, [9, 3, 7, 9, 1, 5, 2, 8, 9, 4, 6, 9, 3]);
 
-    private static void AssertThreadCountsAgree(RecurrentOptions o, int threads, int truncateBefore, int[]? sequenceLengths = null)
+    private static void AssertThreadCountsAgree(RecurrentOptions o, int threads, int truncateBefore, int[]? sequenceLengths = null,
+        Action? beforeEachPass = null)
     {
         int[] lengths = sequenceLengths ?? [9, 3, 7, 9, 1, 5];
         int T = 9, B = lengths.Length;
@@ -86,8 +117,10 @@ public sealed class RecurrentStackTests
                 int states = o.Layers * stack.Directions * B;
                 var h0 = Random(states * stack.StateSize, 3);
                 var c0 = stack.HasCellState ? Random(states * o.HiddenSize, 4) : [];
+                beforeEachPass?.Invoke();
                 stack.Forward(ws, x, T, B, lengths, h0, c0, y, [], []);
                 var dx = new float[x.Length];
+                beforeEachPass?.Invoke();
                 stack.Backward(ws, y, [], [], dx, [], [], truncateBefore);
                 return (y, p.Grad.ToArray(), dx);
             }
