@@ -3,11 +3,10 @@ namespace Baton.Numerics;
 /// <summary>
 /// Decides when a team run (parts that meet at a barrier every time step) should run on one thread instead. A part
 /// whose partner has lost its core to another process waits out the partner's time slice at every step, milliseconds
-/// where the step's work takes microseconds; so after a team run in which waits outlasted the spin at more than one
-/// step in eight, the next <see cref="FirstBackoff"/> team runs go on one thread, then one is tried as a team again,
-/// and each further contended try doubles the stretch on one thread (up to <see cref="MaxBackoff"/> runs). A run on one
-/// thread computes exactly what the team computes, so only the time changes. Not thread-safe: the pool calls it under
-/// its lock.
+/// where the step's work takes microseconds; so after a team run that dissolved for it (<see cref="SpinBarrier.Dissolved"/>),
+/// the next <see cref="FirstBackoff"/> team runs go on one thread, then one is tried as a team again, and each further
+/// contended try doubles the stretch on one thread (up to <see cref="MaxBackoff"/> runs). A run on one thread computes
+/// exactly what the team computes, so only the time changes. Not thread-safe: the pool calls it under its lock.
 /// </summary>
 internal sealed class ContentionBackoff
 {
@@ -32,13 +31,10 @@ internal sealed class ContentionBackoff
         return true;
     }
 
-    /// <summary>
-    /// Records a team run of <paramref name="phases"/> barrier phases in which <paramref name="longWaits"/> waits
-    /// outlasted the spin. Contended: more than one phase in eight, and more than two.
-    /// </summary>
-    public void Record(int phases, int longWaits)
+    /// <summary>Records a team run: <paramref name="contended"/> when it dissolved (<see cref="SpinBarrier.Dissolved"/>).</summary>
+    public void Record(bool contended)
     {
-        if (longWaits > Math.Max(2, phases / 8))
+        if (contended)
         {
             soloLeft = next;
             next = Math.Min(2 * next, MaxBackoff);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Baton.Numerics;
 
 /// <summary>
@@ -22,16 +24,15 @@ internal sealed class SpinBarrier
     private volatile bool broken;
     private readonly object sleepLock = new();
     private int sleepers;
-    private int phases, longWaits, dissolveAfter;
+    private int phases, longWaits;
+    private long waitTicks, startTicks;
+    private bool mayDissolve;
     private volatile bool dissolved;
 
-    /// <summary>
-    /// Long waits after which a team run with dissolving on (<see cref="Reset"/>) is <see cref="Dissolved"/>, once they
-    /// are also more than one phase in eight.
-    /// </summary>
+    /// <summary>Waits past the spin a run must have had before it may dissolve (the first wake-up of a sleeping worker is one).</summary>
     public const int DissolveAfterLongWaits = 4;
 
-    /// <summary>Tests: the phase at which every team run that may dissolve does (0: only by long waits).</summary>
+    /// <summary>Tests: the phase at which every team run that may dissolve does (0: only by waiting).</summary>
     internal static int ForceDissolveAtPhase;
 
     /// <summary>Parts that must arrive before a phase opens.</summary>
@@ -40,20 +41,21 @@ internal sealed class SpinBarrier
     /// <summary>Phases opened since <see cref="Reset"/>.</summary>
     public int Phases => Volatile.Read(ref phases);
 
-    /// <summary>Waits since <see cref="Reset"/> that outlasted the spin (a partner that had lost its core).</summary>
+    /// <summary>Waits since <see cref="Reset"/> that outlasted the spin.</summary>
     public int LongWaits => Volatile.Read(ref longWaits);
 
     /// <summary>
-    /// True from the phase at which this run's waits outlasted the spin <see cref="DissolveAfterLongWaits"/> times and at
-    /// more than one phase in eight (other processes hold the cores): the parts may then leave the rest of the run to one
-    /// of them. Set by the last arrival before it opens the phase, so every part reads the same value after the same
-    /// <see cref="SignalAndWait"/>; the barrier itself keeps working either way.
+    /// True from the phase at which the parts of this run had spent more than a quarter of their time in waits that
+    /// outlasted the spin (at least <see cref="DissolveAfterLongWaits"/> of them): partners keep losing their cores to
+    /// other processes, and the team is no faster than one thread. Jitter between long steps does not count: its waits
+    /// are a small part of the steps. Set by the last arrival before it opens the phase, so every part reads the same
+    /// value after the same <see cref="SignalAndWait"/>; the barrier itself keeps working either way.
     /// </summary>
     public bool Dissolved => dissolved;
 
     /// <summary>
-    /// Prepares the barrier for a new run of <paramref name="count"/> parts; <paramref name="mayDissolve"/> lets long
-    /// waits set <see cref="Dissolved"/>.
+    /// Prepares the barrier for a new run of <paramref name="count"/> parts; <paramref name="mayDissolve"/> lets waiting
+    /// set <see cref="Dissolved"/>.
     /// </summary>
     internal void Reset(int count, bool mayDissolve = false)
     {
@@ -62,8 +64,10 @@ internal sealed class SpinBarrier
         broken = false;
         phases = 0;
         longWaits = 0;
-        dissolveAfter = mayDissolve ? DissolveAfterLongWaits : 0;
+        waitTicks = 0;
+        this.mayDissolve = mayDissolve;
         dissolved = false;
+        startTicks = mayDissolve ? Stopwatch.GetTimestamp() : 0;
     }
 
     /// <summary>Marks the run as failed: every waiting and later <see cref="SignalAndWait"/> throws.</summary>
@@ -85,10 +89,11 @@ internal sealed class SpinBarrier
         {
             arrived = 0;                       // nobody arrives again before the phase below opens
             phases++;                          // only the last arrival writes it, before the phase opens
-            if (dissolveAfter > 0 && !dissolved)
+            if (mayDissolve && !dissolved)
             {
-                int waits = Volatile.Read(ref longWaits);
-                dissolved = waits >= dissolveAfter && 8L * waits > phases || phases == ForceDissolveAtPhase;
+                // Timestamps only once enough long waits have happened: the common phase costs nothing extra.
+                dissolved = phases == ForceDissolveAtPhase || Volatile.Read(ref longWaits) >= DissolveAfterLongWaits &&
+                    4 * Interlocked.Read(ref waitTicks) > (long)parties * (Stopwatch.GetTimestamp() - startTicks);
             }
             Interlocked.Exchange(ref current, p + 1); // full fence: the phase is published before sleepers is read
             if (Volatile.Read(ref sleepers) > 0)
@@ -99,6 +104,7 @@ internal sealed class SpinBarrier
             return;
         }
         var spinner = new SpinWait();
+        long waitStart = 0;
         for (int polls = 0; Volatile.Read(ref current) == p; polls++)
         {
             if (broken)
@@ -110,7 +116,10 @@ internal sealed class SpinBarrier
             else if (polls < TightPolls + Yields)
             {
                 if (polls == TightPolls)
+                {
                     Interlocked.Increment(ref longWaits);
+                    waitStart = Stopwatch.GetTimestamp();
+                }
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
             else
@@ -124,5 +133,7 @@ internal sealed class SpinBarrier
                 }
             }
         }
+        if (waitStart != 0)
+            Interlocked.Add(ref waitTicks, Stopwatch.GetTimestamp() - waitStart);
     }
 }

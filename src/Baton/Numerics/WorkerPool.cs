@@ -93,7 +93,7 @@ internal sealed class WorkerPool
             try
             {
                 RunLocked(team, count, single: true);
-                backoff.Record(team.Barrier.Phases, team.Barrier.LongWaits);
+                backoff.Record(contended: team.Barrier.Dissolved);
             }
             finally
             {

@@ -13,23 +13,13 @@ public class ContentionBackoffTests
     }
 
     [Fact]
-    public void A_quiet_record_keeps_teams_and_a_contended_one_sends_the_next_runs_to_one_thread()
+    public void A_quiet_run_keeps_teams_and_a_contended_one_sends_the_next_runs_to_one_thread()
     {
         var backoff = new ContentionBackoff();
         Assert.False(backoff.RunSolo());
-        backoff.Record(phases: 512, longWaits: 64);            // one phase in eight: still a team
+        backoff.Record(contended: false);
         Assert.Equal(0, SoloRuns(backoff));
-        backoff.Record(phases: 512, longWaits: 65);
-        Assert.Equal(ContentionBackoff.FirstBackoff, SoloRuns(backoff));
-    }
-
-    [Fact]
-    public void Short_runs_need_more_than_two_long_waits()
-    {
-        var backoff = new ContentionBackoff();
-        backoff.Record(phases: 4, longWaits: 2);               // a slow first wake-up, not contention
-        Assert.Equal(0, SoloRuns(backoff));
-        backoff.Record(phases: 4, longWaits: 3);
+        backoff.Record(contended: true);
         Assert.Equal(ContentionBackoff.FirstBackoff, SoloRuns(backoff));
     }
 
@@ -40,14 +30,26 @@ public class ContentionBackoffTests
         int expected = ContentionBackoff.FirstBackoff;
         for (int i = 0; i < 12; i++)
         {
-            backoff.Record(phases: 100, longWaits: 100);
+            backoff.Record(contended: true);
             Assert.Equal(expected, SoloRuns(backoff));
             expected = Math.Min(2 * expected, ContentionBackoff.MaxBackoff);
         }
         Assert.Equal(ContentionBackoff.MaxBackoff, expected);
-        backoff.Record(phases: 100, longWaits: 0);
+        backoff.Record(contended: false);
         Assert.Equal(0, SoloRuns(backoff));
-        backoff.Record(phases: 100, longWaits: 100);
+        backoff.Record(contended: true);
+        Assert.Equal(ContentionBackoff.FirstBackoff, SoloRuns(backoff));
+    }
+
+    [Fact]
+    public void Reset_forgets_a_contended_record()
+    {
+        var backoff = new ContentionBackoff();
+        backoff.Record(contended: true);
+        backoff.Record(contended: true);
+        backoff.Reset();
+        Assert.Equal(0, SoloRuns(backoff));
+        backoff.Record(contended: true);
         Assert.Equal(ContentionBackoff.FirstBackoff, SoloRuns(backoff));
     }
 }

@@ -160,7 +160,7 @@ public class WorkerPoolTests
     public void After_a_contended_team_run_the_next_team_runs_go_on_one_thread_then_a_team_is_tried_again()
     {
         var pool = new WorkerPool();
-        pool.Contention.Record(phases: 100, longWaits: 100);
+        pool.Contention.Record(contended: true);
         for (int run = 0; run < ContentionBackoff.FirstBackoff; run++)
         {
             var alone = new LockstepWork(50);
