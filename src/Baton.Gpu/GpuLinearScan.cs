@@ -49,17 +49,24 @@ public sealed class GpuLinearScan : IDisposable
         return (T + chunks - 1) / chunks;
     }
 
+    /// <summary>The chunking of T steps of N channels, with the per-chunk buffers grown to its chunks × N entries.</summary>
+    private long PrepareChunks(int T, int N, out int length, out int chunks)
+    {
+        length = ChunkLength(T, N);
+        chunks = (T + length - 1) / length;
+        long work = (long)chunks * N;
+        Grow(ref chunkA, work);
+        Grow(ref chunkS, work);
+        Grow(ref start, work);
+        return work;
+    }
+
     /// <summary>Device form: a, b, h: at least T·N; h0: N. h may alias b. Queues the passes without waiting.</summary>
     internal void Forward(ArrayView<float> a, ArrayView<float> b, ArrayView<float> h0, ArrayView<float> h, int T, int N)
     {
         if (T == 0 || N == 0)
             return;
-        int length = ChunkLength(T, N);
-        int chunks = (T + length - 1) / length;
-        long work = (long)chunks * N;
-        Grow(ref chunkA, work);
-        Grow(ref chunkS, work);
-        Grow(ref start, work);
+        long work = PrepareChunks(T, N, out int length, out int chunks);
         summary((int)work, a, b, chunkA!.View, chunkS!.View, T, N, length);
         carry(N, h0, chunkA!.View, chunkS!.View, start!.View, chunks, N);
         apply((int)work, a, b, start!.View, h, T, N, length);
@@ -74,12 +81,7 @@ public sealed class GpuLinearScan : IDisposable
     {
         if (T == 0 || N == 0)
             return;
-        int length = ChunkLength(T, N);
-        int chunks = (T + length - 1) / length;
-        long work = (long)chunks * N;
-        Grow(ref chunkA, work);
-        Grow(ref chunkS, work);
-        Grow(ref start, work);
+        long work = PrepareChunks(T, N, out int length, out int chunks);
         if (zero is null || zero.Length < N)
         {
             zero?.Dispose();
