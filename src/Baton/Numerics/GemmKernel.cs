@@ -78,7 +78,8 @@ internal static unsafe class GemmKernel<TOps, TVec>
         // Four k-steps an iteration on the narrow tiles, two on the wide ones, every load at a constant offset from the
         // two panel pointers: a narrow tile's 12 multiply-adds a step leave the front end little room, and the loop's
         // pointer arithmetic and counting would otherwise take a fifth of it.
-        int unroll = TOps.GemmVectors <= 2 ? 4 : 2;
+        // A one-row tile (a streaming step's product) is bound by reading B, not by the front end: two k-steps suffice.
+        int unroll = TOps.GemmVectors <= 2 && rows > 1 ? 4 : 2;
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
@@ -87,7 +88,8 @@ internal static unsafe class GemmKernel<TOps, TVec>
         TVec c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
         bool prefetch = Sse.IsSupported && rows > 1;
         int whole = kc / unroll * unroll;
-        float* late = bp + (long)(Math.Max(whole - LateTileSteps, 0) / unroll * unroll) * nr;
+        // Without prefetches (one row) there is no late phase: one loop over every whole step.
+        float* late = prefetch ? bp + (long)(Math.Max(whole - LateTileSteps, 0) / unroll * unroll) * nr : bp;
         float* stop = bp + (long)whole * nr;
         for (int phase = 0; phase < 2; phase++)
         {
