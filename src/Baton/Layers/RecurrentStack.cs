@@ -116,19 +116,21 @@ internal sealed class RecurrentStack
     /// </summary>
     public void Forward(RecurrentWorkspace ws, ReadOnlySpan<float> x, int T, int B, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training = false, Rng? rng = null) =>
-        ForwardCore(ws, x, default, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+        ForwardCore(ws, x, default, T, B, lengths, h0, c0, y, default, hn, cn, training, rng);
 
     /// <summary>
     /// <see cref="Forward"/> that, when every sequence has length T, reads x in place and keeps a reference to it for
-    /// Backward instead of a packed copy (T·B·I floats less held, like autograd saving its input): x must not change
-    /// until Backward. With variable lengths the layers need x reordered, so it is copied as by <see cref="Forward"/>.
+    /// Backward instead of a packed copy (T·B·I floats less held, like autograd saving its input), and, with one
+    /// direction, has the last layer write its output straight into y and read it from there in Backward (no copy out):
+    /// neither x nor y may change until Backward. With variable lengths the layers need x and y reordered, so both are
+    /// copied as by <see cref="Forward"/>.
     /// </summary>
     public void ForwardKeepingInput(RecurrentWorkspace ws, ReadOnlyMemory<float> x, int T, int B, ReadOnlySpan<int> lengths,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training = false, Rng? rng = null) =>
-        ForwardCore(ws, x.Span, x, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Memory<float> y, Span<float> hn, Span<float> cn, bool training = false, Rng? rng = null) =>
+        ForwardCore(ws, x.Span, x, T, B, lengths, h0, c0, y.Span, y, hn, cn, training, rng);
 
     private void ForwardCore(RecurrentWorkspace ws, ReadOnlySpan<float> x, ReadOnlyMemory<float> keep, int T, int B, ReadOnlySpan<int> lengths,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hn, Span<float> cn, bool training, Rng? rng)
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Memory<float> keepY, Span<float> hn, Span<float> cn, bool training, Rng? rng)
     {
         ArgumentNullException.ThrowIfNull(ws);
         if (ws.Stack != this)
@@ -164,6 +166,7 @@ internal sealed class RecurrentStack
         ReadOnlySpan<int> order = batch.Order.AsSpan(0, B);
 
         ws.KeptInput = batch.IsFull ? keep : default;
+        ws.KeptOutput = batch.IsFull && D == 1 ? keepY : default;   // packed is y's own layout: the last layer writes there
         ws.DropoutApplied = dropout;
         if (ws.KeptInput.IsEmpty)
             Pack(x, batch, I, 0, I, ws.LayerInput(0));
@@ -173,7 +176,7 @@ internal sealed class RecurrentStack
             {
                 float[] input = ws.LayerInput(l);
                 for (int d = 0; d < D; d++)
-                    CopyColumns(ws.Outputs[(l - 1) * D + d], S, input, O, d * S, N);
+                    CopyColumns(ws.Output((l - 1) * D + d), S, input, O, d * S, N);
                 if (dropout)
                     ApplyNewDropoutMask(input.AsSpan(0, N * O), ws.Masks[l].AsSpan(0, N * O), Options.Dropout, rng!);
             }
@@ -183,15 +186,17 @@ internal sealed class RecurrentStack
                 int ld = l * D + d;
                 SortRows(h0, ld, B, S, order, ws.H0[ld]);
                 SortRows(c0, ld, B, Hc, order, ws.C0[ld]);
-                layers[ld].Forward(ws.Caches[ld], batch, layerX, ws.H0[ld], ws.C0[ld], ws.Outputs[ld], ws.Hn[ld], ws.Cn[ld]);
+                Span<float> output = l == L - 1 && !ws.KeptOutput.IsEmpty ? y : ws.Output(ld);
+                layers[ld].Forward(ws.Caches[ld], batch, layerX, ws.H0[ld], ws.C0[ld], output, ws.Hn[ld], ws.Cn[ld]);
                 UnsortRows(ws.Hn[ld], ld, B, S, order, hn);
                 UnsortRows(ws.Cn[ld], ld, B, Hc, order, cn);
             }
         }
         if (!batch.IsFull)
             y.Clear();                               // a full batch's Unpack writes every entry
-        for (int d = 0; d < D; d++)
-            Unpack(ws.Outputs[(L - 1) * D + d], batch, S, d * S, O, y);
+        if (ws.KeptOutput.IsEmpty)
+            for (int d = 0; d < D; d++)
+                Unpack(ws.Output((L - 1) * D + d), batch, S, d * S, O, y);
         ws.HasForward = true;
     }
 
@@ -260,7 +265,8 @@ internal sealed class RecurrentStack
                 SortRows(dhn, ld, B, S, order, ws.DHn[ld]);
                 SortRows(dcn, ld, B, Hc, order, ws.DCn[ld]);
                 ReadOnlySpan<float> layerX = l == 0 && !ws.KeptInput.IsEmpty ? ws.KeptInput.Span : LayerX(ws, l);
-                layers[ld].Backward(ws.Caches[ld], batch, layerX, ws.H0[ld], ws.C0[ld], ws.Outputs[ld], layerDy,
+                ReadOnlySpan<float> layerY = l == L - 1 && !ws.KeptOutput.IsEmpty ? ws.KeptOutput.Span : ws.Output(ld);
+                layers[ld].Backward(ws.Caches[ld], batch, layerX, ws.H0[ld], ws.C0[ld], layerY, layerDy,
                     ws.DHn[ld], ws.DCn[ld], dInput, ws.DH0[ld], ws.DC0[ld], truncateBefore);
                 UnsortRows(ws.DH0[ld], ld, B, S, order, dh0);
                 UnsortRows(ws.DC0[ld], ld, B, Hc, order, dc0);
@@ -278,6 +284,7 @@ internal sealed class RecurrentStack
         // The layers overwrite what Forward kept (gates become their gradients), like autograd freeing its graph.
         ws.HasForward = false;
         ws.KeptInput = default;
+        ws.KeptOutput = default;
     }
 
     /// <summary>
@@ -378,7 +385,7 @@ internal sealed class RecurrentStack
     /// directions' outputs side by side, dropped out).
     /// </summary>
     private ReadOnlySpan<float> LayerX(RecurrentWorkspace ws, int l) =>
-        l > 0 && Directions == 1 && !ws.DropoutApplied ? ws.Outputs[l - 1] : ws.LayerInput(l);
+        l > 0 && Directions == 1 && !ws.DropoutApplied ? ws.Output(l - 1) : ws.LayerInput(l);
 
     /// <summary>packed[off[t] + j, :] = src[t, order[j], col .. col + width) for the running rows j.</summary>
     private static void Pack(ReadOnlySpan<float> src, PackedBatch batch, int srcWidth, int col, int width, Span<float> packed)

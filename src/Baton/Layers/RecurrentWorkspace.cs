@@ -23,7 +23,7 @@ internal sealed class RecurrentWorkspace
             Caches[ld] = stack.Layer(ld).CreateCache();
         layerInputs = new float[stack.Options.Layers][];
         Masks = new float[stack.Options.Layers][];
-        Outputs = new float[LD][];
+        outputs = new float[LD][];
         dOutputs = new float[LD][];
         H0 = new float[LD][];
         C0 = new float[LD][];
@@ -62,8 +62,16 @@ internal sealed class RecurrentWorkspace
     /// <summary>[L][N, I_l] dropout mask (0 or 1/(1-p)) applied to the input of layers 1..L-1.</summary>
     internal float[][] Masks { get; }
 
-    /// <summary>[L*D][N, S] packed output of each layer-direction.</summary>
-    internal float[][] Outputs { get; }
+    /// <summary>
+    /// [N, S] packed output of layer-direction <paramref name="ld"/>. Made on first use: a Forward that writes the last
+    /// layer's output straight into the caller's y (<see cref="KeptOutput"/>) never needs that one.
+    /// </summary>
+    internal float[] Output(int ld) => outputs[ld] ??= new float[rowCapacity * stack.StateSize];
+
+    private readonly float[]?[] outputs;
+
+    /// <summary>The caller's y, when the last Forward wrote the last layer's output there and Backward reads it again (else empty).</summary>
+    internal ReadOnlyMemory<float> KeptOutput { get; set; }
 
     /// <summary>
     /// [N, S] gradient of layer-direction <paramref name="ld"/>'s output, for when it cannot be read where it already is
@@ -123,7 +131,7 @@ internal sealed class RecurrentWorkspace
         }
         for (int ld = 0; ld < o.Layers * D; ld++)
         {
-            Outputs[ld] = new float[rows * S];
+            outputs[ld] = null;
             dOutputs[ld] = null;
             H0[ld] = new float[batch * S];
             Hn[ld] = new float[batch * S];

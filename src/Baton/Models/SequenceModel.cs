@@ -163,13 +163,16 @@ internal sealed class SequenceModel
         if (kept.IsEmpty)
             Rnn.Forward(ws.Recurrent, x, T, B, lengths, h0, c0, y, hn, cn, training, rng);
         else
-            Rnn.ForwardKeepingInput(ws.Recurrent, kept, T, B, lengths, h0, c0, y, hn, cn, training, rng);
+            Rnn.ForwardKeepingInput(ws.Recurrent, kept, T, B, lengths, h0, c0, ws.Y.AsMemory(0, T * B * O), hn, cn, training, rng);
 
         int rows = OutputsPerStep ? T * B : B;
-        var headIn = ws.HeadIn.AsSpan(0, rows * O);                // [rows, O]
+        // Per-step outputs without dropout: the head reads y where it is (it stays until Backward).
+        ws.HeadReadsY = OutputsPerStep && !dropout;
+        var headIn = (ws.HeadReadsY ? ws.Y : ws.HeadIn).AsSpan(0, rows * O);   // [rows, O]
         if (OutputsPerStep)
         {
-            y.CopyTo(headIn);
+            if (!ws.HeadReadsY)
+                y.CopyTo(headIn);
         }
         else
         {
@@ -214,7 +217,7 @@ internal sealed class SequenceModel
         if (dOutput.Length != rows * Config.OutputSize)
             throw new ArgumentException($"dOutput holds {dOutput.Length} values, {rows * Config.OutputSize} expected.", nameof(dOutput));
 
-        var headIn = ws.HeadIn.AsSpan(0, rows * O);
+        var headIn = (ws.HeadReadsY ? ws.Y : ws.HeadIn).AsSpan(0, rows * O);
         var dHeadIn = ws.DHeadIn.AsSpan(0, rows * O);               // [rows, O]
         dHeadIn.Clear();
         Head.Backward(headIn, dOutput, rows, dHeadIn);
@@ -225,13 +228,10 @@ internal sealed class SequenceModel
                 dHeadIn[i] *= mask[i];
         }
 
-        var dy = ws.DY.AsSpan(0, T * B * O);                        // [T, B, O]
+        // Per-step outputs: the head's input gradient is dy as it stands ([T·B, O] = [T, B, O]).
+        Span<float> dy = OutputsPerStep ? dHeadIn : ws.DY.AsSpan(0, T * B * O);
         ReadOnlySpan<float> dhn = default;
-        if (OutputsPerStep)
-        {
-            dHeadIn.CopyTo(dy);
-        }
-        else
+        if (!OutputsPerStep)
         {
             dy.Clear();
             var dh = ws.DHn.AsSpan(0, states * B * S);             // [L·D, B, S]

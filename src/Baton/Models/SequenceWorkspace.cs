@@ -24,7 +24,7 @@ internal sealed class SequenceWorkspace
         X = model.Embedding is null ? [] : new float[maxT * maxB * inputWidth];
         DX = model.Embedding is null ? [] : new float[maxT * maxB * inputWidth];
         Y = new float[maxT * maxB * O];
-        DY = new float[maxT * maxB * O];
+        DY = config.OutputsPerStep ? [] : new float[maxT * maxB * O];
         int headRows = config.OutputsPerStep ? maxT * maxB : maxB;
         HeadIn = new float[headRows * O];
         DHeadIn = new float[headRows * O];
@@ -64,6 +64,9 @@ internal sealed class SequenceWorkspace
     /// <summary>True when the last forward applied dropout before the head.</summary>
     internal bool HeadDropout { get; set; }
 
+    /// <summary>True when the head's input is <see cref="Y"/> itself (per-step outputs, no dropout), not <see cref="HeadIn"/>.</summary>
+    internal bool HeadReadsY { get; set; }
+
     /// <summary>Embedding output / recurrent input [T, B, E].</summary>
     internal float[] X { get; }
 
@@ -73,7 +76,7 @@ internal sealed class SequenceWorkspace
     /// <summary>Recurrent output [T, B, O], O = StateSize · Directions.</summary>
     internal float[] Y { get; }
 
-    /// <summary>Gradient of <see cref="Y"/> [T, B, O].</summary>
+    /// <summary>Gradient of <see cref="Y"/> [T, B, O] for the final-state tasks (per-step outputs use <see cref="DHeadIn"/>).</summary>
     internal float[] DY { get; }
 
     /// <summary>Head input after dropout: lm [T·B, O]; forecast/classify the final states [B, O].</summary>

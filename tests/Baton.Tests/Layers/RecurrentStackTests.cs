@@ -308,8 +308,9 @@ public sealed class RecurrentStackTests
 
     /// <summary>
     /// Forward keeping the caller's x (read again by Backward) gives the same outputs, gradients and dx, bit for bit, as
-    /// Forward with a packed copy: full batches (read in place) and variable lengths (copied all the same), one and two
-    /// directions, the layers above reading the outputs below in place.
+    /// Forward with a packed copy: full batches (read in place; with one direction the last layer writes into the caller's
+    /// y, which Backward reads, here also as dy) and variable lengths (copied all the same), one and two directions, the
+    /// layers above reading the outputs below in place.
     /// </summary>
     [Theory]
     [InlineData(CellKind.Rnn, false)]
@@ -331,7 +332,10 @@ public sealed class RecurrentStackTests
                 var ws = stack.CreateWorkspace(T, B);
                 var y = new float[T * B * stack.OutputSize];
                 if (keep)
+                {
                     stack.ForwardKeepingInput(ws, x, T, B, lengths, [], [], y, [], []);
+                    Assert.Equal(lengths.Length == 0 && !bidirectional, !ws.KeptOutput.IsEmpty);
+                }
                 else
                     stack.Forward(ws, x, T, B, lengths, [], [], y, [], []);
                 var dx = new float[x.Length];
