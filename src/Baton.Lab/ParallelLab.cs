@@ -13,7 +13,8 @@ namespace Baton.Lab;
 /// and (2) evaluation tokens/s of a GRU (or LSTM) run step by step against DEER / quasi-DEER / damped quasi-DEER on the
 /// same weights, with DEER's iteration count and max-abs error against the sequential output; with an accelerator, the
 /// same cell is also evaluated there (one launch per step, one thread group for the whole sequence, quasi-DEER and
-/// damped quasi-DEER). Each figure is the median of timed repeats after one untimed warm-up.
+/// damped quasi-DEER). Each figure is the median of timed repeats after one untimed warm-up; the two training steps are
+/// timed in turn, so that their ratio holds on a machine whose speed drifts.
 /// </summary>
 internal static class ParallelLab
 {
@@ -23,8 +24,7 @@ internal static class ParallelLab
     /// <summary>Measures the grid point (<paramref name="T"/>, <paramref name="H"/>); <paramref name="accelerator"/> may be null.</summary>
     public static ParallelRow Measure(int T, int H, ParallelSettings s, GpuDevice? accelerator)
     {
-        double gru = s.Train ? TrainTokensPerSecond(CellKind.Gru, T, H, s) : double.NaN;
-        double minGru = s.Train ? TrainTokensPerSecond(CellKind.MinGru, T, H, s) : double.NaN;
+        var (gru, minGru) = s.Train ? TrainTokensPerSecond(T, H, s) : (double.NaN, double.NaN);
 
         // Evaluation: a GRU (or LSTM) of the same shape, sequential (RecurrentStack.Forward) against DEER.
         int B = s.EvalBatch;
@@ -100,7 +100,28 @@ internal static class ParallelLab
         return error;
     }
 
-    private static double TrainTokensPerSecond(CellKind cell, int T, int H, ParallelSettings s)
+    // GRU and minGRU training steps of the same shape, timed in turn (GRU, minGRU, GRU, …) so that both medians come from
+    // the same stretches of time and their ratio holds while a shared machine's speed drifts.
+    private static (double Gru, double MinGru) TrainTokensPerSecond(int T, int H, ParallelSettings s)
+    {
+        var gru = TrainingStep(CellKind.Gru, T, H, s);
+        var minGru = TrainingStep(CellKind.MinGru, T, H, s);
+        gru();
+        minGru();
+        var gruTimes = new List<double>();
+        var minGruTimes = new List<double>();
+        var total = Stopwatch.StartNew();
+        do
+        {
+            gruTimes.Add(Time(gru));
+            minGruTimes.Add(Time(minGru));
+        }
+        while (gruTimes.Count < s.MaxRepeats && total.Elapsed.TotalSeconds < 2 * s.MinSeconds);
+        int B = s.Batch;
+        return (T * B / Median(gruTimes), T * B / Median(minGruTimes));
+    }
+
+    private static Action TrainingStep(CellKind cell, int T, int H, ParallelSettings s)
     {
         int B = s.Batch;
         var parameters = new Parameters();
@@ -113,13 +134,26 @@ internal static class ParallelLab
         var y = new float[T * B * H];
         var dy = new float[y.Length];
         float scale = 2f / y.Length;
-        return T * B / Seconds(() =>
+        return () =>
         {
             stack.ForwardKeepingInput(ws, x, T, B, [], [], [], y, [], [], training: true);
             TensorPrimitives.Multiply(y, scale, dy);
             parameters.ZeroGrad();
             stack.Backward(ws, dy, [], [], [], [], []);
-        }, s);
+        };
+    }
+
+    private static double Time(Action work)
+    {
+        var watch = Stopwatch.StartNew();
+        work();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> times)
+    {
+        times.Sort();
+        return times[times.Count / 2];
     }
 
     private static float[] Random(Rng rng, int count)
@@ -137,14 +171,9 @@ internal static class ParallelLab
         var times = new List<double>();
         var total = Stopwatch.StartNew();
         do
-        {
-            var watch = Stopwatch.StartNew();
-            work();
-            times.Add(watch.Elapsed.TotalSeconds);
-        }
+            times.Add(Time(work));
         while (times.Count < s.MaxRepeats && total.Elapsed.TotalSeconds < s.MinSeconds);
-        times.Sort();
-        return times[times.Count / 2];
+        return Median(times);
     }
 }
 

@@ -5,7 +5,7 @@ namespace Baton.Lab.Bench;
 
 /// <summary>
 /// The benchmark command line, shared by <c>dotnet run --project bench/Baton.Bench</c> and <c>baton bench</c>:
-/// <c>NAME... [--threads N] [--json] [--repeat N]</c>. Without names it lists the rows.
+/// <c>NAME... [--threads N] [--json] [--repeat N] [--interleave]</c>. Without names it lists the rows.
 /// With <c>--json</c> each row prints one JSON object on its own line of stdout.
 /// </summary>
 public static class BenchHarness
@@ -18,7 +18,7 @@ public static class BenchHarness
     {
         ArgumentNullException.ThrowIfNull(registry);
         var names = new List<string>();
-        bool json = false;
+        bool json = false, interleave = false;
         int repeat = DefaultRepeat;
         int? threads = null;
         for (int i = 0; i < args.Length; i++)
@@ -27,6 +27,9 @@ public static class BenchHarness
             {
                 case "--json":
                     json = true;
+                    break;
+                case "--interleave":
+                    interleave = true;
                     break;
                 case "--threads" or "--repeat":
                     if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
@@ -69,9 +72,10 @@ public static class BenchHarness
             bool allRan = true;
             // The header names the machine and SIMD path; with --json it goes to stderr, so stdout stays one object a line.
             (json ? stderr : stdout).WriteLine(BenchResult.Header(Threads.Count));
-            foreach (string name in selected)
+            var results = interleave ? BenchRunner.MeasureInterleaved(registry, selected, repeat) : null;
+            for (int i = 0; i < selected.Count; i++)
             {
-                var result = BenchRunner.Measure(registry, name, repeat);
+                var result = results?[i] ?? BenchRunner.Measure(registry, selected[i], repeat);
                 stdout.WriteLine(json ? result.ToJson() : result.ToText());
                 stdout.Flush();
                 allRan &= result.Error is null || result.Error == "not implemented yet";
@@ -86,8 +90,9 @@ public static class BenchHarness
 
     private static void PrintUsage(BenchRegistry registry, TextWriter output)
     {
-        output.WriteLine("usage: bench NAME... [--threads N] [--json] [--repeat N]   (baton bench, or dotnet run --project bench/Baton.Bench --)");
+        output.WriteLine("usage: bench NAME... [--threads N] [--json] [--repeat N] [--interleave]   (baton bench, or dotnet run --project bench/Baton.Bench --)");
         output.WriteLine("  NAME: a row, a family prefix (recurrent-step), or all");
+        output.WriteLine("  --interleave: prepare every row, then sample them in turn, so their ratios hold while the machine's speed drifts");
         output.WriteLine();
         foreach (string name in BenchRegistry.StandardNames.Where(n => registry.Find(n) is null))
             output.WriteLine($"  {name,-28} (not implemented yet)");

@@ -99,6 +99,48 @@ public class BenchHarnessTests
         Assert.NotEqual("", error);
     }
 
+    /// <summary>A row that logs each run under its name; <paramref name="fail"/> makes its preparation throw.</summary>
+    private sealed class LoggingRow(string name, List<string> log, bool fail = false) : IBenchRow
+    {
+        public string Name => name;
+
+        public string Description => "logs its runs";
+
+        public BenchWork Prepare()
+        {
+            if (fail)
+                throw new InvalidOperationException("no such device");
+            return new BenchWork(() =>
+            {
+                log.Add(name);
+                Thread.Sleep(25);
+            });
+        }
+    }
+
+    /// <summary>
+    /// Interleaved rows: every row warms up before any is sampled, then the samples alternate row by row (each sample one
+    /// run here, as a run lasts longer than the 20 ms a sample needs); the results come in the order asked, a row that fails to
+    /// prepare or is missing reports its error without stopping the others.
+    /// </summary>
+    [Fact]
+    public void Interleaved_rows_are_sampled_in_turn_after_every_warm_up()
+    {
+        var log = new List<string>();
+        string[] names = ["a", "broken", "b", "missing"];
+        IBenchRow?[] rows = [new LoggingRow("a", log), new LoggingRow("broken", log, fail: true), new LoggingRow("b", log), null];
+        var results = BenchRunner.MeasureInterleaved(names, rows, repeat: 3);
+
+        Assert.Equal(names, results.Select(r => r.Name));
+        Assert.True(results[0].MedianMs > 10);
+        Assert.True(results[2].MedianMs > 10);
+        Assert.Contains("no such device", results[1].Error);
+        Assert.Equal("not implemented yet", results[3].Error);
+        // The warm-up runs each row at least twice and for a second, a's before b's; the last six runs are the samples.
+        Assert.True(log.Take(log.Count - 6).SkipWhile(n => n == "a").All(n => n == "b"));
+        Assert.Equal(["a", "b", "a", "b", "a", "b"], log.TakeLast(6));
+    }
+
     [Fact]
     public void A_training_row_reports_the_memory_its_step_holds_beside_the_least_bptt_needs()
     {
@@ -108,9 +150,10 @@ public class BenchHarnessTests
         var root = doc.RootElement;
         Assert.False(root.TryGetProperty("error", out _));
 
-        // Parameters and gradients: per layer 4H·(I_l + H) weights and 2·4H biases; BPTT keeps i, f, g, o, c and h per token and layer.
+        // Parameters and gradients: per layer 4H·(I_l + H) weights and 2·4H biases; BPTT keeps i, f, g, o, c and h per token
+        // and layer, the last layer's h in the caller's y (not counted).
         long parameters = 4 * H * (I + H) + 8 * H + 4 * H * (H + H) + 8 * H;
-        long minimum = sizeof(float) * (2 * parameters + (long)T * B * L * 6 * H);
+        long minimum = sizeof(float) * (2 * parameters + (long)T * B * (L * 6 - 1) * H);
         Assert.Equal(minimum / 1e6, root.GetProperty("min_mb").GetDouble(), 6);
         double peak = root.GetProperty("peak_mb").GetDouble();
         // The step holds at least what BPTT must keep (the layers cache more than i, f, g, o, c, h), and less than three times it.

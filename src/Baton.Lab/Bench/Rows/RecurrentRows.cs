@@ -60,11 +60,12 @@ internal sealed class RecurrentRows : IBenchRowFamily
 
     /// <summary>
     /// The least a training step of an L-layer stack with <paramref name="parameterCount"/> parameters can hold:
-    /// parameters and gradients (SGD keeps no state) and <see cref="KeptPerToken"/> floats per token and layer;
-    /// the caller's x, y and dy are not counted.
+    /// parameters and gradients (SGD keeps no state) and <see cref="KeptPerToken"/> floats per token and layer, less the
+    /// last layer's h: that is the caller's y, kept where it is (as autograd keeps a module's output). The caller's x, y
+    /// and dy are not counted.
     /// </summary>
     internal static long MinimumBytes(CellKind cell, int parameterCount, int B, int T, int H, int L) =>
-        sizeof(float) * (2L * parameterCount + (long)T * B * L * KeptPerToken(cell) * H);
+        sizeof(float) * (2L * parameterCount + (long)T * B * (L * KeptPerToken(cell) - 1) * H);
 
     internal sealed class TrainRow(string name, CellKind cell, int B, int T, int I, int H, int L) : IBenchRow
     {
