@@ -15,6 +15,8 @@ internal sealed unsafe class MinPass : IParallelWork
     {
         /// <summary>Forward: coefficients and the scan, h_t = a_t ⊙ h_{t−1} + b_t.</summary>
         Scan,
+        /// <summary>Forward from x: each part projects its own channels' rows, a block of steps at a time, then scans them.</summary>
+        ProjectScan,
         /// <summary>Forward without the scan: a_t and b_t stored, for a separate <see cref="LinearScan"/>.</summary>
         Coefficients,
         /// <summary>Backward: the reversed scan and the gradients of the projection.</summary>
@@ -28,9 +30,10 @@ internal sealed unsafe class MinPass : IParallelWork
 
     private readonly MinKernels kernels;
     private Mode mode;
-    private int T, B, H;
-    private float* pre, bias, h0, h, a, dh, dpre, sums, gNext, aNext;
+    private int T, B, H, I;
+    private float* pre, bias, h0, h, a, dh, dpre, sums, gNext, aNext, x;
     private int* cuts;
+    private PackedMatrix? weight;
 
     public MinPass(MinKernels kernels) => this.kernels = kernels;
 
@@ -79,6 +82,29 @@ internal sealed unsafe class MinPass : IParallelWork
         Run(parts);
     }
 
+    /// <summary>
+    /// <see cref="Mode.ProjectScan"/>: pre = x · Wᵀ (x: <c>[T·B, I]</c>; <paramref name="weight"/>: Wᵀ packed, I × G·H),
+    /// computed by each part for the rows of the channels it scans, a block of steps at a time while they are in its
+    /// cache, then <see cref="Mode.Scan"/> over them. Each element of pre is computed exactly as by the whole product.
+    /// </summary>
+    public void Forward(float* x, PackedMatrix weight, float* pre, float* bias, float* h0, float* h, int T, int B, int H, int parts)
+    {
+        mode = Mode.ProjectScan;
+        this.x = x;
+        this.weight = weight;
+        I = weight.K;
+        this.pre = pre;
+        this.bias = bias;
+        this.h0 = h0;
+        this.h = h;
+        a = null;
+        SetShape(T, B, H);
+        Run(parts);
+    }
+
+    /// <summary>Bytes of a part's projection rows a block of <see cref="Mode.ProjectScan"/> keeps in cache (its L2, or L3 where L2 is smaller).</summary>
+    private const int ProjectBlockBytes = 1 << 20;
+
     private void SetShape(int T, int B, int H)
     {
         this.T = T;
@@ -94,8 +120,9 @@ internal sealed unsafe class MinPass : IParallelWork
         }
         finally
         {
-            pre = bias = h0 = h = a = dh = dpre = sums = gNext = aNext = null;
+            pre = bias = h0 = h = a = dh = dpre = sums = gNext = aNext = x = null;
             cuts = null;
+            weight = null;
         }
     }
 
@@ -105,12 +132,44 @@ internal sealed unsafe class MinPass : IParallelWork
         int u0 = (int)((long)total * index / count), u1 = (int)((long)total * (index + 1) / count);
         if (u1 <= u0)
             return;
-        if (mode is Mode.Scan or Mode.Coefficients)
+        if (mode == Mode.ProjectScan)
+            ProjectAndScan(u0, u1);
+        else if (mode is Mode.Scan or Mode.Coefficients)
             for (int t = 0; t < T; t++)
                 Step(t, u0, u1);
         else
             for (int t = T - 1; t >= 0; t--)
                 Step(t, u0, u1);
+    }
+
+    // Blocks of steps: the projection rows of units [u0, u1) (rows b at a stride of B rows, so one product per row b
+    // and block; the gate columns of a row's part of units where the part holds only some of them), then the scan.
+    private void ProjectAndScan(int u0, int u1)
+    {
+        int perRow = (H + UnitWidth - 1) / UnitWidth, G = kernels.Chunks, GH = G * H;
+        int rowsHeld = (u1 - u0 + perRow - 1) / perRow + 1;
+        // Whole micro-tiles of rows per product (GemmKernel's MR = 6).
+        int steps = Math.Clamp(ProjectBlockBytes / (rowsHeld * GH * sizeof(float)) / 6 * 6, 6, 48);
+        var packed = weight!;
+        for (int t0 = 0; t0 < T; t0 += steps)
+        {
+            int t1 = Math.Min(T, t0 + steps), m = t1 - t0;
+            for (int u = u0; u < u1;)
+            {
+                int b = u / perRow, end = Math.Min(u1, (b + 1) * perRow);
+                int j0 = (u - b * perRow) * UnitWidth, j1 = Math.Min(H, (end - b * perRow) * UnitWidth);
+                long row = (long)t0 * B + b;
+                var xs = new ReadOnlySpan<float>(x + row * I, (m - 1) * B * I + I);
+                var cs = new Span<float>(pre + row * GH, (m - 1) * B * GH + GH);
+                if (j0 == 0 && j1 == H)
+                    Gemm.Sgemm(m, 1f, xs, B * I, packed, 0f, cs, B * GH, 0, GH);
+                else
+                    Gemm.Sgemm(m, 1f, xs, B * I, packed, 0f, cs, B * GH, j0, j1 - j0, G, H);
+                u = end;
+            }
+            for (int t = t0; t < t1; t++)
+                Step(t, u0, u1);
+        }
     }
 
     // Step t of units [u0, u1), row by row.
@@ -125,7 +184,7 @@ internal sealed unsafe class MinPass : IParallelWork
             float* prev = t > 0 ? h + (row - B) * H : h0 + (long)b * H;
             switch (mode)
             {
-                case Mode.Scan:
+                case Mode.Scan or Mode.ProjectScan:
                     kernels.Forward(Path, pre + row * GH, bias, prev, h + row * H, null, H, j0, j1);
                     break;
                 case Mode.Coefficients:

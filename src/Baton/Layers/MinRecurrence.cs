@@ -4,11 +4,12 @@ using Baton.Numerics;
 namespace Baton.Layers;
 
 /// <summary>
-/// What minGRU and minLSTM share: the gates depend on x_t only, so one GEMM projects all T·B rows to
-/// <c>[T·B, G·H]</c> (chunks in the reference implementation's order: hidden first, then the gates); one fused pass
-/// then turns each row into the coefficients of h_t = a_t ⊙ h_{t-1} + b_t and runs that recurrence over the N = B·H
-/// channels (the <see cref="LinearScan"/> loop, split over threads by channels), leaving the row's activations in
-/// place of the projection. Backward is one fused pass too (the reversed scan and the elementwise derivatives from
+/// What minGRU and minLSTM share: the gates depend on x_t only, so all T·B rows are projected to <c>[T·B, G·H]</c>
+/// at once (chunks in the reference implementation's order: hidden first, then the gates); one fused pass turns each
+/// row into the coefficients of h_t = a_t ⊙ h_{t-1} + b_t and runs that recurrence over the N = B·H channels (the
+/// <see cref="LinearScan"/> loop, split over threads by channels), leaving the row's activations in place of the
+/// projection. With inputs up to 384 wide each thread projects the rows of its own channels itself, a block of steps
+/// at a time, just before its pass reads them (one product of the whole otherwise). Backward is one fused pass too (the reversed scan and the elementwise derivatives from
 /// those activations, a recomputed rather than stored), then the weight-gradient
 /// GEMM and, when asked, the input-gradient GEMM. With <see cref="ScanMethod.TimeChunks"/> the scans run separately
 /// in <see cref="LinearScan"/>. The cells supply the per-vector math (<see cref="IMinCell"/>).
@@ -39,6 +40,7 @@ internal abstract unsafe class MinRecurrence
     private readonly Parameters parameters;
     private readonly MinKernels kernels;
     private readonly MinPass pass;
+    private PackedMatrix? packedWeight;                 // Wᵀ for the fused forward, packed at each Forward
 
     /// <summary>Registers <c>{prefix}{linearName}.weight</c> <c>[G·H, I]</c> and <c>{prefix}{linearName}.bias</c> <c>[G·H]</c>.</summary>
     private protected MinRecurrence(int inputSize, int hiddenSize, Parameters parameters, string prefix, string linearName, MinKernels kernels)
@@ -226,6 +228,20 @@ internal abstract unsafe class MinRecurrence
             h0.CopyTo(state0);
 
         var pre = cache.Pre.AsSpan(0, rows * G * H);                               // [T·B, G·H]
+        bool fused = cache.Method != ScanMethod.TimeChunks && I <= GemmDriver<SimdScalar, float>.KC && rows > 0;
+        if (fused)
+        {
+            // Each thread projects the rows of the channels it scans, a block of steps at a time, and scans them while
+            // they are in its cache: the projection makes one trip through memory, not three. With I within one K slice
+            // the packed product rounds each element exactly as the whole one does.
+            packedWeight ??= new PackedMatrix(I, G * H);
+            packedWeight.Pack(parameters.Value(Weight), I, transB: true);
+            fixed (float* pX = x, pPre = pre, pBias = parameters.Value(Bias), pH0 = state0, pH = h)
+            {
+                pass.Forward(pX, packedWeight, pPre, pBias, pH0, pH, T, B, H, ScanParts(cache.Method));
+            }
+            return;
+        }
         Gemm.Sgemm(false, true, rows, G * H, I, 1f, x, I, parameters.Value(Weight), I, 0f, pre, G * H);
         if (rows == 0)
             return;

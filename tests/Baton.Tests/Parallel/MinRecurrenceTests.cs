@@ -138,6 +138,42 @@ public class MinRecurrenceTests
         }
     }
 
+    /// <summary>
+    /// The forward with channels split over threads, where each thread projects the rows of its own channels a block of
+    /// steps at a time (inputs up to 384 wide), equals streaming step by step bit for bit: one step's product and
+    /// kernels, on 1–3 threads, with parts that hold only some units of a row (H = 40 is 3 units of 16; B = 1 splits
+    /// one row), over several blocks of steps (T = 100), at the widest fused input (384) and one past it (the whole
+    /// product first, rounded after each 384-deep slice as a step's product is).
+    /// </summary>
+    [Theory]
+    [InlineData("mingru", 1, 7, 40)]
+    [InlineData("mingru", 3, 384, 40)]
+    [InlineData("minlstm", 5, 385, 24)]
+    [InlineData("minlstm", 2, 16, 40)]
+    public void The_split_forward_equals_streaming_bit_for_bit(string cell, int B, int I, int H)
+    {
+        const int T = 100;
+        var (layer, _) = Build(cell, I, H, 11);
+        layer.ScanMethod = ScanMethod.Channels;
+        var rng = new Rng(12);
+        var x = ScanReference.Uniform(rng, T * B * I, -2f, 2f);
+        var h0 = ScanReference.Uniform(rng, B * H, 0f, 1f);
+        var expected = new float[T * B * H];
+        var h = (float[])h0.Clone();
+        var scratch = new float[layer.StepScratchSize(B)];
+        for (int t = 0; t < T; t++)
+        {
+            layer.Step(x.AsSpan(t * B * I, B * I), h, scratch, B);
+            h.CopyTo(expected, t * B * H);
+        }
+        for (int threads = 1; threads <= 3; threads++)
+        {
+            var y = new float[T * B * H];
+            ScanReference.WithThreads(threads, () => layer.Forward(layer.CreateCache(T, B), x, T, B, [], h0, y, []));
+            Assert.Equal(expected, y);
+        }
+    }
+
     [Fact]
     public void Truncated_backward_stops_the_recurrent_gradient_at_the_cut()
     {
