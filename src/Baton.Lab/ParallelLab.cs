@@ -101,7 +101,7 @@ internal static class ParallelLab
     }
 
     // GRU and minGRU training steps of the same shape, timed in turn (GRU, minGRU, GRU, …) so that both medians come from
-    // the same stretches of time and their ratio holds while a shared machine's speed drifts.
+    // the same stretches of time and their ratio holds while a shared machine's speed drifts; at least three pairs.
     private static (double Gru, double MinGru) TrainTokensPerSecond(int T, int H, ParallelSettings s)
     {
         var gru = TrainingStep(CellKind.Gru, T, H, s);
@@ -116,7 +116,8 @@ internal static class ParallelLab
             gruTimes.Add(Time(gru));
             minGruTimes.Add(Time(minGru));
         }
-        while (gruTimes.Count < s.MaxRepeats && total.Elapsed.TotalSeconds < 2 * s.MinSeconds);
+        while (gruTimes.Count < Math.Min(3, s.MaxRepeats)
+            || (gruTimes.Count < s.MaxRepeats && total.Elapsed.TotalSeconds < 2 * s.MinSeconds));
         int B = s.Batch;
         return (T * B / Median(gruTimes), T * B / Median(minGruTimes));
     }
