@@ -13,9 +13,8 @@ internal sealed unsafe class MinPass : IParallelWork
 {
     public enum Mode
     {
-        /// <summary>Forward: coefficients and the scan, h_t = a_t ⊙ h_{t−1} + b_t.</summary>
-        Scan,
-        /// <summary>Forward from x: each part projects its own channels' rows, a block of steps at a time, then scans them.</summary>
+        /// <summary>Forward: each part projects its own channels' rows, a block of steps at a time, then runs the
+        /// coefficients and the scan h_t = a_t ⊙ h_{t−1} + b_t over them.</summary>
         ProjectScan,
         /// <summary>Forward without the scan: a_t and b_t stored, for a separate <see cref="LinearScan"/>.</summary>
         Coefficients,
@@ -44,12 +43,13 @@ internal sealed unsafe class MinPass : IParallelWork
     public static int Units(int B, int H) => B * ((H + UnitWidth - 1) / UnitWidth);
 
     /// <summary>
-    /// <see cref="Mode.Scan"/> (a null) or <see cref="Mode.Coefficients"/> (a <c>[T, B, H]</c>). pre: <c>[T·B, G·H]</c>
-    /// without bias; bias: <c>[G·H]</c>; h0: <c>[B, H]</c> (zeros for none); h: <c>[T, B, H]</c>.
+    /// <see cref="Mode.Coefficients"/>: pre <c>[T·B, G·H]</c> (without bias) becomes the activations, a and b
+    /// <c>[T, B, H]</c> are stored (b in h) for a separate scan. bias: <c>[G·H]</c>; h0: <c>[B, H]</c>.
     /// </summary>
     public void Forward(float* pre, float* bias, float* h0, float* h, float* a, int T, int B, int H, int parts)
     {
-        mode = a == null ? Mode.Scan : Mode.Coefficients;
+        ArgumentNullException.ThrowIfNull(a);
+        mode = Mode.Coefficients;
         this.pre = pre;
         this.bias = bias;
         this.h0 = h0;
@@ -84,8 +84,10 @@ internal sealed unsafe class MinPass : IParallelWork
 
     /// <summary>
     /// <see cref="Mode.ProjectScan"/>: pre = x · Wᵀ (x: <c>[T·B, I]</c>; <paramref name="weight"/>: Wᵀ packed, I × G·H),
-    /// computed by each part for the rows of the channels it scans, a block of steps at a time while they are in its
-    /// cache, then <see cref="Mode.Scan"/> over them. Each element of pre is computed exactly as by the whole product.
+    /// computed by each part for the rows of the channels it scans, a block of steps at a time, then the activations
+    /// (in place), the coefficients and h = a ⊙ h_{t−1} + b over them while they are in its cache. bias: <c>[G·H]</c>;
+    /// h0: <c>[B, H]</c> (zeros for none); h: <c>[T, B, H]</c>. Each element of pre is computed exactly as by the whole
+    /// product.
     /// </summary>
     public void Forward(float* x, PackedMatrix weight, float* pre, float* bias, float* h0, float* h, int T, int B, int H, int parts)
     {
@@ -134,7 +136,7 @@ internal sealed unsafe class MinPass : IParallelWork
             return;
         if (mode == Mode.ProjectScan)
             ProjectAndScan(u0, u1);
-        else if (mode is Mode.Scan or Mode.Coefficients)
+        else if (mode == Mode.Coefficients)
             for (int t = 0; t < T; t++)
                 Step(t, u0, u1);
         else
@@ -161,10 +163,11 @@ internal sealed unsafe class MinPass : IParallelWork
                 long row = (long)t0 * B + b;
                 var xs = new ReadOnlySpan<float>(x + row * I, (m - 1) * B * I + I);
                 var cs = new Span<float>(pre + row * GH, (m - 1) * B * GH + GH);
+                // Rounded by 384-deep slices, as the whole product and a streaming step's product are.
                 if (j0 == 0 && j1 == H)
-                    Gemm.Sgemm(m, 1f, xs, B * I, packed, 0f, cs, B * GH, 0, GH);
+                    Gemm.Sgemm(m, 1f, xs, B * I, packed, 0f, cs, B * GH, 0, GH, 1, GH, bySlice: true);
                 else
-                    Gemm.Sgemm(m, 1f, xs, B * I, packed, 0f, cs, B * GH, j0, j1 - j0, G, H);
+                    Gemm.Sgemm(m, 1f, xs, B * I, packed, 0f, cs, B * GH, j0, j1 - j0, G, H, bySlice: true);
                 u = end;
             }
             for (int t = t0; t < t1; t++)
@@ -184,7 +187,7 @@ internal sealed unsafe class MinPass : IParallelWork
             float* prev = t > 0 ? h + (row - B) * H : h0 + (long)b * H;
             switch (mode)
             {
-                case Mode.Scan or Mode.ProjectScan:
+                case Mode.ProjectScan:
                     kernels.Forward(Path, pre + row * GH, bias, prev, h + row * H, null, H, j0, j1);
                     break;
                 case Mode.Coefficients:

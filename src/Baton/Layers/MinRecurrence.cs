@@ -8,8 +8,8 @@ namespace Baton.Layers;
 /// at once (chunks in the reference implementation's order: hidden first, then the gates); one fused pass turns each
 /// row into the coefficients of h_t = a_t ⊙ h_{t-1} + b_t and runs that recurrence over the N = B·H channels (the
 /// <see cref="LinearScan"/> loop, split over threads by channels), leaving the row's activations in place of the
-/// projection. With inputs up to 384 wide each thread projects the rows of its own channels itself, a block of steps
-/// at a time, just before its pass reads them (one product of the whole otherwise). Backward is one fused pass too (the reversed scan and the elementwise derivatives from
+/// projection. With channels split over threads each thread projects the rows of its own channels itself, a block of
+/// steps at a time, just before its pass reads them. Backward is one fused pass too (the reversed scan and the elementwise derivatives from
 /// those activations, a recomputed rather than stored), then the weight-gradient
 /// GEMM and, when asked, the input-gradient GEMM. With <see cref="ScanMethod.TimeChunks"/> the scans run separately
 /// in <see cref="LinearScan"/>. The cells supply the per-vector math (<see cref="IMinCell"/>).
@@ -228,12 +228,13 @@ internal abstract unsafe class MinRecurrence
             h0.CopyTo(state0);
 
         var pre = cache.Pre.AsSpan(0, rows * G * H);                               // [T·B, G·H]
-        bool fused = cache.Method != ScanMethod.TimeChunks && I <= GemmDriver<SimdScalar, float>.KC && rows > 0;
-        if (fused)
+        if (rows == 0)
+            return;
+        if (cache.Method != ScanMethod.TimeChunks)
         {
             // Each thread projects the rows of the channels it scans, a block of steps at a time, and scans them while
-            // they are in its cache: the projection makes one trip through memory, not three. With I within one K slice
-            // the packed product rounds each element exactly as the whole one does.
+            // they are in its cache: the projection makes one trip through memory, not three. The packed product
+            // rounds each element by K slices, exactly as the whole one does.
             packedWeight ??= new PackedMatrix(I, G * H);
             packedWeight.Pack(parameters.Value(Weight), I, transB: true);
             fixed (float* pX = x, pPre = pre, pBias = parameters.Value(Bias), pH0 = state0, pH = h)
@@ -242,16 +243,14 @@ internal abstract unsafe class MinRecurrence
             }
             return;
         }
+        // TimeChunks: the whole product, the coefficients, then the scan split over time.
         Gemm.Sgemm(false, true, rows, G * H, I, 1f, x, I, parameters.Value(Weight), I, 0f, pre, G * H);
-        if (rows == 0)
-            return;
-        var a = cache.Method == ScanMethod.TimeChunks ? cache.A.AsSpan(0, rows * H) : [];
+        var a = cache.A.AsSpan(0, rows * H);
         fixed (float* pPre = pre, pBias = parameters.Value(Bias), pH0 = state0, pH = h, pA = a)
         {
-            pass.Forward(pPre, pBias, pH0, pH, pA, T, B, H, cache.Method == ScanMethod.TimeChunks ? ElementwiseParts(rows) : ScanParts(cache.Method));
+            pass.Forward(pPre, pBias, pH0, pH, pA, T, B, H, ElementwiseParts(rows));
         }
-        if (cache.Method == ScanMethod.TimeChunks)
-            LinearScan.Forward(a, h, state0, h, T, N, ScanMethod.TimeChunks);
+        LinearScan.Forward(a, h, state0, h, T, N, ScanMethod.TimeChunks);
     }
 
     private void BackwardCore(MinRecurrenceCache cache, ReadOnlySpan<float> x, ReadOnlySpan<float> h, ReadOnlySpan<float> dy,

@@ -63,10 +63,11 @@ internal static unsafe class Gemm
     /// <see cref="Sgemm(int, float, ReadOnlySpan{float}, int, PackedMatrix, float, Span{float}, int, int, int)"/> for
     /// <paramref name="groups"/> column ranges [colStart + g·groupStride, colStart + g·groupStride + colCount), g &lt; groups,
     /// on the calling thread with A packed once: the gate slices of the hidden units a thread owns in a recurrent step.
-    /// Every element is computed exactly as by the whole product.
+    /// Every element is computed exactly as by the whole product; with <paramref name="bySlice"/> it is rounded into C
+    /// after each 384-deep slice of K, exactly as the general product (unpacked B) rounds it.
     /// </summary>
     public static void Sgemm(int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
-        float beta, Span<float> c, int ldc, int colStart, int colCount, int groups, int groupStride)
+        float beta, Span<float> c, int ldc, int colStart, int colCount, int groups, int groupStride, bool bySlice = false)
     {
         ArgumentNullException.ThrowIfNull(b);
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -85,10 +86,10 @@ internal static unsafe class Gemm
         {
             switch (b.Path)
             {
-                case SimdPath.Vector512: GemmDriver<Simd512, Vector512<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
-                case SimdPath.Vector256: GemmDriver<Simd256, Vector256<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
-                case SimdPath.Vector128: GemmDriver<Simd128, Vector128<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
-                default: GemmDriver<SimdScalar, float>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride); break;
+                case SimdPath.Vector512: GemmDriver<Simd512, Vector512<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride, bySlice); break;
+                case SimdPath.Vector256: GemmDriver<Simd256, Vector256<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride, bySlice); break;
+                case SimdPath.Vector128: GemmDriver<Simd128, Vector128<float>>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride, bySlice); break;
+                default: GemmDriver<SimdScalar, float>.Packed(m, alpha, pa, lda, b, beta, pc, ldc, colStart, colCount, groups, groupStride, bySlice); break;
             }
         }
     }

@@ -72,10 +72,11 @@ internal static unsafe class GemmDriver<TOps, TVec>
     /// <summary>
     /// C[0..m, colStart..colStart+colCount) = alpha · A · B + beta · C with B pre-packed in full-depth
     /// NR-column panels (<see cref="PackedMatrix"/>), and likewise for each further group g &lt; groups of as many columns
-    /// from colStart + g·groupStride, with A packed once. A is m × K row-major.
+    /// from colStart + g·groupStride, with A packed once. A is m × K row-major. Each element is rounded once, or, with
+    /// <paramref name="bySlice"/>, into C after each <see cref="KC"/>-deep slice exactly as <see cref="Block"/> rounds it.
     /// </summary>
     public static void Packed(int m, float alpha, float* a, int lda, PackedMatrix packed, float beta,
-        float* c, int ldc, int colStart, int colCount, int groups = 1, int groupStride = 0)
+        float* c, int ldc, int colStart, int colCount, int groups = 1, int groupStride = 0, bool bySlice = false)
     {
         int k = packed.K;
         int nr = NR;
@@ -101,8 +102,16 @@ internal static unsafe class GemmDriver<TOps, TVec>
                 for (int i = 0; i < m; i += MR)
                 {
                     int rows = Math.Min(MR, m - i);
-                    GemmKernel<TOps, TVec>.Tile(rows, apk + (long)i * k, bpanel, k, c + (long)i * ldc + panel0, ldc,
-                        alpha, beta, col0, cols, scratch);
+                    float* ap = apk + (long)i * k, ctile = c + (long)i * ldc + panel0;
+                    if (!bySlice)
+                    {
+                        GemmKernel<TOps, TVec>.Tile(rows, ap, bpanel, k, ctile, ldc, alpha, beta, col0, cols, scratch);
+                        continue;
+                    }
+                    // A panel holds element (p, r) at p·rows + r and a B panel (p, j) at p·NR + j: a slice starts pc rows in.
+                    for (int pc = 0; pc < k; pc += KC)
+                        GemmKernel<TOps, TVec>.Tile(rows, ap + (long)pc * rows, bpanel + (long)pc * nr, Math.Min(KC, k - pc),
+                            ctile, ldc, alpha, pc == 0 ? beta : 1f, col0, cols, scratch);
                 }
             }
         }

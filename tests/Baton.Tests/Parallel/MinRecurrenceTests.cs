@@ -140,16 +140,17 @@ public class MinRecurrenceTests
 
     /// <summary>
     /// The forward with channels split over threads, where each thread projects the rows of its own channels a block of
-    /// steps at a time (inputs up to 384 wide), equals streaming step by step bit for bit: one step's product and
-    /// kernels, on 1–3 threads, with parts that hold only some units of a row (H = 40 is 3 units of 16; B = 1 splits
-    /// one row), over several blocks of steps (T = 100), at the widest fused input (384) and one past it (the whole
-    /// product first, rounded after each 384-deep slice as a step's product is).
+    /// steps at a time, equals streaming step by step bit for bit: one step's product and kernels, on 1–3 threads, with
+    /// parts that hold only some units of a row (H = 40 is 3 units of 16; B = 1 splits one row), over several blocks of
+    /// steps (T = 100), with inputs of one K slice (up to 384) and of two and three (385, 800), each rounded into the
+    /// projection after every 384-deep slice as a step's product is.
     /// </summary>
     [Theory]
     [InlineData("mingru", 1, 7, 40)]
     [InlineData("mingru", 3, 384, 40)]
     [InlineData("minlstm", 5, 385, 24)]
     [InlineData("minlstm", 2, 16, 40)]
+    [InlineData("mingru", 2, 800, 40)]
     public void The_split_forward_equals_streaming_bit_for_bit(string cell, int B, int I, int H)
     {
         const int T = 100;
