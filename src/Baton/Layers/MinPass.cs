@@ -13,8 +13,10 @@ internal sealed unsafe class MinPass : IParallelWork
 {
     public enum Mode
     {
-        /// <summary>Forward: each part projects its own channels' rows, a block of steps at a time, then runs the
-        /// coefficients and the scan h_t = a_t ⊙ h_{t−1} + b_t over them.</summary>
+        /// <summary>Forward: coefficients and the scan, h_t = a_t ⊙ h_{t−1} + b_t.</summary>
+        Scan,
+        /// <summary>Forward: each part projects its own channels' rows, a block of steps at a time, then runs
+        /// <see cref="Scan"/> over them.</summary>
         ProjectScan,
         /// <summary>Forward without the scan: a_t and b_t stored, for a separate <see cref="LinearScan"/>.</summary>
         Coefficients,
@@ -43,13 +45,13 @@ internal sealed unsafe class MinPass : IParallelWork
     public static int Units(int B, int H) => B * ((H + UnitWidth - 1) / UnitWidth);
 
     /// <summary>
-    /// <see cref="Mode.Coefficients"/>: pre <c>[T·B, G·H]</c> (without bias) becomes the activations, a and b
-    /// <c>[T, B, H]</c> are stored (b in h) for a separate scan. bias: <c>[G·H]</c>; h0: <c>[B, H]</c>.
+    /// <see cref="Mode.Scan"/> (a null) or <see cref="Mode.Coefficients"/> (a <c>[T, B, H]</c>, b stored in h for a
+    /// separate scan). pre: <c>[T·B, G·H]</c> without bias, turned into the activations; bias: <c>[G·H]</c>; h0:
+    /// <c>[B, H]</c> (zeros for none); h: <c>[T, B, H]</c>.
     /// </summary>
     public void Forward(float* pre, float* bias, float* h0, float* h, float* a, int T, int B, int H, int parts)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        mode = Mode.Coefficients;
+        mode = a == null ? Mode.Scan : Mode.Coefficients;
         this.pre = pre;
         this.bias = bias;
         this.h0 = h0;
@@ -84,10 +86,9 @@ internal sealed unsafe class MinPass : IParallelWork
 
     /// <summary>
     /// <see cref="Mode.ProjectScan"/>: pre = x · Wᵀ (x: <c>[T·B, I]</c>; <paramref name="weight"/>: Wᵀ packed, I × G·H),
-    /// computed by each part for the rows of the channels it scans, a block of steps at a time, then the activations
-    /// (in place), the coefficients and h = a ⊙ h_{t−1} + b over them while they are in its cache. bias: <c>[G·H]</c>;
-    /// h0: <c>[B, H]</c> (zeros for none); h: <c>[T, B, H]</c>. Each element of pre is computed exactly as by the whole
-    /// product.
+    /// computed by each part for the rows of the channels it scans, a block of steps at a time, then <see cref="Mode.Scan"/>
+    /// over them while they are in its cache. bias: <c>[G·H]</c>; h0: <c>[B, H]</c> (zeros for none); h: <c>[T, B, H]</c>.
+    /// Each element of pre is computed exactly as by the whole product.
     /// </summary>
     public void Forward(float* x, PackedMatrix weight, float* pre, float* bias, float* h0, float* h, int T, int B, int H, int parts)
     {
@@ -136,7 +137,7 @@ internal sealed unsafe class MinPass : IParallelWork
             return;
         if (mode == Mode.ProjectScan)
             ProjectAndScan(u0, u1);
-        else if (mode == Mode.Coefficients)
+        else if (mode is Mode.Scan or Mode.Coefficients)
             for (int t = 0; t < T; t++)
                 Step(t, u0, u1);
         else
@@ -187,7 +188,7 @@ internal sealed unsafe class MinPass : IParallelWork
             float* prev = t > 0 ? h + (row - B) * H : h0 + (long)b * H;
             switch (mode)
             {
-                case Mode.ProjectScan:
+                case Mode.Scan or Mode.ProjectScan:
                     kernels.Forward(Path, pre + row * GH, bias, prev, h + row * H, null, H, j0, j1);
                     break;
                 case Mode.Coefficients:

@@ -143,7 +143,7 @@ public class MinRecurrenceTests
     /// steps at a time, equals streaming step by step bit for bit: one step's product and kernels, on 1–3 threads, with
     /// parts that hold only some units of a row (H = 40 is 3 units of 16; B = 1 splits one row), over several blocks of
     /// steps (T = 100), with inputs of one K slice (up to 384) and of two and three (385, 800), each rounded into the
-    /// projection after every 384-deep slice as a step's product is.
+    /// projection after every 384-deep slice as a step's product is; and with a weight past 1 MB, projected whole first.
     /// </summary>
     [Theory]
     [InlineData("mingru", 1, 7, 40)]
@@ -151,6 +151,7 @@ public class MinRecurrenceTests
     [InlineData("minlstm", 5, 385, 24)]
     [InlineData("minlstm", 2, 16, 40)]
     [InlineData("mingru", 2, 800, 40)]
+    [InlineData("mingru", 2, 800, 400)]
     public void The_split_forward_equals_streaming_bit_for_bit(string cell, int B, int I, int H)
     {
         const int T = 100;
