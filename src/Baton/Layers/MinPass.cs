@@ -151,16 +151,16 @@ internal sealed unsafe class MinPass : IParallelWork
     {
         int perRow = (H + UnitWidth - 1) / UnitWidth, G = kernels.Chunks, GH = G * H;
         int rowsHeld = (u1 - u0 + perRow - 1) / perRow + 1;
-        // Whole micro-tiles of rows per product (GemmKernel's MR = 6).
-        int steps = Math.Clamp(ProjectBlockBytes / (rowsHeld * GH * sizeof(float)) / 6 * 6, 6, 48);
+        // Whole micro-tiles of rows per product.
+        const int MR = GemmKernel<SimdScalar, float>.MR;
+        int steps = Math.Clamp(ProjectBlockBytes / (rowsHeld * GH * sizeof(float)) / MR * MR, MR, 8 * MR);
         var packed = weight!;
         for (int t0 = 0; t0 < T; t0 += steps)
         {
             int t1 = Math.Min(T, t0 + steps), m = t1 - t0;
             for (int u = u0; u < u1;)
             {
-                int b = u / perRow, end = Math.Min(u1, (b + 1) * perRow);
-                int j0 = (u - b * perRow) * UnitWidth, j1 = Math.Min(H, (end - b * perRow) * UnitWidth);
+                var (b, end, j0, j1) = Segment(u, u1, perRow);
                 long row = (long)t0 * B + b;
                 var xs = new ReadOnlySpan<float>(x + row * I, (m - 1) * B * I + I);
                 var cs = new Span<float>(pre + row * GH, (m - 1) * B * GH + GH);
@@ -176,14 +176,20 @@ internal sealed unsafe class MinPass : IParallelWork
         }
     }
 
+    // The run of units from u that lies in one row b, up to u1: its end and its hidden units [j0, j1).
+    private (int B, int End, int J0, int J1) Segment(int u, int u1, int perRow)
+    {
+        int b = u / perRow, end = Math.Min(u1, (b + 1) * perRow);
+        return (b, end, (u - b * perRow) * UnitWidth, Math.Min(H, (end - b * perRow) * UnitWidth));
+    }
+
     // Step t of units [u0, u1), row by row.
     private void Step(int t, int u0, int u1)
     {
         int perRow = (H + UnitWidth - 1) / UnitWidth, GH = kernels.Chunks * H;
         for (int u = u0; u < u1;)
         {
-            int b = u / perRow, end = Math.Min(u1, (b + 1) * perRow);
-            int j0 = (u - b * perRow) * UnitWidth, j1 = Math.Min(H, (end - b * perRow) * UnitWidth);
+            var (b, end, j0, j1) = Segment(u, u1, perRow);
             long row = (long)t * B + b;
             float* prev = t > 0 ? h + (row - B) * H : h0 + (long)b * H;
             switch (mode)
